@@ -1,0 +1,125 @@
+"""Helpers for SSDA903 files on disk: the sample folder layout and row quarantine for demos.
+
+The synthetic sample lives in ``shared/data/ssda903-sample/YYYY/<table>.csv``. Folder ``YYYY``
+holds collection year YYYY-(YY+1): the 2017 folder's episodes start up to 31/03/2018 (its
+latest DECOM), so folder name = collection *start* year, the same convention as
+:func:`rcc.sufficiency.validation.validate_return`. :func:`infer_collection_year` checks that.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rcc.sufficiency.validation import RowError, parse_dates, read_table, validate_return
+
+__all__ = [
+    "RETURN_TABLES",
+    "SampleReturn",
+    "default_sample_root",
+    "drop_rows",
+    "infer_collection_year",
+    "load_sample_year",
+    "quarantine",
+    "read_return_folder",
+    "sample_years",
+]
+
+RETURN_TABLES = ("header", "episodes", "uasc")
+
+
+@dataclass(frozen=True)
+class SampleReturn:
+    collection_year: int
+    files: dict[str, bytes]
+
+
+def default_sample_root() -> Path:
+    """``$RCC_SSDA903_SAMPLE`` if set, else ``shared/data/ssda903-sample`` beside the repo."""
+    env = os.environ.get("RCC_SSDA903_SAMPLE")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2]
+    return repo.parent / "shared" / "data" / "ssda903-sample"
+
+
+def sample_years(root: Path | None = None) -> list[int]:
+    root = root or default_sample_root()
+    if not root.is_dir():
+        return []
+    return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def read_return_folder(folder: Path, tables: Iterable[str] = RETURN_TABLES) -> dict[str, bytes]:
+    """Raw bytes of ``<folder>/<table>.csv`` for each table that exists (uasc is optional)."""
+    out = {}
+    for table in tables:
+        path = folder / f"{table}.csv"
+        if path.is_file():
+            out[table] = path.read_bytes()
+    return out
+
+
+def infer_collection_year(episodes_csv: bytes) -> int:
+    """The collection (start) year whose April-March window holds the latest episode start.
+
+    DEC is not used: a return can carry an end date a day past 31 March (the sample does).
+    """
+    frame, _ = read_table(episodes_csv)
+    decom = parse_dates(frame["DECOM"]).dropna()
+    if decom.empty:
+        raise ValueError("no valid DECOM dates to infer the collection year from")
+    latest = decom.max()
+    return latest.year if latest.month >= 4 else latest.year - 1
+
+
+def load_sample_year(year: int, root: Path | None = None) -> SampleReturn:
+    """The sample return in folder ``year``, checked against the year its episodes end in."""
+    folder = (root or default_sample_root()) / str(year)
+    files = read_return_folder(folder)
+    if "episodes" not in files:
+        raise FileNotFoundError(f"{folder / 'episodes.csv'} not found")
+    inferred = infer_collection_year(files["episodes"])
+    if inferred != year:
+        raise ValueError(f"folder {folder} holds episodes for collection year {inferred}, not {year}")
+    return SampleReturn(year, files)
+
+
+def drop_rows(raw: bytes, rows: Iterable[int]) -> bytes:
+    """Return the CSV without the given data rows (numbered as ``RowError.row``: 1-based,
+    header line excluded, blank lines counted). Re-written as UTF-8 with ``\\n`` line ends."""
+    drop = set(rows)
+    text = raw.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for n, record in enumerate(reader):
+        if n == 0 or n not in drop:
+            writer.writerow(record)
+    return out.getvalue().encode("utf-8")
+
+
+def quarantine(
+    files: Mapping[str, bytes], collection_year: int, max_rounds: int = 10
+) -> tuple[dict[str, bytes], list[RowError]]:
+    """Drop every row the validator flags, repeatedly, until the return validates (or nothing
+    row-level is left to drop). For demos on imperfect data; a real LA should fix its return.
+
+    Returns the cleaned files and all errors of the dropped rows (row numbers refer to the file
+    as it was in the round that flagged them).
+    """
+    current = dict(files)
+    dropped: list[RowError] = []
+    for _ in range(max_rounds):
+        report = validate_return(current, collection_year)
+        flagged = [e for e in report.errors if e.row is not None]
+        if report.ok or not flagged:
+            break
+        dropped += flagged
+        for table in {e.table for e in flagged}:
+            current[table] = drop_rows(current[table], {e.row for e in flagged if e.table == table})
+    return current, dropped
