@@ -61,8 +61,8 @@ sample (2022-23 rule pack): the engine imports and runs, but rules 361 and 362 c
 writes back under pandas 3 copy-on-write), and the same chained-assignment pattern elsewhere
 is a silent-wrong-answer risk. It also names collection years by end year, capitalises all
 input, reports 0-based DataFrame positions rather than file rows, and its 2024-25 PLACE list
-has a typo (``"k3"`` lower-case in ``lac2024_25/rule_146.py``, so K3 is rejected there because
-the input is upper-cased). We therefore re-implement the handful of rules the RCC needs and
+has a typo (``"k3"`` lower-case in ``lac2024_25/rule_146.py``; confirmed by running it: its
+2024-25 rule 146 rejects ``K3``, and the ingress upper-cases input, so real K3 rows fail). We therefore re-implement the handful of rules the RCC needs and
 copy its code lists, with K3 spelled correctly.
 """
 
