@@ -1,0 +1,319 @@
+"""Domain objects of the matching library: frozen, hashable dataclasses in, results out.
+
+Nothing here does I/O. Coordinates are British National Grid (OSGB36 easting and
+northing, metres). Money is whole pounds per week. Penalties are integer
+"penalty points": lower is better, 0 is a perfect match on that factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from api_schemas.vocab import (
+    HomeType,
+    LivingCompanions,
+    Need,
+    OfstedJudgement,
+    PlacementCategory,
+    RegistrationStatus,
+    RiskFlag,
+    Sex,
+    Suitability,
+    Urgency,
+)
+
+AvoidArea = tuple[float, float, float]
+"""(easting, northing, radius_miles): an area the child must not be placed in."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChildProfile:
+    """One child as the matching rules see them (no names, no identifiers beyond ``id``).
+
+    ``suitability`` is the care plan's NPS rating per placement category, stored as a
+    tuple of pairs so the profile stays hashable; build it with :meth:`make` from a dict.
+    A category that is absent counts as ``NOT_SPECIFIED``.
+    """
+
+    id: str
+    age_years: int
+    sex: Sex
+    home_easting: float
+    home_northing: float
+    home_la: str  # GSS code of the child's home local authority
+    needs: frozenset[Need] = frozenset()
+    suitability: tuple[tuple[PlacementCategory, Suitability], ...] = ()
+    risks: frozenset[RiskFlag] = frozenset()
+    living_companions: LivingCompanions = LivingCompanions.NO_PREFERENCE
+    school_easting: float | None = None
+    school_northing: float | None = None
+    must_keep_school: bool = False
+    places_to_avoid: tuple[AvoidArea, ...] = ()
+
+    @staticmethod
+    def make(suitability: Mapping[PlacementCategory, Suitability] | None = None, **kw) -> ChildProfile:
+        """Convenience constructor accepting ``suitability`` as a mapping and sets as any iterable."""
+        for key in ("needs", "risks"):
+            if key in kw:
+                kw[key] = frozenset(kw[key])
+        if "places_to_avoid" in kw:
+            kw["places_to_avoid"] = tuple(tuple(a) for a in kw["places_to_avoid"])
+        pairs = tuple(sorted((suitability or {}).items()))
+        return ChildProfile(suitability=pairs, **kw)
+
+    def suitability_of(self, category: PlacementCategory) -> Suitability:
+        for cat, level in self.suitability:
+            if cat is category or cat == category:
+                return level
+        return Suitability.NOT_SPECIFIED
+
+    @property
+    def has_school(self) -> bool:
+        return self.school_easting is not None and self.school_northing is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A request for a placement: one child, or a sibling group to be placed together.
+
+    ``allow_split`` is the care plan's permission to place the siblings in different
+    homes if no home can take them together (the RCC's :class:`Policy` must allow it too).
+    """
+
+    id: str
+    children: tuple[ChildProfile, ...]
+    urgency: Urgency = Urgency.AFTER_5_DAYS
+    la: str = ""  # GSS code of the placing local authority
+    allow_split: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.children)
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """A home (foster household, children's home, supported accommodation...) with free places.
+
+    ``weekly_fee`` is the weekly price in whole pounds of one child's place.
+    ``resident_ages`` lists the ages of the children already living there; ``None``
+    means "not known" (rules that depend on it then pass and the provider checks on
+    referral), ``()`` means "nobody else lives there".
+    """
+
+    id: str
+    home_type: HomeType
+    la: str
+    easting: float
+    northing: float
+    free_places: int
+    age_min: int = 0
+    age_max: int = 17
+    sexes: frozenset[Sex] = frozenset({Sex.MALE, Sex.FEMALE})
+    needs_met: frozenset[Need] = frozenset()
+    judgement: OfstedJudgement = OfstedJudgement.GOOD
+    registration: RegistrationStatus = RegistrationStatus.ACTIVE
+    weekly_fee: int = 0
+    resident_ages: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The RCC's matching policy: integer weights (penalty points) and thresholds.
+
+    Defaults and their rationale (an RCC may change any of them):
+
+    * ``points_per_mile = 10``: distance from the child's home is the most visible outcome
+      (DfE reports it); 10 points a mile makes 12.3 miles = +123 and gives the other
+      factors a readable scale ("a Preferred care-plan type is worth 40 miles").
+    * ``school_points_per_mile = 10``: when the care plan says the child must keep their
+      school, distance from school counts as much as distance from home.
+    * ``suitable_not_preferred = 400``: placing in a category the care plan rates
+      "Suitable but not preferred" costs as much as 40 extra miles; ``not_specified = 200``.
+    * ``residential_when_family_possible = 150``: family-based care comes before
+      residential when the care plan does not rule fostering out (Children Act 1989 s.22C).
+    * ``unused_specialism = 30``: per scarce specialism (disability, therapeutic, mental
+      health, solo, parent-and-child) a home offers that the child does not need; keeps
+      specialist places for the children who need them.
+    * ``ofsted_*``: Outstanding 0, Good 40, not yet inspected 80, Requires improvement 150
+      (Inadequate is a hard exclusion).
+    * ``fee_pounds_per_point = 10``: 1 point per £10 a week above the regional median fee
+      for that home type (£450 above = +45). The lowest weight on purpose: the child's
+      needs are paramount; cost only breaks ties between otherwise similar homes.
+    * ``over_20_miles = 300`` and ``outside_home_la = 150``: flag penalties mirroring the
+      DfE "more than 20 miles" and "outside LA boundary" measures (Sufficiency Duty s.22G).
+    * ``split_siblings_per_child = 3000``: siblings should live together; a split (only
+      where care plan and policy allow it) costs more than any ordinary placement factor.
+    * ``unmatched_per_child = 20000`` times ``urgency_multiplier`` (Today 3, <5 days 2,
+      >5 days 1): leaving a child without a placement costs more than any placement, so
+      the optimiser places as many children as possible, the most urgent first.
+    * ``allow_split = True``: the RCC allows splitting where the care plan permits it;
+      split homes must lie within ``split_max_miles = 10`` of the family home (so within
+      20 miles of each other).
+    * ``risk_min_resident_age = 5``: a child with a physical/fire/criminal risk to others
+      is not placed where a child under this age lives.
+    * ``median_weekly_fee``: regional median per home type; when empty it is computed
+      from the homes given to the call (all homes, full or not).
+    """
+
+    points_per_mile: int = 10
+    school_points_per_mile: int = 10
+    suitable_not_preferred: int = 400
+    not_specified: int = 200
+    residential_when_family_possible: int = 150
+    unused_specialism: int = 30
+    ofsted_outstanding: int = 0
+    ofsted_good: int = 40
+    ofsted_not_yet_inspected: int = 80
+    ofsted_requires_improvement: int = 150
+    fee_pounds_per_point: int = 10
+    over_20_miles: int = 300
+    outside_home_la: int = 150
+    flag_distance_miles: float = 20.0
+    split_siblings_per_child: int = 3000
+    unmatched_per_child: int = 20000
+    urgency_multiplier: tuple[tuple[Urgency, int], ...] = (
+        (Urgency.TODAY, 3),
+        (Urgency.WITHIN_5_DAYS, 2),
+        (Urgency.AFTER_5_DAYS, 1),
+    )
+    allow_split: bool = True
+    split_max_miles: float = 10.0
+    risk_min_resident_age: int = 5
+    median_weekly_fee: tuple[tuple[HomeType, int], ...] = ()
+
+    def multiplier(self, urgency: Urgency) -> int:
+        for u, m in self.urgency_multiplier:
+            if u == urgency:
+                return m
+        return 1
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One objective term's contribution to a placement, in points and plain words."""
+
+    term: str
+    points: int
+    text: str
+    child_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    child_id: str
+    home_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Which child goes to which home; children not listed are unplaced.
+
+    Solver-independent: it can be the optimiser's proposal or a placement officer's choice.
+    """
+
+    placements: tuple[Placement, ...] = ()
+
+    @staticmethod
+    def of(pairs: Mapping[str, str] | tuple[tuple[str, str], ...]) -> Assignment:
+        items = pairs.items() if isinstance(pairs, Mapping) else pairs
+        return Assignment(tuple(Placement(c, h) for c, h in items))
+
+    def as_dict(self) -> dict[str, str]:
+        return {p.child_id: p.home_id for p in self.placements}
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralMatch:
+    """The outcome for one placed referral, with each objective term's contribution."""
+
+    referral_id: str
+    placements: tuple[Placement, ...]
+    split: bool
+    points: int
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    referral_id: str
+    points: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """Result of :func:`matching.solve` (or of a greedy baseline).
+
+    ``gap`` is ``(objective - best_bound) / max(1, objective)``; ``stats`` holds timing
+    and model-size numbers (build_s, solve_s, candidates, variables, solver name).
+    """
+
+    status: Status
+    objective: int | None
+    best_bound: float | None
+    gap: float | None
+    matches: tuple[ReferralMatch, ...]
+    unmatched: tuple[Unmatched, ...]
+    stats: Mapping[str, float | int | str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def assignment(self) -> Assignment:
+        return Assignment(tuple(p for m in self.matches for p in m.placements))
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    referral_id: str
+    home_id: str | None
+    child_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """What :func:`matching.validate` says about any assignment."""
+
+    violations: tuple[Violation, ...]
+    objective: int
+    matches: tuple[ReferralMatch, ...]
+    unmatched: tuple[Unmatched, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def by_rule(self) -> dict[str, list[Violation]]:
+        out: dict[str, list[Violation]] = {}
+        for v in self.violations:
+            out.setdefault(v.rule, []).append(v)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ShortlistEntry:
+    rank: int
+    home_id: str
+    points: int
+    miles: float
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Shortlist:
+    referral_id: str
+    entries: tuple[ShortlistEntry, ...]
+    excluded: Mapping[str, int]  # rule name -> homes excluded (first failing rule)
+    excluded_total: int
+    summary: str
+    eligible_total: int = 0

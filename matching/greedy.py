@@ -1,0 +1,70 @@
+"""Baselines: today's practice, sequential first-come-first-served to the nearest home.
+
+:func:`greedy_nearest` takes referrals in the order given (first come, first served)
+and gives each the *nearest* eligible home with room for the whole group; if there is
+none and a split is allowed, each sibling gets the nearest eligible home with room
+(within the split radius). It sees the same hard rules as the optimiser and is scored
+by the same objective (through :func:`matching.validator.validate`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.candidates import _REST, PreparedHomes, prefilter
+from matching.domain import Assignment, MatchResult, Policy, Status, Unmatched
+from matching.rules.hard import first_failure
+from matching.rules.soft import make_context
+from matching.validator import validate
+
+
+def _nearest_with_room(ph: PreparedHomes, ref, children, policy, left, exclude=()) -> int | None:
+    idx = np.flatnonzero(prefilter(ph, ref, children) & (left >= len(children)))
+    if len(idx) == 0:
+        return None
+    c = children[0]
+    miles = ph.ctx.distance.miles_many(c.home_easting, c.home_northing, ph.e[idx], ph.n[idx])
+    for hi in idx[np.argsort(miles, kind="stable")]:
+        if hi in exclude:
+            continue
+        if first_failure(ref, children, ph.homes[hi], policy, _REST) is None:
+            return int(hi)
+    return None
+
+
+def greedy_nearest(referrals, homes, policy: Policy | None = None, *, distance=None,
+                   prepared: PreparedHomes | None = None) -> MatchResult:
+    """First-come-first-served, nearest eligible home (the usual manual practice)."""
+    policy = policy or Policy()
+    homes = tuple(homes)
+    referrals = tuple(referrals)
+    ph = prepared or PreparedHomes(homes, make_context(policy, homes, distance))
+    left = ph.free.copy()
+    pairs: dict[str, str] = {}
+    for ref in referrals:
+        hi = _nearest_with_room(ph, ref, ref.children, policy, left)
+        if hi is not None:
+            left[hi] -= ref.size
+            for c in ref.children:
+                pairs[c.id] = ph.homes[hi].id
+            continue
+        if ref.size > 1 and policy.allow_split and ref.allow_split:
+            picks = []
+            for c in ref.children:
+                hj = _nearest_with_room(ph, ref, (c,), policy, left, exclude=set(picks))
+                if hj is None:
+                    break
+                picks.append(hj)
+                left[hj] -= 1
+            if len(picks) == ref.size:
+                for c, hj in zip(ref.children, picks, strict=True):
+                    pairs[c.id] = ph.homes[hj].id
+            else:
+                for hj in picks:
+                    left[hj] += 1
+    report = validate(Assignment.of(pairs), referrals, ph.homes, policy, distance=distance)
+    unmatched = tuple(Unmatched(u.referral_id, u.points, u.reasons + ("No eligible home with room when "
+                                                                        "its turn came (first come, first served)",))
+                      for u in report.unmatched)
+    return MatchResult(Status.FEASIBLE, report.objective, None, None, report.matches, unmatched,
+                       {"backend": "greedy_nearest", "violations": len(report.violations)})
