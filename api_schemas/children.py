@@ -1,0 +1,182 @@
+"""Request and response models for children, referrals and placements (pseudonymised)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from api_schemas.common import Orm, Patch
+from api_schemas.vocab import (
+    LivingCompanions,
+    Need,
+    OutOfLAReason,
+    ReasonPlaceChange,
+    RiskFlag,
+    Sex,
+    Suitability,
+    Urgency,
+)
+
+ETHNIC_CODES = {
+    "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH",
+    "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+}  # fmt: skip
+
+
+class PlaceToAvoid(BaseModel):
+    postcode: str = Field(min_length=2, max_length=8, description="district or sector")
+    radius_miles: float = Field(gt=0, le=200)
+
+
+class ChildBase(BaseModel):
+    sex: Sex
+    ethnicity: str | None = Field(default=None, description="SSDA903 ETHNIC code, e.g. WBRI")
+    uasc: bool = False
+    needs: list[Need] = Field(default_factory=list)
+    home_postcode_sector: str = Field(
+        min_length=2, max_length=8, description="postcode sector at most (NE1 4)"
+    )
+    school_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
+    must_keep_school: bool = False
+    sibling_group: str | None = Field(default=None, max_length=40)
+    suitability_foster: Suitability = Suitability.NOT_SPECIFIED
+    suitability_residential: Suitability = Suitability.NOT_SPECIFIED
+    suitability_supported: Suitability = Suitability.NOT_SPECIFIED
+    risks: list[RiskFlag] = Field(default_factory=list, description="NPS risks recorded as 'Risk Present'")
+    living_companions: LivingCompanions = LivingCompanions.NO_PREFERENCE
+    places_to_avoid: list[PlaceToAvoid] = Field(default_factory=list)
+    cultural_needs: str | None = Field(default=None, max_length=2000)
+    communication_needs: list[str] = Field(default_factory=list)
+    wishes: str | None = Field(default=None, max_length=4000, description="the child's own wishes, in words")
+
+    @field_validator("ethnicity")
+    @classmethod
+    def _ethnicity(cls, v: str | None) -> str | None:
+        if v is not None and v not in ETHNIC_CODES:
+            raise ValueError(f"not an SSDA903 ETHNIC code: {v!r}")
+        return v
+
+
+class ChildIn(ChildBase):
+    model_config = ConfigDict(extra="forbid")
+    la_code: str = Field(description="responsible LA, GSS or DfE code")
+    la_child_id: str = Field(min_length=1, max_length=40, description="the LA's own pseudonymised child ID")
+    birth_month: dt.date = Field(description="any date in the birth month; stored as the 1st")
+
+
+class ChildPatch(Patch):
+    sex: Sex | None = None
+    ethnicity: str | None = None
+    uasc: bool | None = None
+    needs: list[Need] | None = None
+    home_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
+    school_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
+    must_keep_school: bool | None = None
+    sibling_group: str | None = None
+    suitability_foster: Suitability | None = None
+    suitability_residential: Suitability | None = None
+    suitability_supported: Suitability | None = None
+    risks: list[RiskFlag] | None = None
+    living_companions: LivingCompanions | None = None
+    places_to_avoid: list[PlaceToAvoid] | None = None
+    cultural_needs: str | None = None
+    communication_needs: list[str] | None = None
+    wishes: str | None = None
+
+    _eth = field_validator("ethnicity")(ChildBase._ethnicity.__func__)
+
+
+class ChildOut(Orm, ChildBase):
+    id: int
+    la_code: str
+    la_child_id: str
+    birth_month: dt.date
+    age_years: int
+
+
+class ReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    la_code: str
+    child_ids: list[int] = Field(min_length=1, max_length=8, description="one child or a sibling group")
+    needed_by: Urgency
+    preferred_location_local: bool = True
+    out_of_la_reason: OutOfLAReason | None = None
+    out_of_la_reason_other: str | None = None
+    allow_split: bool = Field(default=False, description="may a sibling group be split if no home fits it")
+
+    @model_validator(mode="after")
+    def _reasons(self) -> ReferralIn:
+        if not self.preferred_location_local and self.out_of_la_reason is None:
+            raise ValueError("out_of_la_reason is required when preferred_location_local is false")
+        if self.out_of_la_reason is OutOfLAReason.OTHER and not self.out_of_la_reason_other:
+            raise ValueError("out_of_la_reason_other is required when out_of_la_reason is 'Other'")
+        return self
+
+
+class ReferralPatch(Patch):
+    needed_by: Urgency | None = None
+    preferred_location_local: bool | None = None
+    out_of_la_reason: OutOfLAReason | None = None
+    out_of_la_reason_other: str | None = None
+    allow_split: bool | None = None
+    status: str | None = Field(default=None, pattern=r"^(open|closed)$")
+
+
+class ReferralOut(Orm):
+    id: int
+    la_code: str
+    child_ids: list[int]
+    status: str
+    needed_by: Urgency
+    sibling_count: int
+    preferred_location_local: bool
+    out_of_la_reason: OutOfLAReason | None
+    out_of_la_reason_other: str | None
+    allow_split: bool
+    created_at: dt.datetime
+
+
+class PlacementCosts(BaseModel):
+    weekly_core: int = Field(default=0, ge=0, le=100_000)
+    weekly_additional_support: int = Field(default=0, ge=0, le=100_000)
+    weekly_education: int = Field(default=0, ge=0, le=100_000)
+    weekly_other: int = Field(default=0, ge=0, le=100_000)
+
+
+class PlacementIn(PlacementCosts):
+    model_config = ConfigDict(extra="forbid")
+    child_id: int
+    home_id: int
+    referral_id: int | None = None
+    start_date: dt.date
+    end_date: dt.date | None = None
+    reason_ended: ReasonPlaceChange | None = None
+    contract: str = Field(default="spot", pattern=r"^(spot|contracted|in_house)$")
+
+    @model_validator(mode="after")
+    def _dates(self) -> PlacementIn:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class PlacementPatch(Patch):
+    end_date: dt.date | None = None
+    reason_ended: ReasonPlaceChange | None = None
+    weekly_core: int | None = Field(default=None, ge=0, le=100_000)
+    weekly_additional_support: int | None = Field(default=None, ge=0, le=100_000)
+    weekly_education: int | None = Field(default=None, ge=0, le=100_000)
+    weekly_other: int | None = Field(default=None, ge=0, le=100_000)
+
+
+class PlacementOut(Orm, PlacementCosts):
+    id: int
+    child_id: int
+    home_id: int
+    referral_id: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    reason_ended: ReasonPlaceChange | None
+    contract: str
+    weekly_total: int

@@ -1,0 +1,21 @@
+"""Turning service results into response models while the session is still open."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from api_schemas.common import Page
+from rcc.services.common import PageResult
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def to_page(result: PageResult, schema: type[S]) -> Page[S]:
+    return Page[schema](
+        items=[schema.model_validate(x) for x in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )

@@ -1,0 +1,53 @@
+"""Request-scoped dependencies: the unit of work, the caller, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from rcc.auth import Principal, authenticate
+from rcc.config import Settings
+from rcc.services.common import PageRequest
+
+bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer rcc_…`")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back on any error."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_principal(
+    session: Annotated[Session, Depends(get_session)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    return authenticate(session, creds.credentials if creds else None)
+
+
+def get_page(
+    limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset)
+
+
+DB = Annotated[Session, Depends(get_session)]
+Caller = Annotated[Principal, Depends(get_principal)]
+Paging = Annotated[PageRequest, Depends(get_page)]
+Config = Annotated[Settings, Depends(get_settings)]

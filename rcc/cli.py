@@ -1,0 +1,141 @@
+"""``rcc``: the operator's entry point (database, server, worker, keys, demo data, returns, forecasts)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from rcc.config import load_settings
+
+app = typer.Typer(help="Regional Care Cooperative placement-matching and sufficiency service.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic) and reference data.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Bearer API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(apikey_app, name="apikey")
+
+
+def _factory():
+    from rcc.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(load_settings().database_url))
+
+
+def prepare_database() -> None:
+    """Upgrade the schema to head and load the 153 LAs if they are missing."""
+    from rcc.db import transaction
+    from rcc.db.migrate import upgrade
+    from rcc.services.register import seed_local_authorities
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    with transaction(_factory()) as s:
+        seed_local_authorities(s, settings.data_dir)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Run Alembic migrations up to REVISION (default head) and load the LA reference data."""
+    from rcc.db.migrate import upgrade
+
+    if revision == "head":
+        prepare_database()
+    else:
+        upgrade(load_settings().database_url, revision)
+    typer.echo(f"database at {revision}: {_safe_url()}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Run Alembic migrations down to REVISION (e.g. base)."""
+    from rcc.db.migrate import downgrade
+
+    downgrade(load_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(load_settings().database_url).render_as_string(hide_password=True)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Upgrade the database, then serve the API (docs at /docs)."""
+    import uvicorn
+
+    from rcc.app import create_app
+
+    prepare_database()
+    typer.echo(f"RCC service on http://{host}:{port}/docs  (database: {_safe_url()})")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")] = False) -> None:
+    """Run persisted jobs (matching runs, forecasts) outside the web process."""
+    import time
+
+    from rcc.jobs import Worker, drain
+
+    factory = _factory()
+    if once:
+        typer.echo(f"ran {drain(factory)} job(s)")
+        return
+    w = Worker(factory)
+    w.start()
+    typer.echo("worker running; Ctrl-C to stop")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        w.stop()
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="admin | rcc_commissioner | la_officer | provider")],
+    rcc: Annotated[str | None, typer.Option(help="RCC id or name (rcc_commissioner)")] = None,
+    la: Annotated[str | None, typer.Option(help="LA GSS or DfE code (la_officer)")] = None,
+    provider: Annotated[int | None, typer.Option(help="provider id (provider)")] = None,
+    label: str | None = None,
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    from rcc.services.admin import create_key
+
+    try:
+        key = create_key(_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(key)
+
+
+@app.command()
+def demo(
+    region: Annotated[str, typer.Option(help="an English region, e.g. 'North East', 'London'")] = "North East",
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same data")] = 1,
+    scale: Annotated[float, typer.Option(help="fraction of the region's children to generate")] = 1.0,
+    keys: Annotated[bool, typer.Option(help="create and print demo API keys")] = True,
+) -> None:
+    """Load a realistic demo region (see `rcc demo --help` for every assumption)."""
+    from rcc.services.admin import load_demo
+
+    prepare_database()
+    try:
+        summary = load_demo(_factory(), load_settings().data_dir, region, seed, scale, keys)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for line in summary:
+        typer.echo(line)
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="rcc")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The register's ORM models (SQLAlchemy 2 typed mappings).
+
+The schema is made only by Alembic (``migrations/versions``); these classes
+mirror it. Enumerations are stored as short strings whose allowed values live
+in :mod:`api_schemas.vocab`; lists (needs, risks, sexes accepted) are JSON.
+Children are pseudonymised: no names, birth month only, locations held as
+postcode sector at most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class LocalAuthority(Base):
+    __tablename__ = "local_authorities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gss_code: Mapped[str] = mapped_column(String(9), unique=True)
+    dfe_code: Mapped[str | None] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(60), index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    easting: Mapped[float | None] = mapped_column(Float)
+    northing: Mapped[float | None] = mapped_column(Float)
+
+
+class RccMember(Base):
+    __tablename__ = "rcc_members"
+
+    rcc_id: Mapped[int] = mapped_column(ForeignKey("rccs.id", ondelete="CASCADE"), primary_key=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), primary_key=True)
+
+
+class Rcc(TimestampMixin, Base):
+    __tablename__ = "rccs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    members: Mapped[list[LocalAuthority]] = relationship(
+        secondary="rcc_members", order_by=LocalAuthority.gss_code
+    )
+
+
+class Provider(TimestampMixin, Base):
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str] = mapped_column(String(20))
+    owner_group: Mapped[str | None] = mapped_column(String(200), index=True)
+    companies_house_number: Mapped[str | None] = mapped_column(String(8))
+    difficult_to_replace: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_rating: Mapped[str | None] = mapped_column(String(10))
+    contingency_plan_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    contingency_plan_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Home(TimestampMixin, Base):
+    __tablename__ = "homes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    urn: Mapped[str | None] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    home_type: Mapped[str] = mapped_column(String(40), index=True)
+    registration_status: Mapped[str] = mapped_column(String(20), default="active")
+    ofsted_judgement: Mapped[str | None] = mapped_column(String(30))
+    ofsted_judgement_date: Mapped[dt.date | None] = mapped_column(Date)
+    postcode: Mapped[str] = mapped_column(String(8))  # district or sector, never a full address
+    easting: Mapped[float] = mapped_column(Float)
+    northing: Mapped[float] = mapped_column(Float)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    registered_places: Mapped[int] = mapped_column(Integer)
+    age_min: Mapped[int] = mapped_column(Integer, default=0)
+    age_max: Mapped[int] = mapped_column(Integer, default=17)
+    sexes_accepted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs_met: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fee_core: Mapped[int] = mapped_column(Integer, default=0)
+    fee_additional_support: Mapped[int] = mapped_column(Integer, default=0)
+    fee_education: Mapped[int] = mapped_column(Integer, default=0)
+    fee_other: Mapped[int] = mapped_column(Integer, default=0)
+
+    provider: Mapped[Provider] = relationship()
+    la: Mapped[LocalAuthority] = relationship()
+
+    @property
+    def weekly_fee(self) -> int:
+        return self.fee_core + self.fee_additional_support + self.fee_education + self.fee_other
+
+
+class Vacancy(TimestampMixin, Base):
+    __tablename__ = "vacancies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id", ondelete="CASCADE"), index=True)
+    places: Mapped[int] = mapped_column(Integer)
+    available_from: Mapped[dt.date] = mapped_column(Date)
+    confirmed_by: Mapped[str] = mapped_column(String(120))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    home: Mapped[Home] = relationship()
+
+
+class Child(TimestampMixin, Base):
+    __tablename__ = "children"
+    __table_args__ = (UniqueConstraint("la_id", "la_child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    la_child_id: Mapped[str] = mapped_column(String(40))
+    birth_month: Mapped[dt.date] = mapped_column(Date)  # always the 1st of the month
+    sex: Mapped[str] = mapped_column(String(10))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    uasc: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    home_postcode_sector: Mapped[str] = mapped_column(String(8))
+    home_easting: Mapped[float] = mapped_column(Float)
+    home_northing: Mapped[float] = mapped_column(Float)
+    school_postcode_sector: Mapped[str | None] = mapped_column(String(8))
+    school_easting: Mapped[float | None] = mapped_column(Float)
+    school_northing: Mapped[float | None] = mapped_column(Float)
+    must_keep_school: Mapped[bool] = mapped_column(Boolean, default=False)
+    sibling_group: Mapped[str | None] = mapped_column(String(40), index=True)
+    suitability_foster: Mapped[str] = mapped_column(String(20), default="not_specified")
+    suitability_residential: Mapped[str] = mapped_column(String(20), default="not_specified")
+    suitability_supported: Mapped[str] = mapped_column(String(20), default="not_specified")
+    risks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    living_companions: Mapped[str] = mapped_column(String(20), default="no_preference")
+    places_to_avoid: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cultural_needs: Mapped[str | None] = mapped_column(Text)
+    communication_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    wishes: Mapped[str | None] = mapped_column(Text)
+
+    la: Mapped[LocalAuthority] = relationship()
+
+
+class ReferralChild(Base):
+    __tablename__ = "referral_children"
+
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), primary_key=True)
+
+
+class Referral(TimestampMixin, Base):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    needed_by: Mapped[str] = mapped_column(String(10))
+    sibling_count: Mapped[int] = mapped_column(Integer, default=0)
+    preferred_location_local: Mapped[bool] = mapped_column(Boolean, default=True)
+    out_of_la_reason: Mapped[str | None] = mapped_column(String(40))
+    out_of_la_reason_other: Mapped[str | None] = mapped_column(Text)
+    allow_split: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    children: Mapped[list[Child]] = relationship(secondary="referral_children", order_by=Child.id)
+    la: Mapped[LocalAuthority] = relationship()
+
+
+class Placement(TimestampMixin, Base):
+    __tablename__ = "placements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    weekly_core: Mapped[int] = mapped_column(Integer, default=0)
+    weekly_additional_support: Mapped[int] = mapped_column(Integer, default=0)
+    weekly_education: Mapped[int] = mapped_column(Integer, default=0)
+    weekly_other: Mapped[int] = mapped_column(Integer, default=0)
+    reason_ended: Mapped[str | None] = mapped_column(String(6))
+    contract: Mapped[str] = mapped_column(String(12), default="spot")  # spot | contracted | in_house
+
+    child: Mapped[Child] = relationship()
+    home: Mapped[Home] = relationship()
+
+    @property
+    def weekly_total(self) -> int:
+        return self.weekly_core + self.weekly_additional_support + self.weekly_education + self.weekly_other
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(String(120))
+    rcc_id: Mapped[int | None] = mapped_column(ForeignKey("rccs.id"))
+    la_id: Mapped[int | None] = mapped_column(ForeignKey("local_authorities.id"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(10))  # read | create | update | delete
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer, index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Job(Base):
+    """A persisted unit of long work (matching runs, forecasts, stress tests)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # queued|running|succeeded|failed|cancelled
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    rcc_id: Mapped[int | None] = mapped_column(ForeignKey("rccs.id"))
+    la_id: Mapped[int | None] = mapped_column(ForeignKey("local_authorities.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,201 @@
+"""Persisted jobs for long work (region-wide matching runs, forecasts, stress tests).
+
+A job is a row in ``jobs``; nothing lives in process memory. Any number of workers
+(the in-process one that ``rcc serve`` starts on the embedded default, or ``rcc worker``
+processes beside a PostgreSQL deployment) claim queued jobs with a conditional UPDATE,
+so a job runs once. Handlers are plain functions registered by kind; they receive a
+:class:`JobContext` and return a JSON-able result. A cancel request is honoured
+before start and, for handlers that poll ``ctx.cancelled()``, while running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from rcc.auth import Principal, Role
+from rcc.db import transaction
+from rcc.db.models import Job, utcnow
+from rcc.errors import Conflict, DomainError, Invalid, NotFound
+
+log = logging.getLogger("rcc.jobs")
+
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    job_id: str
+    kind: str
+    params: dict[str, Any]
+    sessions: sessionmaker[Session]
+    principal: Principal
+
+    def cancelled(self) -> bool:
+        with self.sessions() as s:
+            return bool(s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id)))
+
+
+Handler = Callable[[JobContext], dict[str, Any]]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind``."""
+
+    def deco(fn: Handler) -> Handler:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return deco
+
+
+def _load_handlers() -> None:
+    # Importing the domain modules registers their handlers.
+    import rcc.services.matching  # noqa: F401
+    import rcc.services.sufficiency  # noqa: F401
+
+
+def submit(
+    session: Session, who: Principal, kind: str, params: dict[str, Any], rcc_id: int | None = None
+) -> Job:
+    _load_handlers()
+    if kind not in _HANDLERS:
+        raise Invalid(f"unknown job kind {kind!r}", "kind")
+    job = Job(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        status="queued",
+        params=params,
+        api_key_id=who.key_id,
+        rcc_id=rcc_id,
+        la_id=who.la_id,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get(session: Session, who: Principal, job_id: str, kind: str | None = None) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or (kind and job.kind != kind) or not _visible(who, job):
+        raise NotFound("job", job_id)
+    return job
+
+
+def _visible(who: Principal, job: Job) -> bool:
+    if who.is_admin or job.api_key_id == who.key_id:
+        return True
+    return who.role is Role.RCC_COMMISSIONER and job.rcc_id is not None and job.rcc_id == who.rcc_id
+
+
+def cancel(session: Session, who: Principal, job_id: str, kind: str | None = None) -> Job:
+    job = get(session, who, job_id, kind)
+    if job.status in TERMINAL:
+        raise Conflict(f"job {job_id} has already {job.status}")
+    if job.status == "queued":
+        job.status, job.finished_at = "cancelled", utcnow()
+    job.cancel_requested = True
+    session.flush()
+    return job
+
+
+def _principal_for(session: Session, job: Job) -> Principal:
+    from rcc.db.models import ApiKey, RccMember
+
+    key = session.get(ApiKey, job.api_key_id) if job.api_key_id else None
+    if key is None:
+        return Principal(key_id=None, role=Role.ADMIN)
+    las = (
+        frozenset(session.scalars(select(RccMember.la_id).where(RccMember.rcc_id == key.rcc_id)))
+        if key.rcc_id
+        else frozenset()
+    )
+    return Principal(key.id, Role(key.role), key.rcc_id, key.la_id, key.provider_id, las)
+
+
+def claim_next(factory: sessionmaker[Session]) -> JobContext | None:
+    """Atomically move the oldest queued job to running; None when the queue is empty."""
+    with transaction(factory) as s:
+        candidates = s.scalars(
+            select(Job.id).where(Job.status == "queued").order_by(Job.created_at).limit(5)
+        ).all()
+        for job_id in candidates:
+            claimed = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(status="running", started_at=utcnow())
+            ).rowcount
+            if claimed:
+                job = s.get(Job, job_id)
+                return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
+    return None
+
+
+def run_one(ctx: JobContext) -> None:
+    _load_handlers()
+    try:
+        result = _HANDLERS[ctx.kind](ctx)
+        status, error = ("cancelled", None) if ctx.cancelled() else ("succeeded", None)
+    except DomainError as exc:
+        result, status, error = None, "failed", exc.message
+    except Exception:  # a failed job is recorded, never lost
+        log.exception("job %s failed", ctx.job_id)
+        result, status, error = None, "failed", traceback.format_exc(limit=5)
+    with transaction(ctx.sessions) as s:
+        s.execute(
+            update(Job)
+            .where(Job.id == ctx.job_id)
+            .values(
+                status=status,
+                result=result if status == "succeeded" else None,
+                error=error,
+                finished_at=utcnow(),
+            )
+        )
+
+
+def drain(factory: sessionmaker[Session]) -> int:
+    """Run queued jobs until none is left (used by tests and ``rcc worker --once``)."""
+    n = 0
+    while (ctx := claim_next(factory)) is not None:
+        run_one(ctx)
+        n += 1
+    return n
+
+
+class Worker:
+    """A background thread that polls the jobs table; never blocks the event loop."""
+
+    def __init__(self, factory: sessionmaker[Session], poll_seconds: float = 0.5):
+        self.factory = factory
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rcc-job-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ctx = claim_next(self.factory)
+            except Exception:  # database briefly unavailable: back off and retry
+                log.exception("job worker could not poll")
+                ctx = None
+            if ctx is None:
+                self._stop.wait(self.poll_seconds)
+            else:
+                run_one(ctx)

@@ -1,0 +1,1 @@
+"""Placement matching in the service (filled in by the matching work)."""

@@ -1,0 +1,1 @@
+"""Sufficiency returns and forecasts in the service (filled in by the sufficiency work)."""
