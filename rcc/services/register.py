@@ -52,11 +52,17 @@ DFE_CODES_MISSING_FROM_FILE = {
 }
 
 
-def seed_local_authorities(session: Session, data_dir: Path) -> int:
-    """Load the 153 children's-services LAs from the open data (idempotent); returns rows added."""
-    path = data_dir / "england_childrens_services_las.csv"
+SHIPPED_LAS = Path(__file__).resolve().parent.parent / "reference" / "england_childrens_services_las.csv"
+
+
+def seed_local_authorities(session: Session, data_dir: Path | None = None) -> int:
+    """Load the 153 children's-services LAs (idempotent); returns rows added.
+
+    Reads ``data_dir``'s copy when there is one, else the copy shipped in ``rcc/reference``.
+    """
+    path = data_dir / "england_childrens_services_las.csv" if data_dir else SHIPPED_LAS
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: set RCC_DATA_DIR to the shared data folder")
+        path = SHIPPED_LAS
     known = set(session.scalars(select(LocalAuthority.gss_code)))
     added = 0
     with path.open(newline="") as fh:

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs and run all of it:
+#   lint (ruff), the import contract (import-linter), the tests on SQLite, the tests on PostgreSQL.
+# Works on a fresh Debian machine as root; set RCC_TEST_DATABASE_URL to use another PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3}
+PG_URL=${RCC_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
+
+log() { printf '\n== %s\n' "$*"; }
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    log "installing PostgreSQL (Debian packages)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+  fi
+  log "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  pg_isready -h 127.0.0.1 -p 5432
+  # trust auth for local TCP connections and a 'test' database, as a fresh cluster has neither
+  if ! psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
+    su postgres -c "psql -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null 2>&1 || true
+    su postgres -c "createdb test" >/dev/null 2>&1 || true
+  fi
+}
+
+log "installing the package and its test tools"
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv --system-site-packages .venv; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+export PATH="$PWD/.venv/bin:$PATH"
+
+log "ruff"
+ruff check .
+log "import contract"
+lint-imports
+
+log "tests on SQLite"
+env -u RCC_TEST_DATABASE_URL python -m pytest -p no:warnings
+
+log "database tests on PostgreSQL ($PG_URL)"
+ensure_postgres
+RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings tests/api tests/services  # the database-backed tests
