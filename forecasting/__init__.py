@@ -1,0 +1,48 @@
+"""Forecasting children looked after for a Regional Care Cooperative (pure library).
+
+No file I/O, no environment, no service imports: callers pass DataFrames in.
+"""
+
+from forecasting.baselines import BASELINES, baseline_forecast
+from forecasting.categories import (
+    AGE_BANDS,
+    COARSE_CATEGORIES,
+    FINE_CATEGORIES,
+    FINE_TO_COARSE,
+    SSDA903_PLACE_CATEGORY,
+    place_categories,
+    place_category,
+    to_coarse,
+)
+from forecasting.costs import WEEKS_PER_YEAR, project_costs
+from forecasting.data import REGION, as_of, episodes_from_returns, month_ends, observed_counts
+from forecasting.metrics import coverage, evaluate, total_error, wape
+from forecasting.model import MultiStateForecaster
+from forecasting.scenario import BASELINE, Scenario
+
+__all__ = [
+    "AGE_BANDS",
+    "BASELINE",
+    "BASELINES",
+    "COARSE_CATEGORIES",
+    "FINE_CATEGORIES",
+    "FINE_TO_COARSE",
+    "REGION",
+    "SSDA903_PLACE_CATEGORY",
+    "WEEKS_PER_YEAR",
+    "MultiStateForecaster",
+    "Scenario",
+    "as_of",
+    "baseline_forecast",
+    "coverage",
+    "episodes_from_returns",
+    "evaluate",
+    "month_ends",
+    "observed_counts",
+    "place_categories",
+    "place_category",
+    "project_costs",
+    "to_coarse",
+    "total_error",
+    "wape",
+]
