@@ -201,7 +201,16 @@ class Scan:
         cost = np.zeros(len(idx), dtype=np.int64)
         for c in children:
             cost += ranking_cost(ph, c, idx)[0]
-        self.order = idx[np.argsort(cost, kind="stable")]
+        self._idx, self._cost = idx, cost
+        first = 64
+        if len(idx) > 4 * first:  # sort only the cheapest chunk now, the rest if ever needed
+            part = np.argpartition(cost, first)[:first]
+            part = part[np.argsort(cost[part], kind="stable")]
+            self.order = idx[part]
+            self._rest = np.setdiff1d(np.arange(len(idx)), part, assume_unique=True)
+        else:
+            self.order = idx[np.argsort(cost, kind="stable")]
+            self._rest = None
         self.pos = 0
         self.found: list[tuple[int, int]] = []  # (exact cost, home index), in scan order
 
@@ -211,6 +220,10 @@ class Scan:
         return sum(pair_points(c, home, ctx.facts(c, home), ctx) for c in self.children)
 
     def next_eligible(self) -> tuple[int, int] | None:
+        if self.pos >= len(self.order) and self._rest is not None:
+            rest = self._rest[np.argsort(self._cost[self._rest], kind="stable")]
+            self.order = np.concatenate([self.order, self._idx[rest]])
+            self._rest = None
         homes, order = self.ph.homes, self.order
         while self.pos < len(order):
             hi = int(order[self.pos])

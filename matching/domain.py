@@ -146,9 +146,12 @@ class Policy:
       DfE "more than 20 miles" and "outside LA boundary" measures (Sufficiency Duty s.22G).
     * ``split_siblings_per_child = 3000``: siblings should live together; a split (only
       where care plan and policy allow it) costs more than any ordinary placement factor.
-    * ``unmatched_per_child = 20000`` times ``urgency_multiplier`` (Today 3, <5 days 2,
-      >5 days 1): leaving a child without a placement costs more than any placement, so
-      the optimiser places as many children as possible, the most urgent first.
+    * ``unmatched_per_child = 50000`` plus ``urgency_extra_per_child`` (Today +10000,
+      < 5 days +5000, > 5 days 0): leaving a child without a placement costs more than any
+      placement, so the optimiser places as many children as it can, and among equal
+      numbers the most urgent first. (Additive rather than a multiplier so that the count
+      dominates: only trading 5 or more Today children against one more child placed
+      could reverse it.)
     * ``allow_split = True``: the RCC allows splitting where the care plan permits it;
       split homes must lie within ``split_max_miles = 10`` of the family home (so within
       20 miles of each other).
@@ -173,22 +176,22 @@ class Policy:
     outside_home_la: int = 150
     flag_distance_miles: float = 20.0
     split_siblings_per_child: int = 3000
-    unmatched_per_child: int = 20000
-    urgency_multiplier: tuple[tuple[Urgency, int], ...] = (
-        (Urgency.TODAY, 3),
-        (Urgency.WITHIN_5_DAYS, 2),
-        (Urgency.AFTER_5_DAYS, 1),
+    unmatched_per_child: int = 50000
+    urgency_extra_per_child: tuple[tuple[Urgency, int], ...] = (
+        (Urgency.TODAY, 10000),
+        (Urgency.WITHIN_5_DAYS, 5000),
+        (Urgency.AFTER_5_DAYS, 0),
     )
     allow_split: bool = True
     split_max_miles: float = 10.0
     risk_min_resident_age: int = 5
     median_weekly_fee: tuple[tuple[HomeType, int], ...] = ()
 
-    def multiplier(self, urgency: Urgency) -> int:
-        for u, m in self.urgency_multiplier:
+    def urgency_extra(self, urgency: Urgency) -> int:
+        for u, m in self.urgency_extra_per_child:
             if u == urgency:
                 return m
-        return 1
+        return 0
 
 
 class Status(StrEnum):

@@ -138,7 +138,7 @@ class MatchModel:
 URGENCY_RANK = {Urgency.TODAY: 0, Urgency.WITHIN_5_DAYS: 1, Urgency.AFTER_5_DAYS: 2}
 
 
-def build_model(referrals, homes, policy: Policy, *, k_best: int | None = 12, k_split: int = 4,
+def build_model(referrals, homes, policy: Policy, *, k_best: int | None = 8, k_split: int = 3,
                 extend_limit: int = 200, distance=None, prepared: PreparedHomes | None = None,
                 include: dict[str, str] | None = None) -> MatchModel:
     """Build the (pruned) model. ``include`` (child id -> home id) forces those pairs into

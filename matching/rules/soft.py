@@ -311,14 +311,15 @@ class SiblingsTogether:
 
 
 class Unmatched:
-    """Soft: leaving a referral without a placement costs ``policy.unmatched_per_child``
-    (20000) per child times the urgency multiplier (Today 3, < 5 days 2, > 5 days 1) -
-    more than any placement, so the most children (most urgent first) are placed."""
+    """Soft: leaving a referral without a placement costs, per child,
+    ``policy.unmatched_per_child`` (50000) plus the urgency extra (Today +10000, < 5 days
+    +5000) - more than any placement, so the most children (most urgent first) are placed.
+    Linear in the number of children in the referral."""
 
     name = "unmatched"
 
     def points(self, referral: Referral, policy: Policy) -> int:
-        return policy.unmatched_per_child * referral.size * policy.multiplier(referral.urgency)
+        return (policy.unmatched_per_child + policy.urgency_extra(referral.urgency)) * referral.size
 
     def explain(self, referral: Referral, policy: Policy) -> str:
         return (f"Not placed ({referral.size} child(ren), urgency {referral.urgency.value}): "
