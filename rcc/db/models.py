@@ -264,3 +264,105 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- sufficiency returns (SSDA903)
+
+
+class SufficiencyReturn(Base):
+    """One accepted SSDA903 return: version ``version`` of an LA's return for ``collection_year``.
+
+    ``collection_year`` is the start year (2024 = 2024-25). Submitting content identical (after
+    normalisation) to the latest version for the same LA and year stores nothing. ``changes``
+    counts, per table, what the return did to the service's current view:
+    ``{"episodes": {"added", "revised", "unchanged", "withdrawn", "superseded"}, ...}``.
+    """
+
+    __tablename__ = "sufficiency_returns"
+    __table_args__ = (UniqueConstraint("la_id", "collection_year", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    collection_year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="accepted")
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    header_rows: Mapped[int] = mapped_column(Integer, default=0)
+    episode_rows: Mapped[int] = mapped_column(Integer, default=0)
+    uasc_rows: Mapped[int] = mapped_column(Integer, default=0)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    la: Mapped[LocalAuthority] = relationship()
+
+
+class _Ssda903Version:
+    """Columns every stored SSDA903 row version has.
+
+    A row version is current while ``valid_to_return_id`` is null; ``valid_from_return_id`` made
+    it current and ``valid_to_return_id`` replaced or withdrew it (equal to ``valid_from`` for a
+    version a later collection year's return already outranked). ``return_id`` is the return
+    whose statement the current version is. Which returns supplied which versions is in
+    ``ssda903_return_rows``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True, sort_order=-2)
+    child: Mapped[str] = mapped_column(String(40), sort_order=-1)
+    valid_from_return_id: Mapped[int] = mapped_column(ForeignKey("sufficiency_returns.id"), sort_order=1)
+    valid_to_return_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sufficiency_returns.id"), index=True, sort_order=2
+    )
+    return_id: Mapped[int] = mapped_column(ForeignKey("sufficiency_returns.id"), sort_order=3)
+
+
+class Ssda903Child(_Ssda903Version, Base):
+    """An SSDA903 header row, pseudonymised: the LA's CHILD id, sex, date of birth, ethnicity.
+    UPN, MOTHER and MC_DOB are not stored."""
+
+    __tablename__ = "ssda903_children"
+
+    sex: Mapped[str] = mapped_column(String(2))
+    dob: Mapped[dt.date] = mapped_column(Date)
+    ethnic: Mapped[str] = mapped_column(String(4))
+
+
+class Ssda903Episode(_Ssda903Version, Base):
+    """An SSDA903 episode; identity (la, child, decom). Postcodes are held as sector at most."""
+
+    __tablename__ = "ssda903_episodes"
+
+    decom: Mapped[dt.date] = mapped_column(Date)
+    rne: Mapped[str] = mapped_column(String(2))
+    ls: Mapped[str] = mapped_column(String(3))
+    cin: Mapped[str] = mapped_column(String(3))
+    place: Mapped[str] = mapped_column(String(4))
+    place_provider: Mapped[str | None] = mapped_column(String(4))
+    dec: Mapped[dt.date | None] = mapped_column(Date)
+    rec: Mapped[str | None] = mapped_column(String(4))
+    reason_place_change: Mapped[str | None] = mapped_column(String(6))
+    home_post: Mapped[str | None] = mapped_column(String(6))
+    pl_post: Mapped[str | None] = mapped_column(String(6))
+    urn: Mapped[str | None] = mapped_column(String(16))
+
+
+class Ssda903Uasc(_Ssda903Version, Base):
+    """An SSDA903 UASC row: the child and the date UASC status ceased (DUC)."""
+
+    __tablename__ = "ssda903_uasc"
+
+    duc: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Ssda903ReturnRow(Base):
+    """Which row versions each return supplied (``kind``: children | episodes | uasc)."""
+
+    __tablename__ = "ssda903_return_rows"
+
+    return_id: Mapped[int] = mapped_column(
+        ForeignKey("sufficiency_returns.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
