@@ -34,7 +34,7 @@ from matching.domain import (
     Unmatched,
 )
 from matching.model import MatchModel, build_model, greedy_on_model, objective_of
-from matching.rules.hard import RULES_BY_NAME
+from matching.rules.hard import HARD_RULES, RULES_BY_NAME
 from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, pair_contributions
 
 
@@ -110,12 +110,15 @@ def decode(m: MatchModel, chosen: dict[int, list[int]], status: Status, obj: int
     return MatchResult(status, obj, bound, gap, tuple(matches), tuple(unmatched), stats)
 
 
+_RULE_ORDER = {r.name: i for i, r in enumerate(HARD_RULES)}
+
+
 def summarise_exclusions(counts: dict[str, int]) -> str:
     total = sum(counts.values())
     if not total:
         return "no homes excluded"
     parts = ", ".join(f"{n} {RULES_BY_NAME[name].label}" for name, n in
-                      sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+                      sorted(counts.items(), key=lambda kv: (-kv[1], _RULE_ORDER.get(kv[0], 99))))
     return f"{total} homes excluded: {parts}"
 
 
