@@ -366,3 +366,65 @@ class Ssda903ReturnRow(Base):
     )
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class MatchingPolicy(TimestampMixin, Base):
+    """An RCC's overrides of :class:`matching.Policy`; fields not overridden keep the library default."""
+
+    __tablename__ = "matching_policies"
+
+    rcc_id: Mapped[int] = mapped_column(ForeignKey("rccs.id", ondelete="CASCADE"), primary_key=True)
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_by_key_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class OfferChild(Base):
+    __tablename__ = "offer_children"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+
+
+class Offer(TimestampMixin, Base):
+    """A proposed placement sent to a provider: pending -> accepted | declined | withdrawn."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    matching_run_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"))
+    created_by_key_id: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decline_reason: Mapped[str | None] = mapped_column(String(30))
+    decline_text: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    weekly_core: Mapped[int | None] = mapped_column(Integer)
+    weekly_additional_support: Mapped[int | None] = mapped_column(Integer)
+    weekly_education: Mapped[int | None] = mapped_column(Integer)
+    weekly_other: Mapped[int | None] = mapped_column(Integer)
+
+    children: Mapped[list[OfferChild]] = relationship(
+        cascade="all, delete-orphan", order_by=OfferChild.child_id
+    )
+    referral: Mapped[Referral] = relationship()
+
+
+class UnmetNeedRecord(Base):
+    """Evidence for sufficiency planning: a referral no home could meet, or met only in a
+    placement type the care plan did not prefer, far from home or outside the home LA."""
+
+    __tablename__ = "unmet_need_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    distance_miles: Mapped[float | None] = mapped_column(Float)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    matching_run_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
