@@ -32,7 +32,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -546,6 +546,7 @@ class DemoRegion:
     vacancies: tuple[VacancySeed, ...]
     referrals: tuple[ReferralSeed, ...]
     assumptions: tuple[str, ...]
+    as_of: date  # the day the snapshot describes (vacancy staleness, referral ages, placement starts)
 
 
 # ==================================================================================================
@@ -1604,7 +1605,7 @@ def generate_region(
             age_days = float(vac_rng.uniform(STALE_AFTER_DAYS + 1, VACANCY_MAX_STALE_DAYS))
         else:
             age_days = float(vac_rng.uniform(0, STALE_AFTER_DAYS - 0.01))
-        confirmed_at = datetime.combine(as_of, time(17, 0)) - timedelta(days=age_days)
+        confirmed_at = datetime.combine(as_of, time(17, 0), tzinfo=UTC) - timedelta(days=age_days)
         confirmed_at = confirmed_at.replace(second=0, microsecond=0)
         vacancies.append(
             VacancySeed(
@@ -1650,7 +1651,7 @@ def generate_region(
                 for c in group:
                     c.needs = tuple(x for x in Need if x in set(c.needs) | {Need.SAME_DAY_EMERGENCY})
             local = bool(rng.random() < PREFER_LOCAL_SHARE)
-            created = datetime.combine(as_of, time(17, 0)) - timedelta(
+            created = datetime.combine(as_of, time(17, 0), tzinfo=UTC) - timedelta(
                 minutes=int(rng.integers(0, int(OPEN_DEMAND_WEEKS * 7 * 24 * 60)))
             )
             referrals.append(
@@ -1758,6 +1759,7 @@ def generate_region(
         vacancies=tuple(vacancies),
         referrals=tuple(referrals),
         assumptions=assumptions(data.latest_year, as_of) + tuple(notes),
+        as_of=as_of,
     )
 
 

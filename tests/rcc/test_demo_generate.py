@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -110,8 +110,9 @@ def test_capacities_respected_and_vacancies_are_the_free_places(north_east):
         else:
             assert vacancies.get(h.key, 0) == free
     # Some vacancies are stale (confirmed more than 14 days before the snapshot), most are not.
-    as_of = datetime.combine(max(v.available_from for v in north_east.vacancies), time()) - timedelta(days=14)
-    stale = sum(v.confirmed_at < as_of - timedelta(days=14) for v in north_east.vacancies)
+    snapshot = datetime.combine(north_east.as_of, time(23, 59), tzinfo=UTC)
+    assert all(v.confirmed_at.tzinfo is not None and v.confirmed_at <= snapshot for v in north_east.vacancies)
+    stale = sum(v.confirmed_at < snapshot - timedelta(days=14) for v in north_east.vacancies)
     assert 0 < stale < len(north_east.vacancies) / 2
 
 
