@@ -607,6 +607,27 @@ def _distance_shares(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[s
     return by_la, by_region, national
 
 
+def _vote_regions(las: pd.DataFrame, ofsted: pd.DataFrame, distance: pd.DataFrame) -> list[str]:
+    """Each LA's region by majority of three sources: the LA register, the DfE file and Ofsted.
+
+    The LA register places Derbyshire in the West Midlands and Lincolnshire in Yorkshire and The
+    Humber, while DfE and Ofsted (and ONS) place both in the East Midlands; the majority wins, and the
+    register breaks ties.
+    """
+    dfe = (
+        distance[distance["level"] == "Local authority"]
+        .groupby("la_gss_code")["region"]
+        .agg(lambda x: x.mode().iloc[0])
+    )
+    ofs = ofsted.groupby("la_gss_code")["region"].agg(lambda x: x.mode().iloc[0])
+    out = []
+    for la, own in zip(las["gss_code"], las["region"], strict=True):
+        votes = [v for v in (own, dfe.get(la), ofs.get(la)) if isinstance(v, str)]
+        best = max(set(votes), key=lambda r: (votes.count(r), r == own))
+        out.append(best)
+    return out
+
+
 @lru_cache(maxsize=4)
 def _load(data_dir_text: str) -> _Data:
     data_dir = Path(data_dir_text)
@@ -624,10 +645,12 @@ def _load(data_dir_text: str) -> _Data:
     msoa = msoa.sort_values("msoa_code").reset_index(drop=True)
 
     ofsted = pd.read_csv(data_dir / OFSTED_FILE, dtype={"urn": "string"})
+    distance_frame = pd.read_csv(data_dir / DISTANCE_FILE)
+    las["region"] = _vote_regions(las, ofsted, distance_frame)
     cla_frame = pd.read_csv(data_dir / CLA_FILE)
     cla, latest_year = _latest_by_la(cla_frame, CLA_MEASURE)
     starts, _ = _latest_by_la(cla_frame, STARTS_MEASURE)
-    by_la, by_region, national = _distance_shares(pd.read_csv(data_dir / DISTANCE_FILE))
+    by_la, by_region, national = _distance_shares(distance_frame)
     spend = pd.read_csv(data_dir / SPEND_FILE).set_index("la_gss_code")
 
     homes = ofsted[ofsted["provision_type"].isin(list(OFSTED_HOME_TYPES))]
@@ -1199,7 +1222,7 @@ def generate_region(
         return data.sector_codes[s], float(data.sector_e[s]), float(data.sector_n[s])
 
     # ---- Ofsted-registered homes and their owners ------------------------------------------------
-    ofsted = data.ofsted[data.ofsted["region"] == region_name]
+    ofsted = data.ofsted[data.ofsted["la_gss_code"].isin(la_codes)]
     reg_homes = ofsted[ofsted["provision_type"].isin(list(OFSTED_HOME_TYPES))].sort_values("urn")
     ifas = ofsted[ofsted["provision_type"] == OFSTED_IFA].sort_values("urn")
     region_places = float(reg_homes["places"].sum()) or 1.0
@@ -1886,4 +1909,7 @@ def assumptions(latest_year: int | None = None, as_of: date | None = None) -> tu
         + f"; {_pct(PREFER_LOCAL_SHARE)} prefer a placement inside their LA.",
         "Children have pseudonymous identifiers and no names; wishes, cultural and communication needs are "
         "illustrative phrases.",
+        "An LA's region is the majority of the LA register, the DfE file and Ofsted (this moves Derbyshire and "
+        "Lincolnshire to the East Midlands, where DfE, Ofsted and ONS place them); a region's registered homes are "
+        "those located in its LAs.",
     )
