@@ -83,7 +83,7 @@ def _expm_batch(a: np.ndarray) -> np.ndarray:
     eye = np.broadcast_to(np.eye(n), a.shape)
     out = eye.copy()
     term = eye.copy()
-    for k in range(1, 10):
+    for k in range(1, 8):
         term = term @ x / k
         out = out + term
     for _ in range(s):
@@ -170,6 +170,7 @@ class MultiStateForecaster:
         parameter_uncertainty: bool = True,
         late_reporting: str = "none",
         late_prior: float = 50.0,
+        ageing_out_days: int = 31,
     ) -> None:
         self.lookback_days = lookback_days
         self.prior_days = float(prior_days)
@@ -185,6 +186,7 @@ class MultiStateForecaster:
             raise ValueError("late_reporting must be 'none', 'origin' or 'eventual'")
         self.late_reporting = late_reporting
         self.late_prior = float(late_prior)
+        self.ageing_out_days = int(ageing_out_days)
         self._cache: dict[tuple, np.ndarray] = {}
 
     # ------------------------------------------------------------------ fit
@@ -202,6 +204,7 @@ class MultiStateForecaster:
             "parameter_uncertainty": self.parameter_uncertainty,
             "late_reporting": self.late_reporting,
             "late_prior": self.late_prior,
+            "ageing_out_days": self.ageing_out_days,
         }
 
     def clone(self, **overrides) -> MultiStateForecaster:
@@ -291,11 +294,22 @@ class MultiStateForecaster:
         same_prev = np.roll(same_next, 1)
         same_prev[0] = False
         prev_end = np.roll(end, 1)
+        cont = same_next & (next_start == end)
+
+        # Leaving care at 18: an exit in the ``ageing_out_days`` before the 18th birthday is
+        # ageing out, not a hazard (exposure stops where that window opens); the simulation
+        # makes each child leave ``ageing_out_offset_`` days before their 18th birthday (the
+        # median offset of those exits; 0 when children leave on the birthday itself).
+        t18 = thr[:, 4]
+        cutoff = t18 - self.ageing_out_days
+        aged = (~is_open) & ~cont & (end >= cutoff) & (end <= t18)
+        self.ageing_out_offset_ = int(np.median(t18[aged] - end[aged])) if aged.any() else 0
+        leave = t18 - self.ageing_out_offset_
 
         # Exposure (child-days) by la x band x state inside [ws, origin), up to the 18th birthday.
         e_end = np.minimum(np.where(is_open, origin_d, end), origin_d)
         e_start = np.maximum(start, ws_d)
-        bounds = np.column_stack([dob, thr])  # (n, 6): band b is [bounds[b], bounds[b+1])
+        bounds = np.column_stack([dob, thr[:, :4], cutoff])  # band b is [bounds[b], bounds[b+1])
         exposure = np.zeros((L, B, NS))
         for b in range(B):
             lo = np.maximum(e_start, bounds[:, b])
@@ -305,11 +319,9 @@ class MultiStateForecaster:
 
         # Events in (ws, origin]: move to the next contiguous episode's state, or exit.
         ev = (~is_open) & (end > ws_d) & (end <= origin_d)
-        cont = same_next & (next_start == end)
         dest = np.where(cont, next_state, EXIT)
         band_at_end = (thr[:, :4] <= end[:, None]).sum(axis=1)
-        under18 = end < thr[:, 4]
-        ev &= under18 & (dest != state) & (end >= dob)
+        ev &= (end < cutoff) & (dest != state) & (end >= dob)
         events = np.zeros((L, B, NS, NS + 1))
         np.add.at(events, (la_i[ev], band_at_end[ev], state[ev], dest[ev]), 1.0)
         self.events_, self.exposure_ = events, exposure
@@ -329,7 +341,7 @@ class MultiStateForecaster:
 
         # Entrants: episodes starting in (ws, origin] with no contiguous predecessor.
         new = (start > ws_d) & (start <= origin_d) & ~(same_prev & (prev_end >= start))
-        new &= (start < thr[:, 4]) & (start >= dob)
+        new &= (start < cutoff) & (start >= dob)
         months = self._entry_months(ws_d)
         self._fit_entrants(la_i[new], start[new], months, L)
         pool_band = (thr[new, :4] <= start[new, None]).sum(axis=1)
@@ -344,11 +356,11 @@ class MultiStateForecaster:
         )
 
         # Stock at origin: children in an episode open on the origin date, under 18.
-        on = (start <= origin_d) & (is_open | (end > origin_d)) & (thr[:, 4] > origin_d)
+        on = (start <= origin_d) & (is_open | (end > origin_d)) & (leave > origin_d)
         self.stock_ = pd.DataFrame(
             {"la": la_i[on], "state": state[on], "uasc": uasc[on], "child": ep.loc[on, "CHILD"].to_numpy()}
         )
-        self._stock_thr = thr[on]
+        self._stock_thr = np.column_stack([thr[on, :4], leave[on]])
         self.n_children_at_origin_ = int((state[on] < K).sum())
         self._estimate_late_reporting(ep, la_i, state, start, end, is_open, thr, L)
 
@@ -386,7 +398,7 @@ class MultiStateForecaster:
             if self.origin_.is_month_end:
                 hi = hi + pd.offsets.MonthEnd(0)
                 lo = lo + pd.offsets.MonthEnd(0)
-            if _day(lo) < ws_d or j > 600:
+            if _day(lo) < ws_d - 1 or j > 600:
                 break
             out.append((_day(lo), _day(hi), int(hi.month)))
             j += 1
@@ -463,10 +475,26 @@ class MultiStateForecaster:
         diag = q.sum(axis=-1)
         idx = np.arange(NS + 1)
         q[..., idx, idx] = -diag
-        out = {}
         flat = q.reshape(-1, NS + 1, NS + 1)
-        for d in sorted(set(deltas)):
-            p = _expm_batch(flat * d)
+        # exp(Q d) for every d needed, from exp(Q) and exp(Q h) (h = the smallest d) by products.
+        wanted = sorted(set(deltas))
+        h = wanted[0]
+        mats = {1: _expm_batch(flat), h: _expm_batch(flat * h)}
+
+        def power(d: int) -> np.ndarray:
+            if d in mats:
+                return mats[d]
+            if d >= 2 * h:
+                mats[d] = power(h) @ power(d - h)
+            else:
+                mats[d] = power(d - 1) @ mats[1]
+            return mats[d]
+
+        out = {}
+        for d in wanted:
+            p = power(d)
+            p = np.clip(p, 0.0, None)
+            p = p / p.sum(axis=-1, keepdims=True)
             out[d] = p.reshape(S, L, B, NS + 1, NS + 1)[..., :NS, :].reshape(-1, NS + 1)
         return out
 
@@ -493,15 +521,22 @@ class MultiStateForecaster:
             mid = pdays[:-1] + np.array(halves)  # entry day per month
             dob_days = mid[None, :] - pool["age_days"].to_numpy()[:, None]  # (npool, H)
             dob = pd.to_datetime(_EPOCH + dob_days.reshape(-1).astype("timedelta64[D]"))
-            thr_tabs.append(birthday_days(dob))
+            et = birthday_days(dob)
+            et[:, 4] -= self.ageing_out_offset_
+            thr_tabs.append(et)
         thr_tab = np.concatenate(thr_tabs, axis=0) if thr_tabs else np.zeros((0, 5), dtype=np.int64)
         band_tab = (thr_tab[:, None, :] <= pdays[None, :, None]).sum(axis=-1).astype(np.int8)  # 5 = 18+
+        ua_tab = np.concatenate(
+            [
+                self.stock_["uasc"].to_numpy().astype(np.int64),
+                np.repeat(pool["uasc"].to_numpy().astype(np.int64), horizon),
+            ]
+        )
 
-        # Items (simulated children), flattened over draws.
-        sim = np.repeat(np.arange(S, dtype=np.int32), n_child)
-        la = np.tile(self.stock_["la"].to_numpy().astype(np.int32), S)
+        # Items (simulated children), flattened over draws: sl = draw * L + la, state, table row.
+        stock_la = self.stock_["la"].to_numpy().astype(np.int32)
+        sl = (np.repeat(np.arange(S, dtype=np.int32), n_child) * L + np.tile(stock_la, S)).astype(np.int32)
         st = np.tile(self.stock_["state"].to_numpy().astype(np.int8), S)
-        ua = np.tile(self.stock_["uasc"].to_numpy().astype(np.int8), S)
         tid = np.tile(np.arange(n_child, dtype=np.int32), S)
 
         entrants = self._draw_entrants(rng, S, horizon, periods, w, applies)
@@ -513,7 +548,6 @@ class MultiStateForecaster:
                 rho = rng.gamma(np.maximum(self.late_shape_, 1e-300), 1.0, size=(S, L)) / self.late_rate_
             else:
                 rho = np.broadcast_to(self.late_rate_estimate_, (S, L)).copy()
-            stock_la = self.stock_["la"].to_numpy()
             add_idx = []
             add_sim = []
             for li in range(L):
@@ -525,37 +559,32 @@ class MultiStateForecaster:
                 add_idx.append(rng.choice(rows, size=int(k.sum())))
             if add_idx:
                 ai = np.concatenate(add_idx)
-                sim = np.concatenate([sim, np.concatenate(add_sim)])
-                la = np.concatenate([la, self.stock_["la"].to_numpy()[ai].astype(np.int32)])
+                sl = np.concatenate([sl, (np.concatenate(add_sim) * L + stock_la[ai]).astype(np.int32)])
                 st = np.concatenate([st, self.stock_["state"].to_numpy()[ai].astype(np.int8)])
-                ua = np.concatenate([ua, self.stock_["uasc"].to_numpy()[ai].astype(np.int8)])
                 tid = np.concatenate([tid, ai.astype(np.int32)])
         counts = np.zeros((S, L, 2, B, K, horizon), dtype=np.int32)
         ncell = S * L * 2 * B * K
         for j in range(1, horizon + 1):
             pm = pmats[deltas[j - 1]]
-            bprev = band_tab[tid, j - 1].astype(np.int64)
-            st = self._step(rng, pm, sim, la, bprev, st, L)
-            bnow = band_tab[tid, j]
-            keep = (st != EXIT) & (bnow < B)
-            sim, la, st, ua, tid = sim[keep], la[keep], st[keep], ua[keep], tid[keep]
+            bprev = band_tab[tid, j - 1]
+            st = self._step(rng, pm, sl, bprev, st)
+            keep = (st != EXIT) & (band_tab[tid, j] < B)
+            sl, st, tid = sl[keep], st[keep], tid[keep]
             # New entrants arriving during month j (half a month of hazards before the count).
             e_sim, e_la, e_pool = entrants[j - 1]
             if len(e_sim):
                 e_st = pool["state"].to_numpy()[e_pool].astype(np.int8)
-                e_ua = pool["uasc"].to_numpy()[e_pool].astype(np.int8)
                 e_tid = (n_child + e_pool * horizon + (j - 1)).astype(np.int32)
-                eband = np.minimum(band_tab[e_tid, j], B - 1).astype(np.int64)
-                e_st = self._step(rng, pmats[halves[j - 1]], e_sim, e_la, eband, e_st, L)
+                e_sl = (e_sim * L + e_la).astype(np.int32)
+                eband = np.minimum(band_tab[e_tid, j], B - 1)
+                e_st = self._step(rng, pmats[halves[j - 1]], e_sl, eband, e_st)
                 ok = (e_st != EXIT) & (band_tab[e_tid, j] < B)
-                sim = np.concatenate([sim, e_sim[ok]])
-                la = np.concatenate([la, e_la[ok]])
+                sl = np.concatenate([sl, e_sl[ok]])
                 st = np.concatenate([st, e_st[ok]])
-                ua = np.concatenate([ua, e_ua[ok]])
                 tid = np.concatenate([tid, e_tid[ok]])
-            bnow = band_tab[tid, j].astype(np.int64)
             cnt = st < K
-            keyv = (((sim[cnt].astype(np.int64) * L + la[cnt]) * 2 + ua[cnt]) * B + bnow[cnt]) * K + st[cnt]
+            t_c = tid[cnt]
+            keyv = ((sl[cnt].astype(np.int64) * 2 + ua_tab[t_c]) * B + band_tab[t_c, j]) * K + st[cnt]
             counts[..., j - 1] = np.bincount(keyv, minlength=ncell).reshape(S, L, 2, B, K)
         if self.late_reporting == "eventual" and rho.any():
             counts = counts + rng.poisson(rho[:, :, None, None, None, None] * counts).astype(np.int32)
@@ -563,10 +592,10 @@ class MultiStateForecaster:
         return counts
 
     @staticmethod
-    def _step(rng, pm, sim, la, band, st, L) -> np.ndarray:
+    def _step(rng, pm, sl, band, st) -> np.ndarray:
         if len(st) == 0:
             return st
-        row = ((sim.astype(np.int64) * L + la) * B + band) * NS + st
+        row = (sl.astype(np.int64) * B + band) * NS + st
         p_stay = pm[row, st.astype(np.int64)]
         u = rng.random(len(st))
         move = np.nonzero(u >= p_stay)[0]
