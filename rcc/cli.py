@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Annotated
 
@@ -9,7 +10,9 @@ import typer
 
 from rcc.config import load_settings
 
-app = typer.Typer(help="Regional Care Cooperative placement-matching and sufficiency service.", no_args_is_help=True)
+app = typer.Typer(
+    help="Regional Care Cooperative placement-matching and sufficiency service.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema (Alembic) and reference data.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Bearer API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -113,19 +116,36 @@ def apikey_create(
     typer.echo(key)
 
 
-@app.command()
+def _demo_help() -> str:
+    from rcc.demo.generate import assumptions
+
+    lines = "\n\n".join(f"- {a}" for a in assumptions())
+    return (
+        "Load a realistic demo region built only from the open data in RCC_DATA_DIR (../shared/data): "
+        "the region's LAs as one RCC, its real Ofsted 2023 children's homes, generated fostering "
+        "households, supported accommodation, children in care, placements, vacancies and open referrals. "
+        "The same region and seed always give the same data.\n\nAssumptions:\n\n" + lines
+    )
+
+
+@app.command(help=_demo_help())
 def demo(
-    region: Annotated[str, typer.Option(help="an English region, e.g. 'North East', 'London'")] = "North East",
+    region: Annotated[
+        str, typer.Option(help="an English region, e.g. 'North East', 'London'")
+    ] = "North East",
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same data")] = 1,
     scale: Annotated[float, typer.Option(help="fraction of the region's children to generate")] = 1.0,
     keys: Annotated[bool, typer.Option(help="create and print demo API keys")] = True,
+    as_of: Annotated[
+        str | None, typer.Option(help="snapshot date YYYY-MM-DD (ages, vacancies, referrals); default today")
+    ] = None,
 ) -> None:
-    """Load a realistic demo region (see `rcc demo --help` for every assumption)."""
     from rcc.services.admin import load_demo
 
     prepare_database()
     try:
-        summary = load_demo(_factory(), load_settings().data_dir, region, seed, scale, keys)
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        summary = load_demo(_factory(), load_settings().data_dir, region, seed, scale, keys, as_of=day)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

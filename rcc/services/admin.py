@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -43,16 +44,27 @@ def create_key(
 
 
 def load_demo(
-    factory: sessionmaker[Session], data_dir: Path, region: str, seed: int, scale: float, keys: bool
+    factory: sessionmaker[Session],
+    data_dir: Path,
+    region: str,
+    seed: int,
+    scale: float,
+    keys: bool,
+    as_of: dt.date | None = None,
 ) -> list[str]:
     """Generate and store a demo region; returns lines to print (counts, and keys if asked)."""
     from rcc.demo.generate import generate_region
-    from rcc.demo.load import load_region
+    from rcc.demo.load import AlreadyLoaded, existing_summary, load_region
 
-    demo = generate_region(region, seed=seed, data_dir=data_dir, scale=scale)
-    with transaction(factory) as s:
-        summary = load_region(s, demo)
-    lines = [f"{k}: {v}" for k, v in summary.counts.items()]
+    demo = generate_region(region, seed=seed, data_dir=data_dir, scale=scale, as_of=as_of)
+    try:
+        with transaction(factory) as s:
+            summary = load_region(s, demo)
+        lines = [f"{k}: {v}" for k, v in summary.counts.items()]
+    except AlreadyLoaded:
+        with factory() as s:
+            summary = existing_summary(s, demo)
+        lines = [f"{demo.rcc_name!r} is already loaded; nothing changed"]
     if keys:
         with transaction(factory) as s:
             la = summary.first_la_code

@@ -37,6 +37,10 @@ from rcc.services.common import (
 
 # ---------------------------------------------------------------- local authorities
 
+# The LA file places these two counties in a neighbouring region; DfE, Ofsted and ONS all place them in
+# the East Midlands (the demo generator settles each LA's region by the majority of the three files).
+REGION_CORRECTIONS = {"E10000007": "East Midlands", "E10000019": "East Midlands"}  # Derbyshire, Lincolnshire
+
 # LAs created in 2019-2023 reorganisations whose DfE code the shared LA file leaves blank; the codes are
 # those DfE publishes in its children-looked-after statistics (and LAs use in SSDA903 returns).
 DFE_CODES_MISSING_FROM_FILE = {
@@ -76,7 +80,7 @@ def seed_local_authorities(session: Session, data_dir: Path | None = None) -> in
                     gss_code=row["gss_code"],
                     dfe_code=row["dfe_la_code"] or DFE_CODES_MISSING_FROM_FILE.get(row["gss_code"]),
                     name=row["name"],
-                    region=row["region"],
+                    region=REGION_CORRECTIONS.get(row["gss_code"], row["region"]),
                     population=int(row["population_2020"]) if row["population_2020"] else None,
                     lat=lat,
                     lon=lon,
