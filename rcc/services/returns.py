@@ -165,14 +165,13 @@ def _content_hash(rows: Mapping[str, Mapping[tuple, tuple]]) -> str:
 
 @dataclass(frozen=True)
 class ReturnView:
+    """A stored return with its LA's GSS code (usable after the session closes)."""
+
     ret: SufficiencyReturn
+    la_code: str
 
     def __getattr__(self, name: str):
         return getattr(self.ret, name)
-
-    @property
-    def la_code(self) -> str:
-        return self.ret.la.gss_code
 
     @property
     def rows(self) -> dict[str, int]:
@@ -318,7 +317,9 @@ def submit_return(
         .limit(1)
     ).first()
     if latest is not None and latest.content_sha256 == digest:
-        return SubmissionResult(ReturnView(latest), unchanged=True, collection_year_inferred=inferred)
+        return SubmissionResult(
+            ReturnView(latest, la.gss_code), unchanged=True, collection_year_inferred=inferred
+        )
 
     names = {t: PurePath(str(n)).name[:200] for t, n in (file_names or {}).items() if n and t in named}
     ret = SufficiencyReturn(
@@ -340,7 +341,7 @@ def submit_return(
     ret.changes = {k.name: _apply(session, k, la.id, ret, rows[k.name]) for k in KINDS}
     session.flush()
     audit.record(session, who, "create", "sufficiency_return", [ret.id], detail=f"{la.gss_code} {year}")
-    return SubmissionResult(ReturnView(ret), unchanged=False, collection_year_inferred=inferred)
+    return SubmissionResult(ReturnView(ret, la.gss_code), unchanged=False, collection_year_inferred=inferred)
 
 
 def _current(session: Session, kind: _Kind, la_ids: Iterable[int]) -> dict[tuple, Any]:
@@ -461,7 +462,7 @@ def get_return(session: Session, who: Principal, return_id: int) -> ReturnView:
     ret = get_or_404(session, SufficiencyReturn, return_id, "sufficiency return")
     if not who.can_see_la(ret.la_id):
         raise NotFound("sufficiency return", return_id)
-    return ReturnView(ret)
+    return ReturnView(ret, ret.la.gss_code)
 
 
 def list_returns(
@@ -479,7 +480,9 @@ def list_returns(
     if collection_year is not None:
         stmt = stmt.where(r.collection_year == collection_year)
     result = paginate(session, stmt, page)
-    return PageResult([ReturnView(x) for x in result.items], result.total, result.limit, result.offset)
+    return PageResult(
+        [ReturnView(x, x.la.gss_code) for x in result.items], result.total, result.limit, result.offset
+    )
 
 
 # ---------------------------------------------------------------- what the forecast reads
