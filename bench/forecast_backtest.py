@@ -28,15 +28,15 @@ import pandas as pd
 
 from forecasting import (
     AGE_BANDS,
+    BASELINES,
     COARSE_CATEGORIES,
     MultiStateForecaster,
     as_of,
-    baseline_forecast,
     episodes_from_returns,
     evaluate,
     observed_counts,
+    rolling_backtest,
 )
-from forecasting.data import month_ends
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -93,32 +93,28 @@ def truth_rows(truth_hist: pd.DataFrame, target: pd.Timestamp) -> pd.DataFrame:
     return act.rename(columns={"count": "actual"})
 
 
-def run_model(returns, truth_hist, n_sims: int, close_unlisted: bool = False, **kw) -> pd.DataFrame:
-    model = MultiStateForecaster(n_sims=n_sims, **kw)
-    origins = [pd.Timestamp(f"{y}-03-31") for y in ORIGIN_YEARS]
+def returns_at(returns, close_unlisted: bool = False):
+    """history_at(origin): the returns that existed at the origin, as known then."""
 
     def history_at(o: pd.Timestamp) -> pd.DataFrame:
         return as_of(combine(returns, [y for y in returns if y < o.year], close_unlisted), o)
 
-    bt = model.backtest(truth_hist, horizon=HORIZON, origins=origins, history_at=history_at)
-    return bt[bt["la"] == LA].copy()
+    return history_at
 
 
-def run_baseline(returns, truth_hist, method: str) -> pd.DataFrame:
-    frames = []
-    for y in ORIGIN_YEARS:
-        o = pd.Timestamp(f"{y}-03-31")
-        t0 = time.perf_counter()
-        hist = as_of(combine(returns, [r for r in returns if r < y]), o)
-        fc = baseline_forecast(hist, o, HORIZON, method=method, categories="coarse", region=None)
-        target = month_ends(o, HORIZON)[-1]
-        fc = fc[fc["period"] == target]
-        rt = time.perf_counter() - t0
-        fc = fc.merge(truth_rows(truth_hist, target), on=["la", "age_band", "placement", "period"])
-        fc.insert(0, "origin", o)
-        fc["runtime_s"] = rt
-        frames.append(fc)
-    return pd.concat(frames, ignore_index=True)
+def run_all(returns, truth_hist, n_sims: int, close_unlisted: bool = False, baselines=BASELINES, **kw):
+    """The library's product backtest (model + naive baselines) on the bench's origins."""
+    summary, rows = rolling_backtest(
+        truth_hist,
+        origins=[pd.Timestamp(f"{y}-03-31") for y in ORIGIN_YEARS],
+        horizon=HORIZON,
+        history_at=returns_at(returns, close_unlisted),
+        model=MultiStateForecaster(n_sims=n_sims, **kw),
+        baselines=baselines,
+        la=LA,
+    )
+    rows = {k: v[v["la"] == LA].copy() for k, v in rows.items()}
+    return summary.set_index("method")["runtime_s"].to_dict(), rows
 
 
 def peer_rows(truth_hist: pd.DataFrame) -> tuple[pd.DataFrame | None, dict | None]:
@@ -227,16 +223,10 @@ def main(argv=None) -> int:
     returns = load_returns(Path(args.data_dir))
     folders = check_folder_years(returns)
     truth = combine(returns, list(returns))
-    methods: dict[str, pd.DataFrame] = {}
-    runtimes: dict[str, float] = {}
-
-    t0 = time.perf_counter()
-    methods["multi-state model (this library)"] = run_model(returns, truth, args.n_sims)
-    runtimes["multi-state model (this library)"] = time.perf_counter() - t0
-    for b in ("flat", "linear_trend", "cell_share_total_growth"):
-        t0 = time.perf_counter()
-        methods[f"baseline: {b}"] = run_baseline(returns, truth, b)
-        runtimes[f"baseline: {b}"] = time.perf_counter() - t0
+    main_name = "multi-state model (this library)"
+    rt, rows = run_all(returns, truth, args.n_sims)
+    methods = {(main_name if k == "model" else k): v for k, v in rows.items()}
+    runtimes = {(main_name if k == "model" else k): v for k, v in rt.items()}
     peer, peer_meta = peer_rows(truth)
     if peer is not None:
         methods["peer: cs-demand-model 0.5.1"] = peer
@@ -246,8 +236,10 @@ def main(argv=None) -> int:
     truth_closed = combine(returns, list(returns), close_unlisted=True)
     sens = {}
     for lr in ("none", "eventual"):
-        rows = run_model(returns, truth_closed, args.n_sims, close_unlisted=True, late_reporting=lr)
-        sens[f"close_unlisted=True, late_reporting={lr}"] = score(rows)
+        _, r = run_all(
+            returns, truth_closed, args.n_sims, close_unlisted=True, baselines=(), late_reporting=lr
+        )
+        sens[f"close_unlisted=True, late_reporting={lr}"] = score(r["model"])
 
     results = {name: score(rows) for name, rows in methods.items()}
     for name in results:
@@ -268,7 +260,6 @@ def main(argv=None) -> int:
         .to_dict()
     )
 
-    main_name = "multi-state model (this library)"
     m = results[main_name]
     targets = {
         "wape_le_12pct": m["wape"] <= 0.12,

@@ -3,6 +3,7 @@
 No file I/O, no environment, no service imports: callers pass DataFrames in.
 """
 
+from forecasting.backtest import rolling_backtest
 from forecasting.baselines import BASELINES, baseline_forecast
 from forecasting.categories import (
     AGE_BANDS,
@@ -42,6 +43,7 @@ __all__ = [
     "place_categories",
     "place_category",
     "project_costs",
+    "rolling_backtest",
     "to_coarse",
     "total_error",
     "wape",

@@ -758,13 +758,9 @@ class MultiStateForecaster:
         :func:`forecasting.metrics.evaluate`.
         """
         if origins is None:
-            last = pd.concat([history["DECOM"], history["DEC"]]).max()
-            last = last - pd.offsets.MonthEnd(0) if not last.is_month_end else last
-            first = last - pd.DateOffset(months=horizon)
-            origins = [
-                first - pd.DateOffset(months=step_months * k) + pd.offsets.MonthEnd(0)
-                for k in range(n_windows)
-            ][::-1]
+            from forecasting.backtest import default_origins
+
+            origins = default_origins(history, horizon, n_windows, step_months)
         frames = []
         for o in origins:
             o = pd.Timestamp(o)

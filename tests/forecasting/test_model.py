@@ -189,3 +189,24 @@ def test_lookback_selected_by_internal_backtest():
     m = MultiStateForecaster(lookback_days=(365, 730), n_sims=100).fit(hist, origin="2021-12-31")
     assert m.lookback_days_ in (365, 730)
     assert set(m.lookback_scores_) == {365, 730}
+
+
+def test_rolling_backtest_reports_model_next_to_baselines():
+    from forecasting import rolling_backtest
+
+    hist = make_history(150, "A", seed=13, origin="2021-12-31", start="2017-01-01")
+    summary, rows = rolling_backtest(
+        hist, n_windows=2, model=MultiStateForecaster(lookback_days=365, n_sims=100)
+    )
+    assert list(summary["method"]) == [
+        "model",
+        "baseline: flat",
+        "baseline: linear_trend",
+        "baseline: cell_share_total_growth",
+    ]
+    assert summary["wape"].notna().all()
+    assert summary.loc[summary["method"] == "model", "coverage_80"].notna().all()
+    assert summary.loc[summary["method"] != "model", "coverage_80"].isna().all()
+    o1, o2 = sorted(rows["model"]["origin"].unique())
+    assert o2 == o1 + pd.DateOffset(months=12) + pd.offsets.MonthEnd(0)
+    assert o2 + pd.DateOffset(months=12) <= pd.Timestamp("2021-12-31")
