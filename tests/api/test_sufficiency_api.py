@@ -1,0 +1,93 @@
+"""SSDA903 returns through the API: multipart upload, row-level rejection, idempotence, scope."""
+
+from __future__ import annotations
+
+import os
+
+from tests.ssda903_builders import child, episode, files, return_2021
+
+URL = "/api/v1/sufficiency/returns"
+
+
+def upload(client, headers, la_code, files_, **form):
+    parts = {name: (f"{name}.csv", raw, "text/csv") for name, raw in files_.items()}
+    return client.post(URL, data={"la_code": la_code, **form}, files=parts, headers=headers)
+
+
+def test_upload_list_get_and_resubmit(client, world):
+    h = world.h("officer_a")
+    r = upload(client, h, world.la_a, return_2021())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["outcome"] == "accepted" and body["collection_year_inferred"] is True
+    ret = body["return"]
+    assert (ret["la_code"], ret["collection_year"], ret["version"], ret["status"]) == (
+        world.la_a,
+        2021,
+        1,
+        "accepted",
+    )
+    assert ret["rows"] == {"header": 2, "episodes": 3, "uasc": 1}
+    assert ret["changes"]["episodes"]["added"] == 3 and ret["file_names"]["episodes"] == "episodes.csv"
+    again = upload(client, h, world.la_a, return_2021(), collection_year="2021")
+    assert again.status_code == 200 and again.json()["outcome"] == "unchanged"
+    assert again.json()["return"]["id"] == ret["id"]
+    listed = client.get(URL, params={"la": world.la_a, "collection_year": 2021}, headers=h).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == ret["id"]
+    assert client.get(f"{URL}/{ret['id']}", headers=world.h("commissioner")).json()["version"] == 1
+    assert client.get(URL, params={"collection_year": 2020}, headers=h).json()["total"] == 0
+
+
+def test_rejected_upload_is_422_row_by_row_and_stores_nothing(client, world):
+    bad = files([child("A")], [episode("A", "10/05/2021", "01/04/2021"), episode("A", "01/06/2021", LS="ZZ")])
+    r = upload(client, world.h("officer_a"), world.la_a, bad, collection_year="2021")
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "invalid" and "nothing was stored" in err["message"]
+    details = {(d["field"], d["message"].split(":")[0]) for d in err["details"]}
+    assert {("episodes[row 1].DEC", "356"), ("episodes[row 2].LS", "144")} <= details
+    assert client.get(URL, headers=world.h("admin")).json()["total"] == 0
+
+
+def test_non_csv_huge_or_incomplete_uploads_are_422_not_500(client, world, monkeypatch):
+    from rcc.services import returns as svc
+
+    h = world.h("admin")
+    junk = {
+        "header": os.urandom(4000) + b"\x81\x8d\x8f",
+        "episodes": b"PK\x03\x04" + os.urandom(2000) + b"\x90",
+    }
+    r = upload(client, h, world.la_a, junk, collection_year="2021")
+    assert r.status_code == 422 and {d["field"] for d in r.json()["error"]["details"]} == {
+        "header",
+        "episodes",
+    }
+    r = upload(client, h, world.la_a, junk)  # no year to go on
+    assert r.status_code == 422
+    r = upload(
+        client, h, world.la_a, {"header": b"a,b\n1,2\n", "episodes": b"\x00\x00"}, collection_year="2021"
+    )
+    assert r.status_code == 422 and any(d["field"] == "header.CHILD" for d in r.json()["error"]["details"])
+    r = client.post(URL, data={"la_code": world.la_a}, files={"header": ("h.csv", b"x")}, headers=h)
+    assert r.status_code == 422  # episodes missing
+    monkeypatch.setattr(svc, "MAX_FILE_BYTES", 1000)
+    big = return_2021()
+    big["episodes"] += b"\n" * 2000
+    r = upload(client, h, world.la_a, big, collection_year="2021")
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "episodes"
+    r = upload(client, h, world.la_a, return_2021(), collection_year="1066")
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "collection_year"
+    assert client.get(URL, headers=h).json()["total"] == 0
+
+
+def test_returns_are_scoped_to_the_la_and_its_rcc(client, world):
+    r = upload(client, world.h("officer_b"), world.la_a, return_2021())
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert upload(client, world.h("provider_a"), world.la_a, return_2021()).status_code == 403
+    assert upload(client, world.h("commissioner"), world.la_out, return_2021()).status_code == 403
+    rid = upload(client, world.h("officer_a"), world.la_a, return_2021()).json()["return"]["id"]
+    assert client.get(f"{URL}/{rid}", headers=world.h("officer_b")).status_code == 404
+    assert client.get(URL, headers=world.h("officer_out")).json()["total"] == 0
+    assert client.get(URL, headers=world.h("provider_a")).status_code == 403
+    assert client.get(URL, headers=world.h("commissioner")).json()["total"] == 1
+    assert client.post(URL, data={"la_code": world.la_a}, files={}).status_code == 401
