@@ -1,0 +1,241 @@
+"""Request and response models for matching: policy, shortlists, choices, runs, offers, unmet need."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api_schemas.common import Orm
+from api_schemas.vocab import DeclineReason
+
+# ---------------------------------------------------------------- policy
+
+
+class MatchingPolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            'fields of matching.Policy to change, e.g. {"points_per_mile": 12}; pairs such as '
+            "urgency_extra_per_child or median_weekly_fee are given as an object keyed by value "
+            '({"Today": 10000}). Replaces the previous overrides; {} restores the defaults.'
+        ),
+    )
+
+
+class MatchingPolicyOut(BaseModel):
+    rcc_id: int
+    overrides: dict[str, Any]
+    effective: dict[str, Any] = Field(description="every weight in force: defaults with overrides applied")
+    defaults: dict[str, Any]
+
+
+# ---------------------------------------------------------------- shortlist and choices
+
+
+class ContributionOut(BaseModel):
+    term: str
+    points: int
+    text: str
+    child_id: int | None = None
+
+
+class ShortlistEntryOut(BaseModel):
+    rank: int
+    home_id: int
+    home_name: str
+    home_type: str
+    provider_id: int
+    la_code: str
+    free_places: int
+    weekly_fee: int
+    points: int
+    miles: float
+    contributions: list[ContributionOut]
+    explanation: list[str] = Field(description="each factor's contribution in plain words, largest first")
+
+
+class ShortlistOut(BaseModel):
+    referral_id: int
+    policy_rcc_id: int | None = Field(description="the RCC whose policy scored it (None: library defaults)")
+    homes_considered: int
+    eligible_total: int
+    excluded_total: int
+    excluded: dict[str, int] = Field(description="homes excluded per hard rule (first rule failed)")
+    summary: str
+    entries: list[ShortlistEntryOut]
+    elapsed_ms: float
+
+
+class ChoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    home_ids: dict[int, int] = Field(
+        min_length=1, description="child id -> home id, one entry per child of the referral"
+    )
+
+
+class ViolationOut(BaseModel):
+    rule: str
+    home_id: int | None
+    child_id: int | None
+    reason: str
+
+
+class ScoredAssignment(BaseModel):
+    home_ids: dict[int, int]
+    ok: bool
+    objective: int
+    violations: list[ViolationOut]
+    violations_by_rule: dict[str, list[str]]
+    contributions: list[ContributionOut]
+
+
+class ChoiceOut(BaseModel):
+    referral_id: int
+    choice: ScoredAssignment
+    best: ScoredAssignment | None = Field(description="the optimiser's proposal for this referral alone")
+    best_status: str
+    difference: int | None = Field(description="choice objective minus best objective (positive: worse)")
+    summary: str
+
+
+# ---------------------------------------------------------------- runs
+
+
+class MatchingRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rcc_id: int
+    time_limit_s: float = Field(default=20.0, gt=0, le=600, description="solver time limit")
+    referral_ids: list[int] | None = Field(
+        default=None, max_length=5000, description="only these open referrals (default: all open in the RCC)"
+    )
+    la_codes: list[str] | None = Field(
+        default=None, max_length=20, description="only open referrals of these member LAs"
+    )
+
+
+class MatchingRunOut(Orm):
+    id: str
+    status: str
+    params: dict[str, Any]
+    error: str | None
+    cancel_requested: bool
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class PlacementProposal(BaseModel):
+    child_id: int
+    home_id: int
+
+
+class AssignmentOut(BaseModel):
+    referral_id: int
+    la_code: str
+    placements: list[PlacementProposal]
+    split: bool
+    points: int
+    contributions: list[ContributionOut]
+
+
+class UnmatchedOut(BaseModel):
+    referral_id: int
+    la_code: str
+    points: int
+    reasons: list[str]
+
+
+class MatchingRunResult(BaseModel):
+    run_id: str
+    rcc_id: int
+    status: str = Field(description="optimal | feasible | infeasible | timed_out")
+    objective: int | None
+    bound: float | None
+    gap: float | None
+    referrals_considered: int
+    homes_considered: int
+    children_placed: int
+    assignments: list[AssignmentOut]
+    unmatched: list[UnmatchedOut]
+    stats: dict[str, Any]
+
+
+# ---------------------------------------------------------------- offers
+
+
+class OfferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    referral_id: int
+    home_id: int | None = Field(default=None, description="one home for every child of the referral")
+    home_ids: dict[int, int] | None = Field(default=None, description="child id -> home id")
+    matching_run_id: str | None = Field(default=None, max_length=36)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> OfferIn:
+        if (self.home_id is None) == (self.home_ids is None):
+            raise ValueError("give either home_id or home_ids")
+        return self
+
+
+class OfferChildOut(Orm):
+    child_id: int
+    home_id: int
+
+
+class OfferOut(Orm):
+    id: int
+    referral_id: int
+    provider_id: int
+    status: str
+    matching_run_id: str | None
+    children: list[OfferChildOut]
+    decline_reason: DeclineReason | None
+    decline_text: str | None
+    start_date: dt.date | None
+    weekly_core: int | None
+    weekly_additional_support: int | None
+    weekly_education: int | None
+    weekly_other: int | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    placement_ids: list[int] = Field(default_factory=list)
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start_date: dt.date
+    weekly_core: int = Field(ge=0, le=100_000, description="weekly price per child, whole pounds")
+    weekly_additional_support: int = Field(default=0, ge=0, le=100_000)
+    weekly_education: int = Field(default=0, ge=0, le=100_000)
+    weekly_other: int = Field(default=0, ge=0, le=100_000)
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: DeclineReason
+    text: str | None = Field(default=None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _other(self) -> DeclineIn:
+        if self.reason is DeclineReason.OTHER and not (self.text or "").strip():
+            raise ValueError("text is required when reason is 'other'")
+        return self
+
+
+# ---------------------------------------------------------------- unmet need
+
+
+class UnmetNeedOut(Orm):
+    id: int
+    referral_id: int
+    la_code: str
+    child_id: int | None
+    kind: str
+    detail: str
+    distance_miles: float | None
+    recorded_at: dt.datetime
+    matching_run_id: str | None
+    offer_id: int | None
