@@ -699,8 +699,9 @@ class MultiStateForecaster:
         so means add up exactly). ``uasc``: None = all children, True / False = UASC only /
         non-UASC only. ``totals`` adds age_band="all" and placement="all" rows. Intervals
         are central simulation quantiles (draws jittered by U(-0.5, 0.5) so that integer
-        counts give calibrated rather than conservative intervals), widened if needed so
-        that lo_95 <= lo_80 <= mean <= hi_80 <= hi_95.
+        counts give calibrated rather than conservative intervals; a cell whose draws are all
+        equal gets a zero-width interval), widened if needed so that
+        lo_95 <= lo_80 <= mean <= hi_80 <= hi_95.
         """
         c, la_labels, cats = self.draws(horizon, scenario, categories, uasc)
         if region_only:
@@ -722,10 +723,13 @@ class MultiStateForecaster:
         if level:
             jit = np.random.default_rng(self.seed + 1).uniform(-0.5, 0.5, size=flat.shape)
             jittered = np.clip(flat + jit, 0.0, None)
+            constant = flat.min(axis=0) == flat.max(axis=0)  # e.g. cells that are always empty
             lo_prev, hi_prev = mean, mean
             for lv in sorted(level):
                 a = (100 - lv) / 200.0
                 lo, hi = np.quantile(jittered, [a, 1 - a], axis=0)
+                lo = np.where(constant, mean, lo)
+                hi = np.where(constant, mean, hi)
                 lo = np.minimum(lo, lo_prev)
                 hi = np.maximum(hi, hi_prev)
                 out[f"lo_{lv}"] = lo
