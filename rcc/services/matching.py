@@ -4,14 +4,14 @@ offers to providers, and the unmet-need evidence sufficiency planning counts.
 
 Decisions (documented here because the library leaves them to the service):
 
-* **Free places** of a home = registered places - children currently placed there (placements
-  started and not ended on the matching date). Where the provider has declared vacancies for the
+* **Free places** of a home = registered places - placements holding a place (not ended on the
+  matching date, including placements accepted to start later: a booked place is taken). Where the provider has declared vacancies for the
   home, the declared places available on or before the matching date *cap* that number
   (``min(registered - occupied, declared)``): a provider who declares vacancies is telling us how
   many of its registered places it will actually fill. A home with no vacancy rows at all is taken
   at its registered capacity (many foster households never declare vacancies). A vacancy dated in
   the future therefore means "no place yet". An accepted offer uses up the declared places.
-* **Resident ages** come from the current placements in the register; a home with none has
+* **Resident ages** come from those placements (current and booked); a home with none has
   ``()`` ("nobody else lives there"). Carers' own children are not in the register, which is why
   every proposal goes to the provider as an offer they may decline.
 * **Home LA** of a child is the responsible LA (the LA that looks after the child); the DfE
@@ -326,7 +326,8 @@ class Supply:
 
 
 def _current(on: dt.date):
-    return (Placement.start_date <= on, or_(Placement.end_date.is_(None), Placement.end_date > on))
+    """Placements holding a place on ``on`` or later: started or booked, and not ended by then."""
+    return (or_(Placement.end_date.is_(None), Placement.end_date > on),)
 
 
 def load_supply(
