@@ -24,6 +24,16 @@ STORED = (SufficiencyReturn, Ssda903Child, Ssda903Episode, Ssda903Uasc, Ssda903R
 NEWCASTLE = "E08000021"
 
 
+@pytest.fixture(autouse=True)
+def _las_loaded(factory):
+    """On PostgreSQL the migration test (downgrade to base, upgrade) leaves the shared database
+    without the LA reference rows the template had; load them again (a no-op when present)."""
+    from rcc.services.register import seed_local_authorities
+
+    with transaction(factory) as s:
+        seed_local_authorities(s)
+
+
 def counts(factory) -> dict[str, int]:
     with factory() as s:
         return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in STORED}
