@@ -222,9 +222,7 @@ def build_instance(data_dir: Path, *, region: str | None, n_referrals: int, targ
         places = int(r["places"] or 0)
         free = int(rng.binomial(places, 0.22))  # about 1 in 5 residential places vacant
         j = JUDGEMENT.get(r["overall_judgement"], OfstedJudgement.NOT_YET_INSPECTED)
-        res_judgements.append(j)
-        if free == 0:
-            continue
+        res_judgements.append(j)  # full homes stay in the register (free_places = 0)
         e, n = od.point_in(r["la_gss_code"], rng)
         lo = 10 if t is HomeType.SECURE_CHILDRENS_HOME else int(rng.choice([5, 8, 10, 11, 12]))
         occupied = places - free

@@ -1,22 +1,26 @@
 """Region-wide joint assignment: build the model, seed it with the greedy, solve, explain.
 
-Backends, all inside OR-Tools (chosen by measurement, see bench/results/matching.md):
+Backends, all inside OR-Tools, chosen by measurement (bench/results/matching.md, 2 noisy cores):
 
-* ``"cpsat"`` (default) - CP-SAT, seeded with the greedy solution through ``AddHint``.
-  Measured on 2 cores, the fastest CP-SAT setting for this model is ONE worker with
-  ``linearization_level=2`` (full LP relaxation; the model's LP is nearly integral so
-  the LP bound closes the gap): regional ~0.2 s, national stress ~7 s to proven
-  optimality, versus >15 s without proof for the default 2-worker portfolio. It prints
-  nothing and accepts a warm start.
-* ``"scip"`` - SCIP MIP through ``pywraplp`` with the greedy as ``SetHint``.
-* ``"highs"`` - HiGHS MIP through ``pywraplp``. Fast on this nearly-integral
-  assignment structure, but in OR-Tools 9.15 ``SetHint`` with HiGHS crashes the
-  process (segfault, reproduced with both pywraplp and ModelBuilder), so it runs
-  *without* the greedy seed, and it prints a banner to stdout that cannot be
-  suppressed - unacceptable in a library that must not print. Kept for measurement.
+* ``"cpsat"`` - CP-SAT seeded with the greedy through ``AddHint``. The fastest CP-SAT
+  setting for this model is ONE worker with ``linearization_level=2`` (full LP
+  relaxation: the assignment LP is nearly integral, so the LP bound closes the gap).
+  Regional model (~2,500 columns): proven optimal in ~0.2 s, the fastest backend.
+  National stress (~27,000 columns): 10-14 s, of which ~3 s presolve; the default
+  2-worker portfolio stalls at ~31% gap after 15 s.
+* ``"scip"`` - SCIP branch-and-cut through ``pywraplp``, greedy as ``SetHint``. Regional
+  ~0.3 s; national stress proven optimal in 6-8 s - about twice as fast as CP-SAT there.
+* ``"auto"`` (default) - CP-SAT up to ``AUTO_CPSAT_MAX_COLUMNS`` columns, SCIP above.
+* ``"highs"`` - HiGHS through ``pywraplp``: fast, but in OR-Tools 9.15 ``SetHint`` with
+  HiGHS crashes the process (segfault, reproduced with pywraplp and ModelBuilder), so it
+  runs unseeded, and it prints a banner to stdout that cannot be suppressed - not
+  acceptable in a library that must not print. Kept only for measurement.
 
-Whatever the backend, the pruned model is the one :mod:`matching.model` builds, and the
-objective is recomputed from the chosen columns' integer costs.
+Whatever the backend, the model is the one :mod:`matching.model` builds, and the
+objective is recomputed from the chosen columns' integer costs. Status: ``optimal``
+(proven for the pruned model), ``feasible`` (time limit hit with a solution; see
+``gap``), ``timed_out`` (no solver solution in time: the greedy seed is returned),
+``infeasible`` (cannot happen with the unmatched option, kept for completeness).
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ from matching.model import MatchModel, build_model, greedy_on_model, objective_o
 from matching.rules.hard import HARD_RULES, RULES_BY_NAME
 from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, pair_contributions
 
+AUTO_CPSAT_MAX_COLUMNS = 15_000
+
 
 def solve(referrals, homes, policy: Policy | None = None, time_limit_s: float = 10.0, *,
-          backend: str = "cpsat", k_best: int | None = 8, k_split: int = 3, num_workers: int = 1,
+          backend: str = "auto", k_best: int | None = 8, k_split: int = 3, num_workers: int = 1,
           gap_limit: float = 0.0, distance=None, prepared: PreparedHomes | None = None,
           include: dict[str, str] | None = None) -> MatchResult:
     """Assign all open referrals to all free places jointly.
@@ -55,12 +61,17 @@ def solve(referrals, homes, policy: Policy | None = None, time_limit_s: float = 
     return solve_model(m, time_limit_s, backend=backend, num_workers=num_workers, gap_limit=gap_limit)
 
 
-def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "cpsat", num_workers: int = 1,
-                gap_limit: float = 0.0, hint: bool = True) -> MatchResult:
+def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "auto", num_workers: int = 1,
+                gap_limit: float = 0.0, hint: bool = True, linearization_level: int = 2) -> MatchResult:
+    """Solve a built model. ``linearization_level`` (CP-SAT only; 2 = full LP relaxation)
+    and ``num_workers`` are exposed for benchmarking other settings."""
     t0 = time.perf_counter()
     seed = greedy_on_model(m) if hint else {}
+    if backend == "auto":
+        backend = "cpsat" if len(m.columns) <= AUTO_CPSAT_MAX_COLUMNS else "scip"
     if backend == "cpsat":
-        status, chosen, obj, bound, info = _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit)
+        status, chosen, obj, bound, info = _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit,
+                                                        linearization_level)
     elif backend == "highs":
         status, chosen, obj, bound, info = _solve_mip(m, seed, time_limit_s, num_workers, gap_limit, "HIGHS")
     elif backend == "scip":
@@ -162,7 +173,7 @@ def _seed_values(m: MatchModel, seed: dict[int, list[int]], split_var, unm0) -> 
     return x
 
 
-def _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit):
+def _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit, linearization_level=2):
     from ortools.sat.python import cp_model
 
     c, rows, senses, rhs, split_var, unm0 = m.linear_form()
@@ -186,7 +197,7 @@ def _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit):
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(num_workers)
-    solver.parameters.linearization_level = 2
+    solver.parameters.linearization_level = int(linearization_level)
     if gap_limit:
         solver.parameters.relative_gap_limit = float(gap_limit)
     st = solver.solve(model)
