@@ -346,12 +346,13 @@ class _FileError(Exception):
 
 def _decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16", errors="replace")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" as cp1252; it decodes any byte string, so no error here.
-        return raw.decode("cp1252")
+        # Excel on Windows saves "CSV" as cp1252. Five bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) are undefined
+        # there; they become U+FFFD, which no code list accepts, so the row is reported, never a crash.
+        return raw.decode("cp1252", errors="replace")
 
 
 def _normalise_cell(column: str, value: str) -> str | None:

@@ -461,3 +461,16 @@ def test_sample_year_passes_after_quarantine(year):
     n_episodes = sample.files["episodes"].count(b"\n") - 1
     assert len(report.tables["episodes"]) >= n_episodes - len(dropped)
     assert len(report.tables["header"]) == sample.files["header"].count(b"\n") - 1
+
+
+def test_bytes_undefined_in_cp1252_are_reported_not_a_crash():
+    from rcc.sufficiency.validation import validate_return
+
+    header = b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2010,W\x81RI,,,\n"
+    episodes = (
+        b"CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        b"1,01/05/2021,S,C2,N1,U1,PR1,,,,,,\n"
+    )
+    report = validate_return({"header": header, "episodes": episodes}, 2021)
+    assert not report.ok
+    assert any(e.table == "header" and e.field == "ETHNIC" and e.row == 1 for e in report.errors)

@@ -31,7 +31,17 @@ def test_every_revision_downgrades_and_upgrades(db_url):
     assert _tables(db_url) == set()
     upgrade(db_url)
     assert _tables(db_url) == set(Base.metadata.tables)
-    assert len(revisions) >= 1
+    _reseed(db_url)  # later tests on a shared PostgreSQL expect the LAs
+
+
+def _reseed(url: str) -> None:
+    from rcc.db import make_sessionmaker, transaction
+    from rcc.services.register import seed_local_authorities
+
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as s:
+        seed_local_authorities(s)
+    engine.dispose()
 
 
 def test_models_and_migrations_do_not_drift(db_url):
