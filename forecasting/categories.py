@@ -103,20 +103,15 @@ def place_category(place: str | None, provider: str | None = None) -> str:
 
 def place_categories(place: pd.Series, provider: pd.Series | None = None) -> pd.Series:
     """Vectorised :func:`place_category` over columns PLACE and PLACE_PROVIDER."""
-    p = place.astype("string").str.strip().str.upper().fillna("")
-    prov = (
-        provider.astype("string").str.strip().str.upper().fillna("")
-        if provider is not None
-        else pd.Series("", index=place.index, dtype="string")
+    if provider is None:
+        provider = pd.Series(None, index=place.index, dtype=object)
+    pairs = pd.DataFrame({"p": place.astype(object), "v": provider.astype(object)}, index=place.index)
+    pairs = pairs.where(pairs.notna(), "")
+    uniq = pairs.drop_duplicates()
+    lookup = {(a, b): place_category(str(a), str(b)) for a, b in zip(uniq["p"], uniq["v"], strict=True)}
+    return pd.Series(
+        [lookup[k] for k in zip(pairs["p"], pairs["v"], strict=True)], index=place.index, dtype=object
     )
-    out = p.map(SSDA903_PLACE_CATEGORY).fillna("other").astype(object)
-    kin = p.isin(KINSHIP_FOSTER_PLACES)
-    foster = p.isin(OTHER_FOSTER_PLACES)
-    agency = prov.isin(AGENCY_PROVIDERS)
-    out[kin] = "fostering_kinship"
-    out[foster & agency] = "fostering_agency"
-    out[foster & ~agency] = "fostering_inhouse"
-    return out.astype(object)
 
 
 def to_coarse(category: str) -> str:

@@ -147,6 +147,8 @@ class MultiStateForecaster:
         trend_sd / season_sd: prior sd of the region's trend (log per year) and seasonal
             amplitude; the LA's are shrunk towards the region's with half those sds.
         n_sims: Monte Carlo draws. seed: random seed (results are reproducible).
+        max_parameter_draws: hazard parameter sets drawn from their posteriors; simulation s
+            uses set s mod this (nested Monte Carlo: process noise stays per simulation).
         region: label of the region-total rows.
         late_reporting: SSDA903 returns are revised: the next return adds children who were
             in care but not yet reported. "none" (default) ignores it; "origin" adds the
@@ -171,6 +173,7 @@ class MultiStateForecaster:
         late_reporting: str = "none",
         late_prior: float = 50.0,
         ageing_out_days: int = 31,
+        max_parameter_draws: int = 100,
     ) -> None:
         self.lookback_days = lookback_days
         self.prior_days = float(prior_days)
@@ -187,6 +190,7 @@ class MultiStateForecaster:
         self.late_reporting = late_reporting
         self.late_prior = float(late_prior)
         self.ageing_out_days = int(ageing_out_days)
+        self.max_parameter_draws = int(max_parameter_draws)
         self._cache: dict[tuple, np.ndarray] = {}
 
     # ------------------------------------------------------------------ fit
@@ -205,6 +209,7 @@ class MultiStateForecaster:
             "late_reporting": self.late_reporting,
             "late_prior": self.late_prior,
             "ageing_out_days": self.ageing_out_days,
+            "max_parameter_draws": self.max_parameter_draws,
         }
 
     def clone(self, **overrides) -> MultiStateForecaster:
@@ -248,19 +253,23 @@ class MultiStateForecaster:
         if not origins:
             return 365, {}
         scores = {}
+        done: dict[tuple, tuple[float, float]] = {}  # (origin, effective window start) -> (error, total)
         for lb in candidates:
             err = tot = 0.0
             for o in origins:
-                m = self.clone(lookback_days=int(lb), n_sims=100)
-                m.fit(hist, origin=o, observed_from=self.observed_from_)
-                target = month_ends(o, 12)[-1]
-                fc = m.predict(12, level=(), region_only=True)
-                fc = fc[fc["period"] == target]
-                act = observed_counts(hist, [target], region=None)
-                act = act.groupby(["age_band", "placement"])["count"].sum()
-                f = fc.set_index(["age_band", "placement"])["mean"].reindex(act.index).fillna(0)
-                err += float(np.abs(f - act).sum())
-                tot += float(act.sum())
+                ws = max(o - pd.Timedelta(days=int(lb)), self.observed_from_)
+                if (o, ws) not in done:
+                    m = self.clone(lookback_days=int(lb), n_sims=60, parameter_uncertainty=False)
+                    m.fit(hist, origin=o, observed_from=self.observed_from_)
+                    target = month_ends(o, 12)[-1]
+                    fc = m.predict(12, level=(), region_only=True)
+                    fc = fc[fc["period"] == target]
+                    act = observed_counts(hist, [target], region=None)
+                    act = act.groupby(["age_band", "placement"])["count"].sum()
+                    f = fc.set_index(["age_band", "placement"])["mean"].reindex(act.index).fillna(0)
+                    done[(o, ws)] = (float(np.abs(f - act).sum()), float(act.sum()))
+                err += done[(o, ws)][0]
+                tot += done[(o, ws)][1]
             scores[int(lb)] = err / max(tot, 1e-9)
         best = min(scores, key=lambda k: (round(scores[k], 4), k))
         return best, scores
@@ -510,7 +519,10 @@ class MultiStateForecaster:
         deltas = [int(x) for x in np.diff(pdays)]
         halves = [max(1, d // 2) for d in deltas]
         rate_mult, w, applies = self._scenario_arrays(scenario)
-        pmats = self._transition_matrices(rng, S, rate_mult, deltas + halves)
+        # Parameter uncertainty: n_param parameter draws, draw s uses set s % n_param.
+        n_param = min(S, self.max_parameter_draws) if self.parameter_uncertainty else 1
+        pmats = self._transition_matrices(rng, n_param, rate_mult, deltas + halves)
+        mod = n_param * L
 
         # Threshold table: children at origin, then (pool item x month) entrants.
         n_child = len(self.stock_)
@@ -564,11 +576,11 @@ class MultiStateForecaster:
                 tid = np.concatenate([tid, ai.astype(np.int32)])
         counts = np.zeros((S, L, 2, B, K, horizon), dtype=np.int32)
         ncell = S * L * 2 * B * K
+        band_by_period = np.ascontiguousarray(band_tab.T)  # (H + 1, T): 1-D gathers per period
         for j in range(1, horizon + 1):
             pm = pmats[deltas[j - 1]]
-            bprev = band_tab[tid, j - 1]
-            st = self._step(rng, pm, sl, bprev, st)
-            keep = (st != EXIT) & (band_tab[tid, j] < B)
+            st = self._step(rng, pm, sl % mod, band_by_period[j - 1].take(tid), st)
+            keep = (st != EXIT) & (band_by_period[j].take(tid) < B)
             sl, st, tid = sl[keep], st[keep], tid[keep]
             # New entrants arriving during month j (half a month of hazards before the count).
             e_sim, e_la, e_pool = entrants[j - 1]
@@ -577,14 +589,15 @@ class MultiStateForecaster:
                 e_tid = (n_child + e_pool * horizon + (j - 1)).astype(np.int32)
                 e_sl = (e_sim * L + e_la).astype(np.int32)
                 eband = np.minimum(band_tab[e_tid, j], B - 1)
-                e_st = self._step(rng, pmats[halves[j - 1]], e_sl, eband, e_st)
+                e_st = self._step(rng, pmats[halves[j - 1]], e_sl % mod, eband, e_st)
                 ok = (e_st != EXIT) & (band_tab[e_tid, j] < B)
                 sl = np.concatenate([sl, e_sl[ok]])
                 st = np.concatenate([st, e_st[ok]])
                 tid = np.concatenate([tid, e_tid[ok]])
             cnt = st < K
             t_c = tid[cnt]
-            keyv = ((sl[cnt].astype(np.int64) * 2 + ua_tab[t_c]) * B + band_tab[t_c, j]) * K + st[cnt]
+            keyv = ((sl[cnt].astype(np.int64) * 2 + ua_tab.take(t_c)) * B + band_by_period[j].take(t_c)) * K
+            keyv += st[cnt]
             counts[..., j - 1] = np.bincount(keyv, minlength=ncell).reshape(S, L, 2, B, K)
         if self.late_reporting == "eventual" and rho.any():
             counts = counts + rng.poisson(rho[:, :, None, None, None, None] * counts).astype(np.int32)
@@ -592,12 +605,13 @@ class MultiStateForecaster:
         return counts
 
     @staticmethod
-    def _step(rng, pm, sl, band, st) -> np.ndarray:
+    def _step(rng, pm, pl, band, st) -> np.ndarray:
+        """One interval of every item: pl = parameter set * L + la, band, state -> new state."""
         if len(st) == 0:
             return st
-        row = (sl.astype(np.int64) * B + band) * NS + st
-        p_stay = pm[row, st.astype(np.int64)]
-        u = rng.random(len(st))
+        row = (pl.astype(np.int64) * B + band) * NS + st
+        p_stay = pm.ravel().take(row * (NS + 1) + st)
+        u = rng.random(len(st), dtype=np.float32)
         move = np.nonzero(u >= p_stay)[0]
         if len(move):
             rows = pm[row[move]].copy()
