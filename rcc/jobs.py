@@ -60,6 +60,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def _load_handlers() -> None:
     # Importing the domain modules registers their handlers.
+    import rcc.services.commissioning  # noqa: F401
     import rcc.services.matching  # noqa: F401
     import rcc.services.sufficiency  # noqa: F401
 
