@@ -423,7 +423,9 @@ class MultiStateForecaster:
         cal = np.array([c for _, _, c in months])
         x = _design(t, cal) if nm else np.zeros((0, 4))
         reg = y.sum(axis=0)
-        big = 10.0
+        # Intercepts: weakly informative around the (smoothed) mean monthly count, so an LA with
+        # no recent entrants gets a small, not an unbounded, entry rate.
+        big = 1.0
         mean0 = np.log((reg.sum() + 0.5) / max(nm, 1))
         seas_sd = self.season_sd if nm >= 12 else self.season_sd * nm / 12.0 + 1e-3
         trend_sd = self.trend_sd if nm >= 6 else 1e-3

@@ -210,3 +210,12 @@ def test_rolling_backtest_reports_model_next_to_baselines():
     o1, o2 = sorted(rows["model"]["origin"].unique())
     assert o2 == o1 + pd.DateOffset(months=12) + pd.offsets.MonthEnd(0)
     assert o2 + pd.DateOffset(months=12) <= pd.Timestamp("2021-12-31")
+
+
+def test_quiet_la_gets_a_small_forecast():
+    quiet = pd.DataFrame([episode(1, "2010-01-01", "2018-01-01", "2018-05-01", la="Q")])
+    m = fitted(pd.concat([make_history(80, "A", seed=4), quiet], ignore_index=True))
+    fc = m.predict(12)
+    q = fc[(fc["la"] == "Q") & (fc["period"] == fc["period"].max())]
+    assert q["mean"].sum() < 2.0
+    assert q["hi_95"].max() < 3.0
