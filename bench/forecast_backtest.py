@@ -312,9 +312,14 @@ def main(argv=None) -> int:
     )
 
     m = results[main_name]
+    later = model_rows[model_rows["origin"] > pd.Timestamp(f"{ORIGIN_YEARS[0]}-03-31")]
+    m["wape_excluding_first_origin"] = float(
+        (later["mean"] - later["actual"]).abs().sum() / later["actual"].sum()
+    )
     targets = {
         "wape_le_12pct": m["wape"] <= 0.12,
-        "coverage_80_in_75_85": m["coverage_80"] is not None and 0.75 <= m["coverage_80"] <= 0.85,
+        "coverage_80_in_75_85_all_cells": m["coverage_80"] is not None and 0.75 <= m["coverage_80"] <= 0.85,
+        "coverage_80_in_75_85_nonempty_cells": 0.75 <= m["coverage_80_nonempty_cells"] <= 0.85,
         "timing_le_5s": tm["met"],
     }
     payload = {
@@ -415,9 +420,13 @@ def main(argv=None) -> int:
         "children the previous one left in care and adds children who were in care earlier but never "
         "reported. These numbers check mechanics and compare methods; they are not real-world accuracy.",
         "",
-        f"Targets: WAPE ≤ 12%: {'met' if targets['wape_le_12pct'] else 'missed'}; 80% coverage in 75–85%: "
-        f"{'met' if targets['coverage_80_in_75_85'] else 'missed'}; timing ≤ 5 s: "
-        f"{'met' if targets['timing_le_5s'] else 'missed'}.",
+        f"Targets: WAPE ≤ 12%: {'met' if targets['wape_le_12pct'] else 'missed'} ({fmt(m['wape'])}; "
+        f"{fmt(m['wape_excluding_first_origin'])} over the {ORIGIN_YEARS[1]}–{ORIGIN_YEARS[-1]} origins); "
+        f"80% coverage in 75–85%: {'met' if targets['coverage_80_in_75_85_all_cells'] else 'missed'} on all "
+        f"20 cells ({fmt(m['coverage_80'])}, inflated by always-empty cells), "
+        f"{'met' if targets['coverage_80_in_75_85_nonempty_cells'] else 'missed'} on non-empty cells "
+        f"({fmt(m['coverage_80_nonempty_cells'])}); timing ≤ 5 s: {'met' if targets['timing_le_5s'] else 'missed'} "
+        f"({tm['median_s']:.2f} s).",
     ]
     if peer_meta and peer_meta.get("errors"):
         lines.append(f"Peer errors: {peer_meta['errors']}")
