@@ -20,6 +20,7 @@ from forecasting.data import REGION, as_of, episodes_from_returns, month_ends, o
 from forecasting.metrics import coverage, evaluate, total_error, wape
 from forecasting.model import MultiStateForecaster
 from forecasting.scenario import BASELINE, Scenario
+from forecasting.whatif import compare_scenarios
 
 __all__ = [
     "AGE_BANDS",
@@ -34,6 +35,7 @@ __all__ = [
     "MultiStateForecaster",
     "Scenario",
     "as_of",
+    "compare_scenarios",
     "baseline_forecast",
     "coverage",
     "episodes_from_returns",

@@ -219,3 +219,15 @@ def test_quiet_la_gets_a_small_forecast():
     q = fc[(fc["la"] == "Q") & (fc["period"] == fc["period"].max())]
     assert q["mean"].sum() < 2.0
     assert q["hi_95"].max() < 3.0
+
+
+def test_compare_scenarios_table(two_la_history):
+    from forecasting import compare_scenarios
+
+    m = fitted(two_la_history, parameter_uncertainty=False)
+    table = compare_scenarios(m, [Scenario(name="exits up", exit_multiplier=1.5)])
+    assert set(table["scenario"]) == {"baseline", "exits up"}
+    base = table[table["scenario"] == "baseline"]
+    assert (base["change"] == 0).all()
+    total = table[(table["la"] == "RCC") & (table["placement"] == "all")].set_index("scenario")
+    assert total.loc["exits up", "change"] < 0
