@@ -683,6 +683,8 @@ def gap(
 
     rows = [priced(base(la, scope.la_names[la], c, [la])) for la in scope.la_codes for c in CATEGORIES]
     label, las = scope.label, list(scope.la_codes)
+    if view is not None:  # the totals compare like with like: only LAs the forecast covers
+        las = [la for la in las if any((la, c) in proj for c in CATEGORIES)]
     total_name = scope.name if scope.kind == "rcc" else scope.la_names[las[0]]
     totals = []
     for c in CATEGORIES:
@@ -706,6 +708,12 @@ def gap(
         notes.append(
             f"no finished forecast job for this scope and horizon: computed now with {SYNC_N_SIMS} draws "
             f"and a {SYNC_LOOKBACK_DAYS}-day lookback (POST /api/v1/sufficiency/forecasts for full precision)"
+        )
+    uncovered = [la for la in scope.la_codes if la not in las]
+    if uncovered:
+        notes.append(
+            f"no SSDA903 returns stored for {', '.join(uncovered)}: their supply is listed by LA but left out "
+            f"of the {label} totals"
         )
     no_fee = sorted({c for la in scope.la_codes for c in COMMISSIONED if fees.fee(la, c)[1] == "none"})
     if no_fee:
