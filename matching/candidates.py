@@ -27,6 +27,7 @@ from api_schemas.vocab import (
     Sex,
     Suitability,
 )
+from matching.distance import METRES_PER_MILE
 from matching.domain import ChildProfile, Home, Policy, Referral
 from matching.rules.hard import HARD_RULES, first_failure
 from matching.rules.soft import SCARCE_SPECIALISMS, ScoringContext, pair_points
@@ -163,12 +164,15 @@ def exclusion_counts(ph: PreparedHomes, referral: Referral, children: tuple[Chil
     return counts, np.array(eligible, dtype=np.int64)
 
 
-def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cost, miles from home) of ``child`` in homes ``idx``; mirrors the soft pair terms."""
+def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray, miles: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(cost, miles from home) of ``child`` in homes ``idx``; mirrors the soft pair terms.
+    ``miles`` may be passed when already computed for ``idx``."""
     ctx = ph.ctx
     p = ctx.policy
     e, n = ph.e[idx], ph.n[idx]
-    miles = np.asarray(ctx.distance.miles_many(child.home_easting, child.home_northing, e, n), dtype=float)
+    if miles is None:
+        miles = np.asarray(ctx.distance.miles_many(child.home_easting, child.home_northing, e, n), dtype=float)
     cost = np.rint(miles * p.points_per_mile).astype(np.int64)
     if child.must_keep_school and child.has_school:
         ms = np.asarray(ctx.distance.miles_many(child.school_easting, child.school_northing, e, n))
@@ -192,27 +196,62 @@ def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray) -> tup
 
 
 class Scan:
-    """Eligible homes for (part of) a referral, found lazily in increasing cost order."""
+    """Eligible homes for (part of) a referral, found lazily in increasing cost order.
+
+    Distance points are a lower bound of the full pair cost (every other term is >= 0),
+    so only the ``CHUNK`` nearest homes are priced at first; the rest are priced only if
+    the scan reaches a cost at or above the nearest unpriced home's distance bound.
+    """
+
+    CHUNK = 128
 
     def __init__(self, ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...],
                  policy: Policy):
         self.ph, self.referral, self.children, self.policy = ph, referral, children, policy
-        idx = np.flatnonzero(prefilter(ph, referral, children))
-        cost = np.zeros(len(idx), dtype=np.int64)
-        for c in children:
-            cost += ranking_cost(ph, c, idx)[0]
-        self._idx, self._cost = idx, cost
-        first = 64
-        if len(idx) > 4 * first:  # sort only the cheapest chunk now, the rest if ever needed
-            part = np.argpartition(cost, first)[:first]
-            part = part[np.argsort(cost[part], kind="stable")]
-            self.order = idx[part]
-            self._rest = np.setdiff1d(np.arange(len(idx)), part, assume_unique=True)
-        else:
-            self.order = idx[np.argsort(cost, kind="stable")]
-            self._rest = None
+        mask = prefilter(ph, referral, children)
+        if len(children) < referral.size:  # a split part: necessary condition of SplitAllowed
+            c0 = referral.children[0]
+            d = np.hypot(ph.e - c0.home_easting, ph.n - c0.home_northing) / METRES_PER_MILE
+            mask &= d <= policy.split_max_miles + 1e-6
+        idx = np.flatnonzero(mask)
+        dist = ph.ctx.distance
+        self._miles = [np.asarray(dist.miles_many(c.home_easting, c.home_northing, ph.e[idx], ph.n[idx]),
+                                  dtype=float) for c in children]
+        self._idx = idx
+        self._rest: np.ndarray | None = None
+        self._lb = np.zeros(len(idx), dtype=np.int64)
+        for m in self._miles:
+            self._lb += np.rint(m * policy.points_per_mile).astype(np.int64)
+        self.threshold = np.inf
+        self.order = idx[:0]
+        self.ocost = np.zeros(0, dtype=np.int64)
         self.pos = 0
+        self._rest = np.arange(len(idx))
+        self._expand(self.CHUNK)
         self.found: list[tuple[int, int]] = []  # (exact cost, home index), in scan order
+
+    def _price(self, pos: np.ndarray) -> np.ndarray:
+        cost = np.zeros(len(pos), dtype=np.int64)
+        for c, m in zip(self.children, self._miles, strict=True):
+            cost += ranking_cost(self.ph, c, self._idx[pos], m[pos])[0]
+        return cost
+
+    def _expand(self, size: int) -> None:
+        """Price the ``size`` unpriced homes with the smallest distance bound and merge them in."""
+        rest = self._rest
+        if len(rest) > 2 * size:
+            part = np.argpartition(self._lb[rest], size)[:size]
+            keep = np.zeros(len(rest), dtype=bool)
+            keep[part] = True
+            now, self._rest = rest[part], rest[~keep]
+            self.threshold = int(self._lb[self._rest].min())
+        else:
+            now, self._rest, self.threshold = rest, None, np.inf
+        cost = np.concatenate([self.ocost[self.pos:], self._price(now)])
+        homes = np.concatenate([self.order[self.pos:], self._idx[now]])
+        o = np.argsort(cost, kind="stable")
+        self.order = np.concatenate([self.order[:self.pos], homes[o]])
+        self.ocost = np.concatenate([self.ocost[:self.pos], cost[o]])
 
     def _exact(self, hi: int) -> int:
         home = self.ph.homes[hi]
@@ -220,19 +259,19 @@ class Scan:
         return sum(pair_points(c, home, ctx.facts(c, home), ctx) for c in self.children)
 
     def next_eligible(self) -> tuple[int, int] | None:
-        if self.pos >= len(self.order) and self._rest is not None:
-            rest = self._rest[np.argsort(self._cost[self._rest], kind="stable")]
-            self.order = np.concatenate([self.order, self._idx[rest]])
-            self._rest = None
-        homes, order = self.ph.homes, self.order
-        while self.pos < len(order):
-            hi = int(order[self.pos])
-            self.pos += 1
-            if first_failure(self.referral, self.children, homes[hi], self.policy, _REST) is None:
-                item = (self._exact(hi), hi)
-                self.found.append(item)
-                return item
-        return None
+        homes = self.ph.homes
+        while True:
+            if self.pos < len(self.order) and self.ocost[self.pos] < self.threshold:
+                hi = int(self.order[self.pos])
+                self.pos += 1
+                if first_failure(self.referral, self.children, homes[hi], self.policy, _REST) is None:
+                    item = (self._exact(hi), hi)
+                    self.found.append(item)
+                    return item
+            elif self._rest is not None:
+                self._expand(max(self.CHUNK, 2 * len(self.order)))
+            else:
+                return None
 
     def best(self, k: int) -> list[tuple[int, int]]:
         while len(self.found) < k and self.next_eligible() is not None:
