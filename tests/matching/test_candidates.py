@@ -54,3 +54,23 @@ def test_prefilter_exclusions_and_cost_match_the_classes(seed):
                 cost = ranking_cost(ph, c, idx)[0]
                 for i, h in enumerate(homes):
                     assert cost[i] == pair_points(c, h, ph.ctx.facts(c, h), ph.ctx)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_scan_finds_the_k_cheapest_eligible_homes(seed):
+    import dataclasses
+
+    from matching.candidates import Scan
+
+    refs, homes = random_instance(seed, n_ref=6, n_homes=700, span_miles=80)
+    # most homes broadly eligible, so the scan must look past its first chunks
+    homes = [dataclasses.replace(h, free_places=3, age_min=0 if h.age_min < 16 else 16) for h in homes]
+    policy = Policy()
+    ph = PreparedHomes(tuple(homes), make_context(policy, homes))
+    for ref in refs:
+        for kids in [ref.children] + [(c,) for c in ref.children]:
+            brute = sorted(sum(pair_points(c, h, ph.ctx.facts(c, h), ph.ctx) for c in kids)
+                           for h in homes if first_failure(ref, kids, h, policy) is None)
+            got = [cost for cost, _ in Scan(ph, ref, kids, policy).best(40)]
+            assert got == brute[:40]
