@@ -183,10 +183,4 @@ class DeclineReason(StrEnum):
     OTHER = "other"
 
 
-# SSDA903 PLACE codes grouped into the forecast's placement categories.
-SSDA903_PLACE_CATEGORY: dict[str, str] = {
-    **{c: "fostering" for c in ("U1", "U2", "U3", "U4", "U5", "U6")},
-    **{c: "residential" for c in ("K1", "K2", "R1", "R2", "R5", "S1", "P3", "Z14")},
-    **{c: "supported" for c in ("H5", "P2", "K3", "Z11", "Z12", "Z13")},
-    **{c: "other" for c in ("A3", "A4", "A5", "A6", "P1", "R3", "T0", "T1", "T2", "T3", "T4", "Z1")},
-}
+# SSDA903 PLACE codes are grouped into forecast categories by forecasting.categories (one mapping only).
