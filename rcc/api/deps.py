@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from rcc.auth import Principal, authenticate
 from rcc.config import Settings
+from rcc.db import transaction
 from rcc.services.common import PageRequest
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer rcc_…`")
@@ -18,15 +19,8 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on any error."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_settings(request: Request) -> Settings:
