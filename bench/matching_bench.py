@@ -4,8 +4,9 @@
 
 Instances are built deterministically (seeded) from the shared open data by
 :mod:`bench.matching_instances`: a regional RCC (North West, ~300 referrals incl.
-sibling groups, >= 1,500 free places) and a national stress test (England, ~3,000
-referrals, ~15,000 free places). On each, in one process:
+sibling groups, >= 1,500 free places), the same region with scarce places (~420 free
+places, so children compete and some stay unplaced), and a national stress test
+(England, ~3,000 referrals, ~15,000 free places). On each, in one process:
 
 (a) the optimiser - ``matching.solve`` defaults: pruned model (K=8 whole-group
     candidates per referral, 3 per sibling for splits), CP-SAT seeded with the greedy;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -67,21 +69,23 @@ def med(xs):
 def run_instance(name, referrals, homes, meta, repeats, time_limit, backends, prune_check_k):
     policy = Policy()
     out = {"instance": name, **meta}
-    builds, solves, totals, res = [], [], [], None
+    builds, solves, totals, cpus, res = [], [], [], [], None
     m = None
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         m = build_model(referrals, homes, policy)
         t1 = time.perf_counter()
         res = solve_model(m, time_limit)
         t2 = time.perf_counter()
+        cpus.append(time.process_time() - c0)
         builds.append(t1 - t0)
         solves.append(t2 - t1)
         totals.append(t2 - t0)
     rep = validate(res.assignment, referrals, homes, policy)
     assert rep.ok and rep.objective == res.objective, "validator disagrees with the optimiser"
     out["optimiser"] = {"backend": res.stats.get("solver"), "status": res.status.value, "objective": res.objective, "best_bound": res.best_bound,
-                        "gap": res.gap, "build_s": med(builds), "solve_s": med(solves), "total_s": med(totals),
+                        "gap": res.gap, "build_s": med(builds), "solve_s": med(solves), "total_s": med(totals), "total_cpu_s": med(cpus),
                         "total_s_all": [round(x, 3) for x in totals], "columns": len(m.columns),
                         "greedy_seed_objective": res.stats.get("greedy_seed_objective"),
                         **outcomes(res, referrals, homes)}
@@ -171,7 +175,8 @@ def markdown(results) -> str:
         lines.append(f"| exact reference (scipy milp) | {ref['objective']:,} | 0 | - | {ref['solve_s']:.3f} | - "
                      "| | | | | | |")
         lines += ["", f"Optimiser improves on today's practice by {r['improvement_vs_greedy']:.1%} of its objective; "
-                  f"model has {o['columns']:,} candidate columns; all optimiser runs (s): {o['total_s_all']}.", "",
+                  f"model has {o['columns']:,} candidate columns; all optimiser runs (wall s): {o['total_s_all']}; "
+                  f"median process CPU time {o['total_cpu_s']:.3f} s (the solvers run single-threaded).", "",
                   "Other OR-Tools backends on the same model (single run):", "",
                   "| backend | status | objective | own gap | solve s |", "|---|---|---|---|---|"]
         for k, b in r["backends_same_model"].items():
@@ -183,7 +188,8 @@ def markdown(results) -> str:
                       f"= {p['reference_objective']:,}; the K=8 model's optimum is {p['loss_of_pruning']:.4%} worse."]
         lines.append("")
     s = results["shortlist"]
-    lines += ["## Shortlist latency", "",
+    lines += [f"Load average when the benchmark started: {results['load_average_at_start']} (2 cores; other "
+              "engineers' jobs share the machine, so wall times are noisy).", "", "## Shortlist latency", "",
               f"{s['calls']} calls over a {s['register_homes']:,}-home register prepared once "
               f"({s['prepare_s']} s): p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms "
               f"(p95 {s['p95_ms_unprepared']} ms if the register is re-prepared on every call).", "",
@@ -199,7 +205,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="regional only, fewer repeats")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     a = ap.parse_args(argv)
-    results = {"instances": []}
+    results = {"instances": [], "load_average_at_start": list(os.getloadavg())}
     backends = [("cpsat 1 worker + LP (hint)", {"backend": "cpsat"}),
                 ("cpsat default portfolio (2 workers, hint)", {"backend": "cpsat", "num_workers": 2,
                                                                "linearization_level": 1}),
@@ -208,6 +214,10 @@ def main(argv=None):
     refs, homes, meta = build_instance(a.data_dir, region="North West", n_referrals=300, target_free_places=1600)
     results["instances"].append(run_instance("regional", refs, homes, meta, 3 if a.quick else 7, 10.0,
                                              backends, None))
+    trefs, thomes, tmeta = build_instance(a.data_dir, region="North West", n_referrals=300,
+                                          target_free_places=420, residential_vacancy=0.06)
+    results["instances"].append(run_instance("regional, scarce places", trefs, thomes, tmeta,
+                                             3 if a.quick else 5, 10.0, backends, "skip"))
     if not a.quick:
         nrefs, nhomes, nmeta = build_instance(a.data_dir, region=None, n_referrals=3000,
                                               target_free_places=15000)
@@ -230,8 +240,13 @@ def main(argv=None):
          "measured": f"{results['shortlist']['p95_ms']} ms ({results['shortlist']['register_homes']} homes)",
          "met": results["shortlist"]["p95_ms"] <= 100 and results["shortlist"]["register_homes"] >= 5000},
     ]
-    if len(results["instances"]) > 1:
-        nat = results["instances"][1]
+    scarce = results["instances"][1]
+    targets.append({"target": "optimiser places >= greedy (regional, scarce places; not a set target)",
+                    "measured": f"{scarce['optimiser']['children_placed']} vs "
+                                f"{scarce['greedy_nearest']['children_placed']}",
+                    "met": scarce["optimiser"]["children_placed"] >= scarce["greedy_nearest"]["children_placed"]})
+    if len(results["instances"]) > 2:
+        nat = results["instances"][2]
         no = nat["optimiser"]
         targets.insert(1, {"target": "national stress: build+solve <= 15 s, gap <= 0.5%",
                            "measured": f"{no['status']}, {no['total_s']:.2f} s, gap to reference "

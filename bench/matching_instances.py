@@ -189,8 +189,11 @@ def _fee_levels(od: OpenData, las: list[str]) -> tuple[dict[str, float], dict[st
 
 
 def build_instance(data_dir: Path, *, region: str | None, n_referrals: int, target_free_places: int,
-                   seed: int = 2025) -> tuple[list[Referral], list[Home], dict]:
-    """Referrals and homes for ``region`` (``None`` = all England)."""
+                   seed: int = 2025, residential_vacancy: float = 0.22
+                   ) -> tuple[list[Referral], list[Home], dict]:
+    """Referrals and homes for ``region`` (``None`` = all England). About
+    ``residential_vacancy`` of residential places are free; foster vacancies make up the
+    rest of ``target_free_places``."""
     rng = np.random.default_rng(seed)
     od = OpenData(data_dir)
     las = sorted(la for la, r in od.las.items() if region is None or r["region"] == region)
@@ -220,7 +223,7 @@ def build_instance(data_dir: Path, *, region: str | None, n_referrals: int, targ
         if t is None or r["la_gss_code"] not in la_set or r["short_break_only"] == "True":
             continue
         places = int(r["places"] or 0)
-        free = int(rng.binomial(places, 0.22))  # about 1 in 5 residential places vacant
+        free = int(rng.binomial(places, residential_vacancy))
         j = JUDGEMENT.get(r["overall_judgement"], OfstedJudgement.NOT_YET_INSPECTED)
         res_judgements.append(j)  # full homes stay in the register (free_places = 0)
         e, n = od.point_in(r["la_gss_code"], rng)
