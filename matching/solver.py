@@ -138,7 +138,9 @@ def unmatched_reasons(m: MatchModel, r: int) -> tuple[str, ...]:
     counts, eligible = exclusion_counts(m.ph, ref, ref.children, m.policy)
     who = "the child" if ref.size == 1 else f"the {ref.size} siblings together"
     reasons = [UNMATCHED.explain(ref, m.policy)]
-    if len(eligible) == 0:
+    if len(m.ph.homes) == 0:
+        reasons.append("No homes were given to the matching run")
+    elif len(eligible) == 0:
         reasons.append(f"No home can take {who}: {summarise_exclusions(counts)}")
     else:
         reasons.append(f"{len(eligible)} eligible home(s) for {who}, but their free places are used by "
