@@ -14,6 +14,11 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== loading the demo region '$REGION' (seed $SEED) into ${RCC_DATABASE_URL:-var/rcc.db}"
 rcc demo --region "$REGION" --seed "$SEED"
+# The synthetic SSDA903 sample (one LA's five returns) as the first member LA's returns, so that
+# forecasts, the gap and the sufficiency report have data; rows DfE's rules reject are quarantined.
+FIRST_LA=$(python -c "import sys; from rcc.cli import first_member_la; print(first_member_la(sys.argv[1]))" "$REGION")
+echo "== submitting the SSDA903 sample as $FIRST_LA's returns"
+rcc returns submit-sample --la "$FIRST_LA" --quarantine | tail -n 5
 echo
 echo "== open http://127.0.0.1:$PORT/docs and use one of the keys above as the Bearer token"
 exec rcc serve --host 127.0.0.1 --port "$PORT"

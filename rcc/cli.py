@@ -307,6 +307,17 @@ def forecast_run(
             )
 
 
+def first_member_la(region: str) -> str:
+    """GSS code of the first member LA of a loaded demo region's RCC (used by run.sh)."""
+    from sqlalchemy import select
+
+    from rcc.db.models import Rcc
+
+    with _factory()() as s:
+        rcc = s.scalars(select(Rcc).where(Rcc.name == f"{region} RCC")).one()
+        return rcc.members[0].gss_code
+
+
 def main() -> None:  # pragma: no cover
     app(prog_name="rcc")
 

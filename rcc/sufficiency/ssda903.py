@@ -39,12 +39,13 @@ class SampleReturn:
 
 
 def default_sample_root() -> Path:
-    """``$RCC_SSDA903_SAMPLE`` if set, else ``shared/data/ssda903-sample`` beside the repo."""
+    """``$RCC_SSDA903_SAMPLE`` if set, else ``ssda903-sample`` in the data folder (``RCC_DATA_DIR``)."""
     env = os.environ.get("RCC_SSDA903_SAMPLE")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "data" / "ssda903-sample"
+    from rcc.config import load_settings
+
+    return load_settings().data_dir / "ssda903-sample"
 
 
 def sample_years(root: Path | None = None) -> list[int]:
