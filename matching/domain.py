@@ -8,7 +8,7 @@ northing, metres). Money is whole pounds per week. Penalties are integer
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from api_schemas.vocab import (
@@ -186,6 +186,20 @@ class Policy:
     split_max_miles: float = 10.0
     risk_min_resident_age: int = 5
     median_weekly_fee: tuple[tuple[HomeType, int], ...] = ()
+
+    def __post_init__(self):
+        # Every penalty must be >= 0: candidate pruning uses distance points as a lower
+        # bound of a pair's cost, which holds only when no term can be negative.
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, int | float) and not isinstance(v, bool) and v < 0:
+                raise ValueError(f"Policy.{f.name} must be >= 0, got {v}")
+            if isinstance(v, tuple):
+                for _, w in v:
+                    if w < 0:
+                        raise ValueError(f"Policy.{f.name} values must be >= 0")
+        if self.fee_pounds_per_point < 1:
+            raise ValueError("Policy.fee_pounds_per_point must be >= 1")
 
     def urgency_extra(self, urgency: Urgency) -> int:
         for u, m in self.urgency_extra_per_child:

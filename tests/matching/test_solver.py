@@ -102,3 +102,25 @@ def test_timed_out_or_feasible_status_is_reported():
     res = solve(refs, homes, time_limit_s=0.0001)
     assert res.status in (Status.OPTIMAL, Status.FEASIBLE, Status.TIMED_OUT)
     assert validate(res.assignment, refs, homes).ok
+
+
+def test_auto_backend_switches_to_scip_on_large_models(monkeypatch):
+    import matching.solver as solver_mod
+
+    refs, homes = random_instance(11, n_ref=12, n_homes=12)
+    small = solve(refs, homes)
+    assert small.stats["solver"] == "CP-SAT"
+    monkeypatch.setattr(solver_mod, "AUTO_CPSAT_MAX_COLUMNS", 0)
+    large = solve(refs, homes)
+    assert large.stats["solver"] == "SCIP"
+    assert large.objective == small.objective
+    assert validate(large.assignment, refs, homes).objective == large.objective
+
+
+def test_policy_rejects_negative_weights():
+    import pytest
+
+    with pytest.raises(ValueError):
+        Policy(points_per_mile=-1)
+    with pytest.raises(ValueError):
+        Policy(fee_pounds_per_point=0)
