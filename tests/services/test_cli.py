@@ -1,0 +1,73 @@
+"""The operator's CLI: schema upgrade, keys printed once and stored hashed, scoped correctly."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from rcc.auth import Role, authenticate, hash_key
+from rcc.cli import app
+from rcc.db import make_engine, make_sessionmaker
+from rcc.db.models import ApiKey, LocalAuthority
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("RCC_DATABASE_URL", url)
+    runner = CliRunner()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(url)
+    yield runner, make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_db_upgrade_loads_the_153_las(cli_db):
+    _, factory = cli_db
+    with factory() as s:
+        assert len(s.scalars(select(LocalAuthority)).all()) == 153
+
+
+def test_apikey_create_prints_a_key_once_and_stores_only_its_hash(cli_db):
+    runner, factory = cli_db
+    result = runner.invoke(
+        app, ["apikey", "create", "--role", "la_officer", "--la", "805", "--label", "Hartlepool"]
+    )
+    assert result.exit_code == 0, result.output
+    key = result.output.strip()
+    assert key.startswith("rcc_")
+    with factory() as s:
+        row = s.scalars(select(ApiKey)).one()
+        assert row.key_hash == hash_key(key) and key not in (row.key_hash, row.prefix, row.label)
+        who = authenticate(s, key)
+        hartlepool = s.scalars(select(LocalAuthority).where(LocalAuthority.dfe_code == "805")).one()
+        assert who.role is Role.LA_OFFICER and who.la_id == hartlepool.id
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--role", "la_officer"], "needs an LA"),
+        (["--role", "provider", "--provider", "99"], "no provider 99"),
+        (["--role", "wizard"], "role must be one of"),
+        (["--role", "rcc_commissioner", "--rcc", "Nowhere RCC"], "no RCC"),
+    ],
+)
+def test_apikey_create_refuses_bad_scopes(cli_db, args, message):
+    runner, factory = cli_db
+    result = runner.invoke(app, ["apikey", "create", *args])
+    assert result.exit_code == 2 and message in result.output
+    with factory() as s:
+        assert s.scalars(select(ApiKey)).all() == []
+
+
+def test_demo_help_lists_every_assumption():
+    from rcc.demo.generate import assumptions
+
+    result = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    flat = " ".join(result.output.split())
+    for line in assumptions():
+        assert " ".join(line.split())[:60] in flat
