@@ -281,6 +281,27 @@ def free_places(registered: int, occupied: int, declared: int | None) -> int:
     return free if declared is None else min(free, max(declared, 0))
 
 
+_K = typing.TypeVar("_K")
+
+
+def occupancy(
+    placements: Iterable[tuple[_K, dt.date]], vacancies: Iterable[tuple[_K, int, dt.date]], on: dt.date
+) -> tuple[dict[_K, list[int]], dict[_K, int]]:
+    """Resident ages and declared places per home on ``on``, for :func:`to_home`.
+
+    ``placements`` are ``(home, child's birth month)`` of the placements holding a place on ``on``
+    (current or booked); ``vacancies`` are ``(home, places, available_from)`` of every declared
+    vacancy. A vacancy available after ``on`` declares 0 places, so its home is capped at 0.
+    """
+    ages: dict[_K, list[int]] = {}
+    for home, born in placements:
+        ages.setdefault(home, []).append(age_on(born, on))
+    declared: dict[_K, int] = {}
+    for home, places, available_from in vacancies:
+        declared[home] = declared.get(home, 0) + (places if available_from <= on else 0)
+    return ages, declared
+
+
 def to_home(
     home: Any, la_code: str, occupied: int, declared: int | None, resident_ages: tuple[int, ...]
 ) -> mlib.Home:
@@ -353,21 +374,20 @@ def load_supply(
         or_(Home.la_id.in_(list(la_ids)), Home.id.in_(list(extra_home_ids))) if la_ids is not None else true()
     )
     homes = session.execute(select(*_HOME_COLUMNS).where(where).order_by(Home.id)).all()
-    ages: dict[int, list[int]] = {}
-    for home_id, born in session.execute(
-        select(Placement.home_id, Child.birth_month)
-        .join(Child, Child.id == Placement.child_id)
-        .join(Home, Home.id == Placement.home_id)
-        .where(*_current(on), where)
-    ):
-        ages.setdefault(home_id, []).append(age_on(born, on))
-    declared: dict[int, int] = {}
-    for home_id, places, available_from in session.execute(
-        select(Vacancy.home_id, Vacancy.places, Vacancy.available_from)
-        .join(Home, Home.id == Vacancy.home_id)
-        .where(where)
-    ):
-        declared[home_id] = declared.get(home_id, 0) + (places if available_from <= on else 0)
+    ages, declared = occupancy(
+        session.execute(
+            select(Placement.home_id, Child.birth_month)
+            .join(Child, Child.id == Placement.child_id)
+            .join(Home, Home.id == Placement.home_id)
+            .where(*_current(on), where)
+        ),
+        session.execute(
+            select(Vacancy.home_id, Vacancy.places, Vacancy.available_from)
+            .join(Home, Home.id == Vacancy.home_id)
+            .where(where)
+        ),
+        on,
+    )
     lib, info = [], {}
     for h in homes:
         resident = ages.get(h.id, ())
