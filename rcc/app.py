@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
-from rcc.api.routers import children, commissioning, forecasts, jobs, matching, register, sufficiency
+from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
 from rcc.errors import DomainError
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps)
 
 ERROR_RESPONSES = {
     code: {"model": ErrorEnvelope, "description": desc}
