@@ -1,0 +1,89 @@
+"""Copy the benchmark tables from bench/results/*.md into README.md, between the BENCH markers.
+
+    python -m bench.readme_tables
+
+The README then shows exactly what the last benchmark runs printed: the first table under each
+instance heading of matching.md, its targets table, and forecast_backtest.md's tables and targets.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+START, END = "<!-- BENCH:START -->", "<!-- BENCH:END -->"
+
+
+def _sections(text: str) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            out.append((line[3:], []))
+        elif out:
+            out[-1][1].append(line)
+    return out
+
+
+def _tables(lines: list[str]) -> list[str]:
+    tables, current = [], []
+    for line in lines + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append("\n".join(current))
+            current = []
+    return tables
+
+
+def matching_block() -> str:
+    parts = []
+    for title, lines in _sections((RESULTS / "matching.md").read_text()):
+        tables = _tables(lines)
+        if title.startswith(("regional", "national")) and tables:
+            parts.append(f"**{title}**\n\n{tables[0]}")
+        elif title == "Targets" and tables:
+            parts.append(f"**Targets**\n\n{tables[0]}")
+        elif title == "Shortlist latency":
+            parts.append("**Shortlist latency**: " + " ".join(x for x in lines if x.strip()))
+    return "\n\n".join(parts)
+
+
+def forecast_block() -> str:
+    text = (RESULTS / "forecast_backtest.md").read_text()
+    tables = _tables(text.splitlines())
+    targets = next((line for line in text.splitlines() if line.startswith("Targets:")), "")
+    return "\n\n".join([*tables[:2], targets])
+
+
+def render() -> str:
+    return "\n".join(
+        [
+            START,
+            "### Matching (`python -m bench.matching_bench`; full report in `bench/results/matching.md`)",
+            "",
+            matching_block(),
+            "",
+            "### Forecast backtest (`bash bench/peer/run_peer.sh && python -m bench.forecast_backtest`;"
+            " full report in `bench/results/forecast_backtest.md`)",
+            "",
+            forecast_block(),
+            END,
+        ]
+    )
+
+
+def main() -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = render()
+    if START in text:
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n## Benchmarks\n\n" + block + "\n"
+    readme.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
