@@ -286,7 +286,7 @@ def _placement(
         warnings.append(
             Problem(
                 "actualPlacement.placementLocation",
-                f"the register has {urn} in {outward}, the record says so not",
+                f"the register has {urn} in {outward}, the record says {actual['placementLocation']}",
             )
         )
     costs = {
