@@ -1196,7 +1196,7 @@ def sample_backtest(
     years = sorted(tables)
     truth = combine(years)
     out = run_backtest(
-        truth, lambda y: combine([x for x in years if x <= y]), years, horizon, n_windows, 12, n_sims, REGION
+        truth, lambda y: combine([x for x in years if x <= y]), years, horizon, n_windows, 12, n_sims, label
     )
     return {"scope": {"kind": "files", "data_dir": str(data_dir), "la_codes": [label]}, **out}
 
