@@ -8,8 +8,6 @@ Create Date: 2026-11-30 12:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-import rcc.db.nps_models  # noqa: F401  registers the model with Base.metadata (models.py does not import it)
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None

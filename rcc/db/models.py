@@ -428,3 +428,26 @@ class UnmetNeedRecord(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     matching_run_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
+
+
+# ---------------------------------------------------------------- National Placement Standard records
+# The register's own columns hold what they can (the child's suitability, risks and living companions;
+# the referral's urgency, siblings and out-of-LA reason; the placement's home and weekly costs).
+# ``standard`` holds, normalised, every other property of the record as it was imported, so that export
+# reproduces the record. One row per child per referral (migration 0004).
+
+
+class NpsRecordRow(TimestampMixin, Base):
+    __tablename__ = "nps_records"
+    __table_args__ = (
+        UniqueConstraint("referral_id", "child_id"),
+        UniqueConstraint("la_id", "record_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id", ondelete="SET NULL"))
+    record_key: Mapped[str | None] = mapped_column(String(200))  # placementId, else the record's @id
+    standard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,7 +4,7 @@ Import validates the record (:func:`api_schemas.nps.parse_record`) and our ``rcc
 then, in the caller's one transaction, creates or updates the child (by LA and ``childId``), the
 referral (by ``placementId``, else the record's ``@id``, else the child's open referral) and, when
 ``actualPlacement.providerURN`` is a registered home, the placement. Export writes the record back
-from the register's columns and the stored remainder (:class:`rcc.db.nps_models.NpsRecordRow`).
+from the register's columns and the stored remainder (:class:`rcc.db.models.NpsRecordRow`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ from api_schemas.nps import (
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, PlacementCategory
 from rcc import audit
 from rcc.auth import Principal, Role
-from rcc.db.models import Child, Home, LocalAuthority, Placement, Referral
-from rcc.db.nps_models import NpsRecordRow
+from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Referral
 from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from rcc.services import children as children_svc
 from rcc.services.common import get_or_404, resolve_la

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from api_schemas import nps
 from rcc.auth import SYSTEM
-from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Referral
-from rcc.db.nps_models import NpsRecordRow
+from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Provider, Referral
 from rcc.errors import Conflict, Invalid
 from rcc.services.nps import export_record, import_record
 
