@@ -471,9 +471,21 @@ def export_record(
             for c in components or []:
                 actual[c] = Decimal(getattr(placement, COST_COLUMNS[c]))
         data["actualPlacement"] = actual
-    data["qualityAssurance"] = std["qualityAssurance"]
+    data["qualityAssurance"] = _quality_assurance(std["qualityAssurance"], who, ref.la_id)
     audit.record(session, who, "read", "child", [child.id], detail=f"NPS record of referral {ref.id}")
     return to_jsonld(data, _extension(child, ref, placement))
+
+
+QA_NAMES = ("referralOfficerName", "placementOfficerName", "costOfficerName")
+WITHHELD = "withheld outside the recording LA"
+
+
+def _quality_assurance(qa: dict[str, Any], who: Principal, la_id: int) -> dict[str, Any]:
+    """The standard keeps quality-assurance metadata within the recording LA: officers' names are
+    exported to that LA's own officers (and admins) only; others see the dates and a placeholder."""
+    if who.role is Role.ADMIN or (who.role is Role.LA_OFFICER and who.la_id == la_id):
+        return qa
+    return {k: (WITHHELD if k in QA_NAMES else v) for k, v in qa.items()}
 
 
 def _extension(child: Child, ref: Referral, placement: Placement | None) -> dict[str, Any]:

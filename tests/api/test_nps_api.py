@@ -34,7 +34,13 @@ def test_import_then_export_then_reimport(client, world):
     assert client.get(f"{URL}/{body['referral_id']}", headers=h).json() == doc
     ref = client.get(f"/api/v1/referrals/{body['referral_id']}", headers=h).json()
     assert ref["needed_by"] == "< 5 days" and ref["out_of_la_reason"] == "Other"
-    assert client.get(f"{URL}/{body['referral_id']}", headers=world.h("commissioner")).status_code == 200
+    seen_by_rcc = client.get(f"{URL}/{body['referral_id']}", headers=world.h("commissioner"))
+    assert seen_by_rcc.status_code == 200
+    # quality-assurance names stay within the recording LA; the dates travel
+    qa_own, qa_rcc = doc["qualityAssurance"], seen_by_rcc.json()["qualityAssurance"]
+    assert qa_own["placementOfficerName"] != "withheld outside the recording LA"
+    assert qa_rcc["placementOfficerName"] == "withheld outside the recording LA"
+    assert qa_rcc["placementDate"] == qa_own["placementDate"]
 
 
 def test_invalid_record_is_422_naming_the_property(client, world):
