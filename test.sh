@@ -11,20 +11,28 @@ PG_URL=${RCC_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/tes
 log() { printf '\n== %s\n' "$*"; }
 
 ensure_postgres() {
-  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
+    return 0
+  fi
   if ! command -v pg_ctlcluster >/dev/null 2>&1; then
     log "installing PostgreSQL (Debian packages)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
   fi
-  log "starting PostgreSQL"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  # the tests connect as postgres over 127.0.0.1 without a password, as this machine kind is set up
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if [ -f "$hba" ] && ! grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+  fi
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+    || pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null || true
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   pg_isready -h 127.0.0.1 -p 5432
-  # trust auth for local TCP connections and a 'test' database, as a fresh cluster has neither
   if ! psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
-    su postgres -c "psql -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null 2>&1 || true
-    su postgres -c "createdb test" >/dev/null 2>&1 || true
+    su postgres -c "createdb test" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres test
   fi
 }
 
