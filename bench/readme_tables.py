@@ -57,10 +57,19 @@ def forecast_block() -> str:
     return "\n\n".join([*tables[:2], targets])
 
 
+def service_block() -> str:
+    path = RESULTS / "service_demo.md"
+    return "\n".join(_tables(path.read_text().splitlines())[:1]) if path.exists() else ""
+
+
 def render() -> str:
     return "\n".join(
         [
             START,
+            "### The service on the North East demo region (`python -m bench.service_demo`)",
+            "",
+            service_block(),
+            "",
             "### Matching (`python -m bench.matching_bench`; full report in `bench/results/matching.md`)",
             "",
             matching_block(),
