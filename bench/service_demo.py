@@ -40,6 +40,13 @@ def main() -> None:
     ap.add_argument("--shortlists", type=int, default=40)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument(
+        "--capacity",
+        choices=("vacancies", "registered"),
+        default="vacancies",
+        help="stress test: re-place into declared vacancies only, or every registered place not taken",
+    )
+    ap.add_argument("--out-name", default="service_demo", help="results file stem in bench/results")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="rcc-bench-")
@@ -112,13 +119,20 @@ def main() -> None:
         }
 
         t = time.perf_counter()
-        body = {"rcc_id": rcc_id, "owner_group": group, "as_of": str(as_of), "time_limit_s": 30}
+        body = {
+            "rcc_id": rcc_id,
+            "owner_group": group,
+            "as_of": str(as_of),
+            "time_limit_s": 30,
+            "capacity": args.capacity,
+        }
         st = c.post("/api/v1/commissioning/stress-tests", json=body, headers=h)
         assert st.status_code == 202, st.text
         jobs.drain(factory)
         rep = c.get(f"/api/v1/commissioning/stress-tests/{st.json()['id']}", headers=h).json()["report"]
         out["stress_test"] = {
             "owner_group": group,
+            "capacity": args.capacity,
             "seconds": round(time.perf_counter() - t, 2),
             **{k: rep[k] for k in ("affected", "re_placed", "unplaced")},
             "mean_miles_before": rep["distance_before_all"].get("mean"),
@@ -131,7 +145,7 @@ def main() -> None:
         }
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "service_demo.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+    (RESULTS / f"{args.out_name}.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
     sl, mr, stt = out["shortlist"], out["matching_run"], out["stress_test"]
     md = [
         f"# Service on a demo region: {args.region}, seed {args.seed}, as of {as_of} ({out['database']})",
@@ -145,14 +159,14 @@ def main() -> None:
         f"p95 {sl['p95_ms']} ms |",
         f"| region-wide run | {mr['status']} (gap {mr['gap']}), {mr['children_placed']} children placed, "
         f"{mr['unmatched_referrals']} of {mr['referrals']} referrals unmatched, {mr['seconds_submit_to_result']} s |",
-        f"| stress test: {stt['owner_group']} stops trading | {stt['affected']} children affected, "
+        f"| stress test ({stt['capacity']}): {stt['owner_group']} stops trading | {stt['affected']} children affected, "
         f"{stt['re_placed']} re-placed, {stt['unplaced']} unplaced; mean miles {stt['mean_miles_before']} before, "
         f"{stt['mean_miles_after_re_placed']} after (re-placed); weekly cost of the re-placed "
         f"£{stt['weekly_cost_before_re_placed']:,} → £{stt['weekly_cost_after_re_placed']:,} "
         f"({stt['weekly_cost_change']:+,}); first to run out: {', '.join(stt['exhausted_first']) or 'none'}; "
         f"{stt['seconds']} s |",
     ]
-    (RESULTS / "service_demo.md").write_text("\n".join(md) + "\n")
+    (RESULTS / f"{args.out_name}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
 
