@@ -33,11 +33,11 @@ from forecasting import (
     COARSE_CATEGORIES,
     MultiStateForecaster,
     as_of,
-    episodes_from_returns,
     evaluate,
     observed_counts,
     rolling_backtest,
 )
+from rcc.sufficiency.ssda903 import combine_returns, read_return_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -46,26 +46,8 @@ HORIZON = 12
 LA = "LA"
 
 
-def load_returns(data_dir: Path) -> dict[int, dict[str, pd.DataFrame]]:
-    out = {}
-    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and p.name.isdigit()):
-        tables = {}
-        for name in ("header", "episodes", "uasc"):
-            f = folder / f"{name}.csv"
-            tables[name] = pd.read_csv(f) if f.exists() else pd.DataFrame(columns=["CHILD"])
-        out[int(folder.name)] = tables
-    return out
-
-
 def combine(returns: dict, years, close_unlisted: bool = False) -> pd.DataFrame:
-    years = sorted(years)
-    return episodes_from_returns(
-        {y: returns[y]["header"] for y in years},
-        {y: returns[y]["episodes"] for y in years},
-        {y: returns[y]["uasc"] for y in years},
-        la=LA,
-        close_unlisted=close_unlisted,
-    )
+    return combine_returns(returns, years, LA, close_unlisted)
 
 
 def check_folder_years(returns: dict) -> dict:
@@ -298,7 +280,7 @@ def main(argv=None) -> int:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    returns = load_returns(Path(args.data_dir))
+    returns = read_return_tables(Path(args.data_dir))
     folders = check_folder_years(returns)
     truth = combine(returns, list(returns))
     main_name = "multi-state model (this library)"

@@ -1171,27 +1171,14 @@ def sample_backtest(
 ) -> dict[str, Any]:
     """The backtest on SSDA903 return folders on disk (``data_dir/YYYY/{header,episodes,uasc}.csv``,
     folder YYYY = collection year YYYY-YY+1), as ``bench/forecast_backtest.py`` runs it."""
-    from rcc.sufficiency.ssda903 import RETURN_TABLES, read_return_folder
+    from rcc.sufficiency.ssda903 import combine_returns, read_return_tables
 
-    tables: dict[int, dict[str, pd.DataFrame]] = {}
-    for folder in sorted(p for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()):
-        raw = read_return_folder(folder, RETURN_TABLES)
-        if "episodes" not in raw:
-            continue
-        tables[int(folder.name)] = {
-            t: pd.read_csv(io.BytesIO(raw[t])) if t in raw else pd.DataFrame(columns=["CHILD"])
-            for t in RETURN_TABLES
-        }
+    tables = read_return_tables(Path(data_dir))
     if not tables:
         raise Invalid(f"no SSDA903 return folders (YYYY/episodes.csv) under {data_dir}", "data_dir")
 
     def combine(years: list[int]) -> pd.DataFrame:
-        return fc.episodes_from_returns(
-            {y: tables[y]["header"] for y in years},
-            {y: tables[y]["episodes"] for y in years},
-            {y: tables[y]["uasc"] for y in years},
-            la=label,
-        )
+        return combine_returns(tables, years, label)
 
     years = sorted(tables)
     truth = combine(years)

@@ -15,6 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
+from forecasting import episodes_from_returns
 from rcc.sufficiency.validation import RowError, parse_dates, read_table, validate_return
 
 __all__ = [
@@ -124,3 +127,35 @@ def quarantine(
         for table in {e.table for e in flagged}:
             current[table] = drop_rows(current[table], {e.row for e in flagged if e.table == table})
     return current, dropped
+
+
+def read_return_tables(data_dir: Path) -> dict[int, dict[str, pd.DataFrame]]:
+    """Every return folder under ``data_dir`` (``YYYY/{header,episodes,uasc}.csv``, folder YYYY =
+    collection year YYYY-YY+1) as raw DataFrames by year; a missing table is an empty frame."""
+    tables: dict[int, dict[str, pd.DataFrame]] = {}
+    for folder in sorted(p for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()):
+        raw = read_return_folder(folder, RETURN_TABLES)
+        if "episodes" not in raw:
+            continue
+        tables[int(folder.name)] = {
+            t: pd.read_csv(io.BytesIO(raw[t])) if t in raw else pd.DataFrame(columns=["CHILD"])
+            for t in RETURN_TABLES
+        }
+    return tables
+
+
+def combine_returns(
+    tables: Mapping[int, Mapping[str, pd.DataFrame]],
+    years: Iterable[int],
+    la: str,
+    close_unlisted: bool = False,
+) -> pd.DataFrame:
+    """The episodes the given collection years' returns state together (later returns revise earlier)."""
+    years = sorted(years)
+    return episodes_from_returns(
+        {y: tables[y]["header"] for y in years},
+        {y: tables[y]["episodes"] for y in years},
+        {y: tables[y]["uasc"] for y in years},
+        la=la,
+        close_unlisted=close_unlisted,
+    )
