@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
+from rcc import audit
+from rcc.api.routers import audit as audit_router
 from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
@@ -19,7 +21,7 @@ from rcc.errors import DomainError
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps, audit_router)
 
 ERROR_RESPONSES = {
     code: {"model": ErrorEnvelope, "description": desc}
@@ -46,9 +48,43 @@ def _loc(loc: tuple) -> str:
     return out or ".".join(map(str, loc))
 
 
+def _audit_refusal(request: Request, exc: DomainError) -> None:
+    """A key refused a record (403) or told it is not there (404) leaves an audit event."""
+    who = getattr(request.state, "principal", None)
+    if who is None:
+        return
+    entity, ident = getattr(exc, "entity", None), getattr(exc, "ident", None)
+    if entity is None:
+        entity, ident = _entity_from_path(request)
+    try:
+        ident_int = int(ident) if ident is not None and -(2**31) <= int(ident) < 2**31 else 0
+    except (TypeError, ValueError):
+        ident_int = 0
+    try:
+        audit.refused(
+            request.app.state.engine,
+            who,
+            str(entity),
+            ident_int,
+            f"{request.method} {request.url.path}: {exc.status} {exc.message}",
+        )
+    except Exception:  # noqa: BLE001 - failing to audit must not turn a 404 into a 500
+        log.exception("could not record a refused attempt")
+
+
+def _entity_from_path(request: Request) -> tuple[str, object]:
+    params = request.path_params
+    for name, value in params.items():
+        if name.endswith("_id"):
+            return name.removesuffix("_id"), value
+    return "request", 0
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError):
+    async def _domain(request: Request, exc: DomainError):
+        if exc.status in (403, 404):
+            _audit_refusal(request, exc)
         details = [{"field": d.field, "message": d.message} for d in exc.details]
         return envelope(exc.status, exc.code, exc.message, details)
 

@@ -28,10 +28,13 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_principal(
+    request: Request,
     session: Annotated[Session, Depends(get_session)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    return authenticate(session, creds.credentials if creds else None)
+    principal = authenticate(session, creds.credentials if creds else None)
+    request.state.principal = principal  # for auditing a refused attempt (rcc.app)
+    return principal
 
 
 def get_page(
