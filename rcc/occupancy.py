@@ -160,7 +160,7 @@ def check_room(
     if room < places:
         until = f" to {end}" if end else " on"
         raise Conflict(
-            f"home {home_id} has {max(room, 0)} free place(s) from {start}{until}; {places} needed",
+            f"home {home_id} has no free place from {start}{until} ({max(room, 0)} free, {places} needed)",
             [FieldProblem("home_id", "no free place over the placement's dates")],
         )
 
