@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, ProviderSector, Urgency
-from rcc import audit, jobs
+from rcc import audit, jobs, occupancy
 from rcc.auth import Principal, Role
 from rcc.config import load_settings
 from rcc.db import transaction
@@ -852,11 +852,11 @@ def stress_test(
     keep = {str(h.id) for h in supply}
     m_homes = [mh for mh in loaded.homes if mh.id in keep]
     if capacity == "registered":  # ignore declared vacancies: every registered place not taken
-        occupied = Counter(h.id for _, _, h in live)
-        registered = {str(h.id): h.registered_places for h in supply}
+        # taken = the most places held on any day from as_of (current and booked placements), as
+        # rcc.occupancy counts them for every path that makes a placement
+        loads = occupancy.load(session, [(h.id, h.registered_places) for h in supply], as_of)
         m_homes = [
-            dataclasses.replace(mh, free_places=max(registered[mh.id] - occupied[int(mh.id)], 0))
-            for mh in m_homes
+            dataclasses.replace(mh, free_places=max(loads[int(mh.id)].free_places, 0)) for mh in m_homes
         ]
     spare = {int(mh.id): mh.free_places for mh in m_homes}
     policy = adapters.policy_for_rcc(session, rcc_id)

@@ -53,6 +53,7 @@ from api_schemas.vocab import (
     Urgency,
 )
 from rcc import audit, jobs
+from rcc import occupancy as occ
 from rcc.auth import Principal, Role
 from rcc.db import transaction
 from rcc.db.models import (
@@ -67,6 +68,7 @@ from rcc.db.models import (
     Rcc,
     RccMember,
     Referral,
+    ReferralChild,
     UnmetNeedRecord,
     Vacancy,
     utcnow,
@@ -374,13 +376,17 @@ def load_supply(
         or_(Home.la_id.in_(list(la_ids)), Home.id.in_(list(extra_home_ids))) if la_ids is not None else true()
     )
     homes = session.execute(select(*_HOME_COLUMNS).where(where).order_by(Home.id)).all()
+    holding = session.execute(
+        select(Placement.home_id, Child.birth_month, Placement.start_date, Placement.end_date)
+        .join(Child, Child.id == Placement.child_id)
+        .join(Home, Home.id == Placement.home_id)
+        .where(*_current(on), where)
+    ).all()
+    intervals: dict[int, list[occ.Interval]] = {}
+    for home_id, _, start, end in holding:
+        intervals.setdefault(home_id, []).append((start, end))
     ages, declared = occupancy(
-        session.execute(
-            select(Placement.home_id, Child.birth_month)
-            .join(Child, Child.id == Placement.child_id)
-            .join(Home, Home.id == Placement.home_id)
-            .where(*_current(on), where)
-        ),
+        ((home_id, born) for home_id, born, _, _ in holding),
         session.execute(
             select(Vacancy.home_id, Vacancy.places, Vacancy.available_from)
             .join(Home, Home.id == Vacancy.home_id)
@@ -391,7 +397,8 @@ def load_supply(
     lib, info = [], {}
     for h in homes:
         resident = ages.get(h.id, ())
-        mh = to_home(h, codes[h.la_id], len(resident), declared.get(h.id), tuple(resident))
+        taken = occ.peak(intervals.get(h.id, ()), on)  # most places taken on any day from ``on``
+        mh = to_home(h, codes[h.la_id], taken, declared.get(h.id), tuple(resident))
         lib.append(mh)
         info[h.id] = HomeInfo(
             h.id, h.name, h.home_type, h.provider_id, codes[h.la_id], mh.free_places, mh.weekly_fee
@@ -623,7 +630,15 @@ def run_result(session: Session, who: Principal, run_id: str) -> dict[str, Any]:
     if job.status != "succeeded":
         extra = f": {job.error.splitlines()[-1]}" if job.status == "failed" and job.error else ""
         raise Conflict(f"matching run {run_id} is {job.status}; no result{extra}")
-    return dict(job.result or {})
+    result = dict(job.result or {})
+    named = [p["child_id"] for a in result.get("assignments", []) for p in a.get("placements", [])]
+    unplaced = [u["referral_id"] for u in result.get("unmatched", [])]
+    if unplaced:
+        named += list(
+            session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(unplaced)))
+        )
+    audit.record(session, who, "read", "child", named, detail=f"matching run {run_id} result")
+    return result
 
 
 @dataclass(frozen=True)
@@ -873,7 +888,11 @@ def create_offer(session: Session, who: Principal, data: OfferIn) -> OfferView:
 
 
 def get_offer(session: Session, who: Principal, offer_id: int) -> OfferView:
-    return _offer_view(session, _offer(session, who, offer_id))
+    offer = _offer(session, who, offer_id)
+    audit.record(
+        session, who, "read", "child", [oc.child_id for oc in offer.children], detail=f"offer {offer.id}"
+    )
+    return _offer_view(session, offer)
 
 
 def list_offers(
@@ -899,6 +918,8 @@ def list_offers(
     if home_id is not None:
         stmt = stmt.where(Offer.id.in_(select(OfferChild.offer_id).where(OfferChild.home_id == home_id)))
     result = paginate(session, stmt, page)
+    ids = [oc.child_id for o in result.items for oc in o.children]
+    audit.record(session, who, "read", "child", ids, detail="offers")
     return PageResult(
         [_offer_view(session, o) for o in result.items], result.total, result.limit, result.offset
     )
@@ -908,36 +929,6 @@ def _provider_offer(session: Session, who: Principal, offer_id: int) -> Offer:
     if who.role not in (Role.PROVIDER, Role.ADMIN):
         raise Forbidden("only the provider the offer was made to accepts or declines it")
     return _offer(session, who, offer_id)
-
-
-def lock_home(session: Session, home_id: int) -> None:
-    """Hold the home's row until the transaction ends, so its places are counted by one writer.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks; a no-op UPDATE of the row
-    takes the database write lock (pysqlite begins the transaction at the first write, so the
-    rows read afterwards are current), which serialises writers the same way.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            update(Home).where(Home.id == home_id).values(registered_places=Home.registered_places)
-        )
-    else:
-        session.execute(select(Home.id).where(Home.id == home_id).with_for_update())
-
-
-def _taken_places(session: Session, home_id: int, start: dt.date) -> int:
-    """Placements at the home not ended by ``start`` (current ones and any booked to start later)."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Placement)
-            .where(
-                Placement.home_id == home_id,
-                or_(Placement.end_date.is_(None), Placement.end_date > start),
-            )
-        )
-        or 0
-    )
 
 
 def _use_vacancies(session: Session, home_id: int, n: int) -> None:
@@ -1007,8 +998,7 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     """
     _provider_offer(session, who, offer_id)
     offer_ids = sorted({oc.home_id for oc in session.get(Offer, offer_id).children})
-    for hid in offer_ids:
-        lock_home(session, hid)
+    occ.lock_homes(session, offer_ids)
     if session.get_bind().dialect.name != "sqlite":
         session.execute(select(Offer.id).where(Offer.id == offer_id).with_for_update())
     offer = session.get(Offer, offer_id, populate_existing=True)
@@ -1026,11 +1016,7 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
         home = homes[hid]
         if home.registration_status != RegistrationStatus.ACTIVE.value:
             raise Conflict(f"home {hid} is {home.registration_status}")
-        free = home.registered_places - _taken_places(session, hid, data.start_date)
-        if free < n:
-            raise Conflict(
-                f"home {hid} has {max(free, 0)} free place(s) from {data.start_date}; the offer needs {n}"
-            )
+        occ.check_room(session, hid, data.start_date, None, places=n)
     for oc in offer.children:
         other = session.scalar(
             select(Placement.id)
@@ -1093,6 +1079,14 @@ def decline_offer(session: Session, who: Principal, offer_id: int, data: Decline
     if ref.status == "offered" and still is None:
         ref.status = "open"
     session.flush()
+    audit.record(
+        session,
+        who,
+        "update",
+        "child",
+        [oc.child_id for oc in offer.children],
+        detail=f"offer {offer.id} declined",
+    )
     return OfferView(offer, [])
 
 
@@ -1132,6 +1126,13 @@ def list_unmet_need(
         stmt = stmt.where(UnmetNeedRecord.kind == kind)
     result = paginate(session, stmt, page)
     codes = la_codes(session)
+    named = [r.child_id for r in result.items if r.child_id is not None]
+    whole = [r.referral_id for r in result.items if r.child_id is None]
+    if whole:  # a record about a whole referral names its children through it
+        named += list(
+            session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(whole)))
+        )
+    audit.record(session, who, "read", "child", named, detail="unmet need")
     return PageResult(
         [UnmetView(r, codes[r.la_id]) for r in result.items], result.total, result.limit, result.offset
     )
