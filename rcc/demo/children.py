@@ -132,6 +132,27 @@ def uasc_shares(data: SourceData) -> dict[str, float]:
     return out
 
 
+def _sibling_unit_share() -> float:
+    """Probability that a new unit is a sibling group, so SIBLING_CHILD_SHARE of children are in one."""
+    mean_size = sum(k * v for k, v in SIBLING_GROUP_SIZE_SHARES.items()) / sum(
+        SIBLING_GROUP_SIZE_SHARES.values()
+    )
+    return SIBLING_CHILD_SHARE / (mean_size - SIBLING_CHILD_SHARE * (mean_size - 1))
+
+
+def _sibling_ages(rng: np.random.Generator, age: int, months: int, size: int) -> list[tuple[int, int]]:
+    """(years, months) of a sibling group: the eldest given, each next one 1..max-gap years younger."""
+    ages = [(age, months)]
+    for _ in range(size - 1):
+        prev_age, _prev_months = ages[-1]
+        gap = int(rng.integers(1, SIBLING_MAX_AGE_GAP_YEARS + 1))
+        if prev_age - gap < 0:
+            ages.append((0, int(rng.integers(0, 12))))
+        else:
+            ages.append((prev_age - gap, int(rng.integers(0, 12))))
+    return ages
+
+
 def make_children(
     ctx: RegionContext,
     la: str,
@@ -154,10 +175,7 @@ def make_children(
     base_age = _non_uasc_age_shares(uasc_share) if age_shares is None else np.array(age_shares, float)
     base_age = base_age / base_age.sum()
     male_share = (MALE_SHARE - uasc_share * UASC_MALE_SHARE) / max(1e-9, 1 - uasc_share)
-    mean_size = sum(k * v for k, v in SIBLING_GROUP_SIZE_SHARES.items()) / sum(
-        SIBLING_GROUP_SIZE_SHARES.values()
-    )
-    group_unit_p = SIBLING_CHILD_SHARE / (mean_size - SIBLING_CHILD_SHARE * (mean_size - 1))
+    group_unit_p = _sibling_unit_share()
     eth_codes = list(ETHNICITY_SHARES)
     eth_p = np.array([ETHNICITY_SHARES[c] for c in eth_codes])
     eth_p = eth_p / eth_p.sum()
@@ -202,14 +220,7 @@ def make_children(
         # ethnicity, home and (family-based or "other") setting.
         n_group += 1
         group_key = f"sib:{la}:{purpose[:1]}{n_group}"
-        ages = [(age, months)]
-        for _ in range(size - 1):
-            prev_age, prev_months = ages[-1]
-            gap = int(rng.integers(1, SIBLING_MAX_AGE_GAP_YEARS + 1))
-            if prev_age - gap < 0:
-                ages.append((0, int(rng.integers(0, 12))))
-            else:
-                ages.append((prev_age - gap, int(rng.integers(0, 12))))
+        ages = _sibling_ages(rng, age, months, size)
         youngest = min(a for a, _ in ages)
         setting = sample_setting(rng, youngest, Sex.MALE, family_only=True)
         for a, m in ages:
