@@ -157,7 +157,7 @@ def apikey_list(
 
 
 def _demo_help() -> str:
-    from rcc.demo.generate import assumptions
+    from rcc.demo.assumptions import assumptions
 
     lines = "\n\n".join(f"- {a}" for a in assumptions())
     return (
