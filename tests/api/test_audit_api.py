@@ -112,3 +112,24 @@ def test_audit_filters_and_paging(client, world):
     assert _events(client, world, until=later)["total"] == everything["total"]
     r = client.get("/api/v1/audit", params={"action": "erase"}, headers=world.h("admin"))
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "action"
+
+
+def test_reading_unmet_need_and_a_placement_are_audited(client, world):
+    cid, rid = _child_and_referral(client, world)
+    home = client.post(
+        "/api/v1/homes",
+        json=home_body(world.provider_a, urn=None, age_min=0, postcode="TS1 2"),
+        headers=world.h("admin"),
+    ).json()  # fmt: skip  (Middlesbrough: outside the child's LA)
+    offer = client.post(
+        "/api/v1/offers", json={"referral_id": rid, "home_id": home["id"]}, headers=world.h("officer_a")
+    ).json()
+    accepted = client.post(f"/api/v1/offers/{offer['id']}/accept", json={"start_date": "2026-01-05", "weekly_core": 1},
+                           headers=world.h("provider_a"))  # fmt: skip
+    assert accepted.status_code == 200, accepted.text
+    unmet = client.get("/api/v1/matching/unmet-need", headers=world.h("commissioner")).json()
+    assert {u["kind"] for u in unmet["items"]} >= {"outside_home_la"}
+    pid = accepted.json()["placement_ids"][0]
+    assert client.get(f"/api/v1/placements/{pid}", headers=world.h("officer_a")).status_code == 200
+    details = [e["detail"] for e in _events(client, world, child_id=cid)["items"][:2]]
+    assert details == [f"placement {pid}", "unmet need"]
