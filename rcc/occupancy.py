@@ -138,6 +138,20 @@ def lock_homes(session: Session, home_ids: Iterable[int]) -> None:
         session.execute(select(Home.id).where(Home.id.in_(ids)).order_by(Home.id).with_for_update())
 
 
+def lock_children(session: Session, child_ids: Iterable[int]) -> None:
+    """Hold the children's rows (after the homes', in id order) so one child cannot be placed twice
+    over the same dates by two requests for different homes."""
+    from rcc.db.models import Child
+
+    ids = sorted(set(child_ids))
+    if not ids:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Child).where(Child.id.in_(ids)).values(la_id=Child.la_id))
+    else:
+        session.execute(select(Child.id).where(Child.id.in_(ids)).order_by(Child.id).with_for_update())
+
+
 def check_room(
     session: Session,
     home_id: int,

@@ -329,6 +329,7 @@ def create_placement(session: Session, who: Principal, data: PlacementIn) -> Pla
     if session.get(Home, data.home_id) is None:
         raise Invalid(f"home {data.home_id} not found", "home_id")
     occupancy.lock_homes(session, [data.home_id])
+    occupancy.lock_children(session, [child.id])
     _check_overlap(session, child.id, data.start_date, data.end_date, None)
     occupancy.check_room(session, data.home_id, data.start_date, data.end_date)
     p = Placement(**data.model_dump(mode="json", exclude={"start_date", "end_date"}))
@@ -387,6 +388,7 @@ def update_placement(session: Session, who: Principal, placement_id: int, patch:
         old, new = p.end_date, patch.end_date
         if old is not None and (new is None or new > old):  # a longer stay needs room over the extra days
             occupancy.lock_homes(session, [p.home_id])
+            occupancy.lock_children(session, [p.child_id])
             _check_overlap(session, p.child_id, old, new, p.id)
             occupancy.check_room(session, p.home_id, old, new, exclude_placement=p.id)
     apply_patch(p, patch, skip={"end_date"})

@@ -999,6 +999,7 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     _provider_offer(session, who, offer_id)
     offer_ids = sorted({oc.home_id for oc in session.get(Offer, offer_id).children})
     occ.lock_homes(session, offer_ids)
+    occ.lock_children(session, [oc.child_id for oc in session.get(Offer, offer_id).children])
     if session.get_bind().dialect.name != "sqlite":
         session.execute(select(Offer.id).where(Offer.id == offer_id).with_for_update())
     offer = session.get(Offer, offer_id, populate_existing=True)

@@ -216,3 +216,19 @@ def test_matching_sees_a_place_booked_next_month_as_taken(client, world):
     r = client.post(f"/api/v1/referrals/{ref['id']}/shortlist?top_n=5", headers=h)
     assert r.status_code == 200, r.text
     assert [e["home_id"] for e in r.json()["entries"]] == [free["id"]]
+
+
+def test_one_child_placed_concurrently_into_ten_homes_is_placed_once(client, world, factory):
+    from rcc.db.models import Placement
+
+    homes = [_home(client, world, places=2, name=f"H{i}")["id"] for i in range(10)]
+    (child,) = _children(client, world, 1)
+
+    def post(home_id):
+        body = {"child_id": child, "home_id": home_id, "start_date": TODAY.isoformat(), "weekly_core": 1}
+        return client.post("/api/v1/placements", json=body, headers=world.h("officer_a")).status_code
+
+    codes = _race(10, post, homes)
+    assert sorted(codes) == [201] + [409] * 9
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Placement).where(Placement.child_id == child)) == 1
