@@ -64,7 +64,7 @@ def main() -> None:
     from rcc.config import load_settings
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.models import Home, Provider
-    from rcc.services.admin import load_demo
+    from rcc.admin import load_demo
 
     as_of = dt.date.fromisoformat(args.as_of)
     prepare_database()

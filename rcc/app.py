@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         worker = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
-            from rcc.jobs import Worker
+            from rcc.jobs.worker import Worker
 
             worker = Worker(factory)
             worker.start()

@@ -29,7 +29,7 @@ def prepare_database() -> None:
     """Upgrade the schema to head and load the 153 LAs if they are missing."""
     from rcc.db import transaction
     from rcc.db.migrate import upgrade
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.service import seed_local_authorities
 
     settings = load_settings()
     upgrade(settings.database_url)
@@ -81,7 +81,7 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
     """Run persisted jobs (matching runs, forecasts) outside the web process."""
     import time
 
-    from rcc.jobs import Worker, drain
+    from rcc.jobs.worker import Worker, drain
 
     factory = _factory()
     if once:
@@ -106,7 +106,7 @@ def apikey_create(
     label: str | None = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    from rcc.services.admin import create_key
+    from rcc.admin import create_key
 
     try:
         key = create_key(_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
@@ -140,7 +140,7 @@ def demo(
         str | None, typer.Option(help="snapshot date YYYY-MM-DD (ages, vacancies, referrals); default today")
     ] = None,
 ) -> None:
-    from rcc.services.admin import load_demo
+    from rcc.admin import load_demo
 
     prepare_database()
     try:
@@ -161,7 +161,7 @@ def _submit_one(la: str, year: int | None, files: dict[str, bytes], names: dict[
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
-    from rcc.services.returns import submit_return
+    from rcc.sufficiency.returns import submit_return
 
     try:
         with transaction(_factory()) as s:
@@ -239,7 +239,7 @@ def forecast_backtest(
     import json
     from pathlib import Path
 
-    from rcc.services import sufficiency
+    from rcc.sufficiency import forecasts as sufficiency
 
     folder = Path(data_dir) if data_dir else load_settings().data_dir / "ssda903-sample"
     if not folder.is_dir():
@@ -277,7 +277,7 @@ def forecast_run(
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
-    from rcc.services import sufficiency
+    from rcc.sufficiency import forecasts as sufficiency
 
     prepare_database()
     factory = _factory()

@@ -26,7 +26,7 @@ KEEP = ("local_authorities", "alembic_version")
 def _migrate_and_seed(url: str) -> None:
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.migrate import downgrade, upgrade
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.service import seed_local_authorities
 
     if url.startswith("postgresql"):
         downgrade(url, "base")

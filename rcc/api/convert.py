@@ -7,7 +7,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from api_schemas.common import Page
-from rcc.services.common import PageResult
+from rcc.pagination import PageResult
 
 S = TypeVar("S", bound=BaseModel)
 

@@ -136,7 +136,7 @@ def test_stress_test_on_the_demo_region(factory, tmp_path):
     from rcc.db.models import Home, Provider
     from rcc.demo.generate import generate_region
     from rcc.demo.load import load_region
-    from rcc.services import commissioning as svc
+    from rcc.commissioning import service as svc
 
     t0 = time.perf_counter()
     demo = generate_region("North East", 7, Path(DATA_DIR), scale=0.1)

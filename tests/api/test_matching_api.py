@@ -273,8 +273,8 @@ def _race(client, world, factory) -> tuple[list[int], int]:
     from rcc.auth import authenticate
     from rcc.db.models import Home, Placement
     from rcc.errors import DomainError
-    from rcc.services import matching as svc
-    from rcc.services.register import home_view
+    from rcc.matching import service as svc
+    from rcc.register.service import home_view
 
     home = make_home(client, world, postcode="NE6 1", registered_places=1)
     offers = []

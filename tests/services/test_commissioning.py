@@ -9,7 +9,7 @@ from rcc.auth import SYSTEM, Principal, Role
 from rcc.db import transaction
 from rcc.db.models import AuditEvent, Placement
 from rcc.errors import Forbidden, Invalid, NotFound
-from rcc.services import commissioning as svc
+from rcc.commissioning import service as svc
 from tests.services.commissioning_fixtures import END, START, build, dfe_dir
 
 

@@ -23,7 +23,7 @@ from rcc import geo
 from rcc.auth import SYSTEM
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Referral, Vacancy, utcnow
 from rcc.errors import Forbidden, Invalid
-from rcc.services import matching as svc
+from rcc.matching import service as svc
 
 TODAY = dt.date.today()
 

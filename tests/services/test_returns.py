@@ -16,7 +16,7 @@ from rcc.db.models import (
     SufficiencyReturn,
 )
 from rcc.errors import Forbidden
-from rcc.services import returns as svc
+from rcc.sufficiency import returns as svc
 from rcc.sufficiency.ssda903 import load_sample_year, quarantine
 from tests.ssda903_builders import child, episode, files, return_2021
 
@@ -28,7 +28,7 @@ NEWCASTLE = "E08000021"
 def _las_loaded(factory):
     """On PostgreSQL the migration test (downgrade to base, upgrade) leaves the shared database
     without the LA reference rows the template had; load them again (a no-op when present)."""
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.service import seed_local_authorities
 
     with transaction(factory) as s:
         seed_local_authorities(s)
@@ -199,7 +199,7 @@ def test_only_the_las_own_officer_or_its_rcc_may_submit(factory, world):
     assert submit(factory, return_2021(), la=world.la_a, who=officer_a).ret.api_key_id == officer_a.key_id
     assert submit(factory, return_2021(), la=world.la_b, who=commissioner).outcome == "accepted"
     with factory() as s:
-        from rcc.services.common import PageRequest
+        from rcc.pagination import PageRequest
 
         assert svc.list_returns(s, officer_b, PageRequest()).total == 1
         assert svc.list_returns(s, commissioner, PageRequest()).total == 2

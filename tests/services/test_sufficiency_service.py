@@ -24,8 +24,8 @@ from rcc.db.models import (
     utcnow,
 )
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
-from rcc.services import returns
-from rcc.services import sufficiency as svc
+from rcc.sufficiency import returns
+from rcc.sufficiency import forecasts as svc
 from tests.forecast_builders import returns_by_year
 
 

@@ -1,9 +1,12 @@
 """Persisted jobs for long work (region-wide matching runs, forecasts, stress tests).
 
+This module is the queue itself (submit, read, cancel, claim); :mod:`rcc.jobs.worker` runs
+claimed jobs with the handlers listed in :mod:`rcc.jobs.registry`.
+
 A job is a row in ``jobs``; nothing lives in process memory. Any number of workers
 (the in-process one that ``rcc serve`` starts on the embedded default, or ``rcc worker``
 processes beside a PostgreSQL deployment) claim queued jobs with a conditional UPDATE,
-so a job runs once. Handlers are plain functions registered by kind; they receive a
+so a job runs once. Handlers are plain functions, mapped by kind in one place (the registry); they receive a
 :class:`JobContext` and return a JSON-able result. A cancel request is honoured
 before start and, for handlers that poll ``ctx.cancelled()``, while running.
 """
@@ -14,7 +17,7 @@ import logging
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,31 +48,25 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], dict[str, Any]]
-_HANDLERS: dict[str, Handler] = {}
 
-
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of ``kind``."""
-
-    def deco(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
-        return fn
-
-    return deco
-
-
-def _load_handlers() -> None:
-    # Importing the domain modules registers their handlers.
-    import rcc.services.commissioning  # noqa: F401
-    import rcc.services.matching  # noqa: F401
-    import rcc.services.sufficiency  # noqa: F401
+# The job kinds this service runs; rcc.jobs.registry maps each to its handler.
+FORECAST = "forecast"
+FORECAST_BACKTEST = "forecast_backtest"
+MATCHING_RUN = "matching_run"
+STRESS_TEST = "commissioning_stress_test"
+KINDS: frozenset[str] = frozenset({FORECAST, FORECAST_BACKTEST, MATCHING_RUN, STRESS_TEST})
 
 
 def submit(
-    session: Session, who: Principal, kind: str, params: dict[str, Any], rcc_id: int | None = None
+    session: Session,
+    who: Principal,
+    kind: str,
+    params: dict[str, Any],
+    rcc_id: int | None = None,
+    *,
+    kinds: Collection[str] = KINDS,
 ) -> Job:
-    _load_handlers()
-    if kind not in _HANDLERS:
+    if kind not in kinds:
         raise Invalid(f"unknown job kind {kind!r}", "kind")
     job = Job(
         id=str(uuid.uuid4()),
@@ -139,64 +136,3 @@ def claim_next(factory: sessionmaker[Session]) -> JobContext | None:
                 job = s.get(Job, job_id)
                 return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
     return None
-
-
-def run_one(ctx: JobContext) -> None:
-    _load_handlers()
-    try:
-        result = _HANDLERS[ctx.kind](ctx)
-        status, error = ("cancelled", None) if ctx.cancelled() else ("succeeded", None)
-    except DomainError as exc:
-        result, status, error = None, "failed", exc.message
-    except Exception:  # a failed job is recorded, never lost
-        log.exception("job %s failed", ctx.job_id)
-        result, status, error = None, "failed", traceback.format_exc(limit=5)
-    with transaction(ctx.sessions) as s:
-        s.execute(
-            update(Job)
-            .where(Job.id == ctx.job_id)
-            .values(
-                status=status,
-                result=result if status == "succeeded" else None,
-                error=error,
-                finished_at=utcnow(),
-            )
-        )
-
-
-def drain(factory: sessionmaker[Session]) -> int:
-    """Run queued jobs until none is left (used by tests and ``rcc worker --once``)."""
-    n = 0
-    while (ctx := claim_next(factory)) is not None:
-        run_one(ctx)
-        n += 1
-    return n
-
-
-class Worker:
-    """A background thread that polls the jobs table; never blocks the event loop."""
-
-    def __init__(self, factory: sessionmaker[Session], poll_seconds: float = 0.5):
-        self.factory = factory
-        self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rcc-job-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                ctx = claim_next(self.factory)
-            except Exception:  # database briefly unavailable: back off and retry
-                log.exception("job worker could not poll")
-                ctx = None
-            if ctx is None:
-                self._stop.wait(self.poll_seconds)
-            else:
-                run_one(ctx)

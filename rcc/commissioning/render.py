@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from string import Template
 from typing import Any
 
-from rcc.services.commissioning_stats import SUPPRESSED
+from rcc.commissioning.stats import SUPPRESSED
 
 # ---------------------------------------------------------------- CSV
 

@@ -16,7 +16,7 @@ from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, Home, Placement, RccMember, Referral
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
-from rcc.services.common import (
+from rcc.pagination import (
     PageRequest,
     PageResult,
     apply_patch,
@@ -25,7 +25,7 @@ from rcc.services.common import (
     paginate,
     resolve_la,
 )
-from rcc.services.register import home_view
+from rcc.register.service import home_view
 
 
 def age_on(birth_month: dt.date, on: dt.date) -> int:

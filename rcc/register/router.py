@@ -25,7 +25,7 @@ from api_schemas.register import (
 from api_schemas.vocab import HomeType, Need, OfstedJudgement
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Config, Paging
-from rcc.services import register as svc
+from rcc.register import service as svc
 
 router = APIRouter()
 NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT}

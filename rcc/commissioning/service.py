@@ -2,8 +2,8 @@
 
 Cost of care, provider concentration, the financial-oversight register, stability and outcome
 measures with equality breakdowns, and the provider-exit stress test (a persisted job). The
-arithmetic lives in :mod:`rcc.services.commissioning_stats`; rendering (CSV, HTML) in
-:mod:`rcc.services.commissioning_render`.
+arithmetic lives in :mod:`rcc.commissioning.stats`; rendering (CSV, HTML) in
+:mod:`rcc.commissioning.render`.
 
 Who sees what: an RCC commissioner their own RCC, an admin any RCC, an LA officer their own LA's
 figures within an RCC their LA belongs to (with the RCC median alongside for comparison); providers
@@ -27,15 +27,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, ProviderSector, Urgency
-from rcc import audit, jobs
+from rcc import audit
+from rcc.jobs import queue as jobs
 from rcc.auth import Principal, Role
 from rcc.config import load_settings
 from rcc.db import transaction
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Rcc, RccMember, Referral
 from rcc.errors import Forbidden, Invalid, NotFound
-from rcc.services import commissioning_stats as st
-from rcc.services.children import age_on
-from rcc.services.common import resolve_la
+from rcc.commissioning import stats as st
+from rcc.children.service import age_on
+from rcc.pagination import resolve_la
 
 SOURCE = (
     "RCC placement register: placements (agreed weekly cost in NPS components), homes, providers and "
@@ -720,7 +721,7 @@ def equality(
 
 # ---------------------------------------------------------------- provider-exit stress test
 
-STRESS_KIND = "commissioning_stress_test"
+STRESS_KIND = jobs.STRESS_TEST
 
 STRESS_METHOD = (
     "Affected: children of the RCC's member LAs with a placement open on the date in any home of a provider "
@@ -817,7 +818,7 @@ def stress_test(
 ) -> dict[str, Any]:
     """What happens if ``owner_group`` stops trading: re-place its RCC children within the RCC's area."""
     import matching
-    from rcc.services import matching as adapters  # the shared DB -> matching adapters
+    from rcc.matching import service as adapters  # the shared DB -> matching adapters
 
     scope = resolve_scope(session, who, rcc_id)
     las = {la.id: la for la in session.scalars(select(LocalAuthority))}
@@ -1023,8 +1024,7 @@ def stress_test(
     }
 
 
-@jobs.handler(STRESS_KIND)
-def _run_stress_test(ctx) -> dict[str, Any]:
+def run_stress_test_job(ctx: jobs.JobContext) -> dict[str, Any]:
     p = ctx.params
     with transaction(ctx.sessions) as s:
         return stress_test(
@@ -1042,19 +1042,19 @@ def _run_stress_test(ctx) -> dict[str, Any]:
 
 
 def cost_of_care_csv(session: Session, who: Principal, rcc_id: int, start, end, la_code=None) -> str:
-    from rcc.services import commissioning_render as render
+    from rcc.commissioning import render as render
 
     return render.cost_of_care_csv(cost_of_care(session, who, rcc_id, start, end, la_code))
 
 
 def concentration_csv(session: Session, who: Principal, rcc_id: int) -> str:
-    from rcc.services import commissioning_render as render
+    from rcc.commissioning import render as render
 
     return render.concentration_csv(concentration(session, who, rcc_id))
 
 
 def equality_csv(session: Session, who: Principal, rcc_id: int, start, end, la_code=None) -> str:
-    from rcc.services import commissioning_render as render
+    from rcc.commissioning import render as render
 
     return render.equality_csv(equality(session, who, rcc_id, start, end, la_code))
 
@@ -1069,7 +1069,7 @@ def published_report_html(
     data_dir: Path | None = None,
 ) -> str:
     """The period's management-information report for the RCC (or one member LA): no child-level data."""
-    from rcc.services import commissioning_render as render
+    from rcc.commissioning import render as render
 
     cost = cost_of_care(session, who, rcc_id, period_start, period_end, la_code)
     outs = outcomes(session, who, rcc_id, period_start, period_end, la_code, data_dir)
@@ -1092,7 +1092,7 @@ def stress_test_view(job) -> dict[str, Any]:
 
 
 def stress_test_html(session: Session, who: Principal, job_id: str) -> str:
-    from rcc.services import commissioning_render as render
+    from rcc.commissioning import render as render
 
     view = stress_test_view(get_stress_test(session, who, job_id))
     view = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in view.items()}

@@ -3,7 +3,7 @@
 Forecasts
 ---------
 A forecast is a persisted job (kind ``forecast``). It reads the LAs' stored SSDA903 returns
-(:func:`rcc.services.returns.current_episodes`), fits :class:`forecasting.MultiStateForecaster`
+(:func:`rcc.sufficiency.returns.current_episodes`), fits :class:`forecasting.MultiStateForecaster`
 at the *origin* -- 31 March ending the latest collection year stored, the date up to which the
 returns are complete -- and simulates ``horizon_months`` month ends ahead, optionally under a
 what-if :class:`forecasting.Scenario`. The result is the long-format forecast (LA x age band x
@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 import forecasting as fc
 from api_schemas.forecasts import BacktestIn, ForecastIn, ScenarioIn
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
-from rcc import jobs
+from rcc.jobs import queue as jobs
 from rcc.auth import Principal, Role
 from rcc.db.models import (
     Home,
@@ -62,14 +62,14 @@ from rcc.db.models import (
     Vacancy,
 )
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
-from rcc.services.common import get_or_404, resolve_la
-from rcc.services.register import occupied_subquery
-from rcc.services.returns import current_episodes, episodes_as_of_returns
+from rcc.pagination import get_or_404, resolve_la
+from rcc.register.service import occupied_subquery
+from rcc.sufficiency.returns import current_episodes, episodes_as_of_returns
 
 log = logging.getLogger(__name__)
 
-FORECAST_KIND = "forecast"
-BACKTEST_KIND = "forecast_backtest"
+FORECAST_KIND = jobs.FORECAST
+BACKTEST_KIND = jobs.FORECAST_BACKTEST
 REGION = fc.REGION  # label of the RCC-total rows
 CATEGORIES: tuple[str, ...] = tuple(fc.COARSE_CATEGORIES)  # fostering, residential, supported, other
 COMMISSIONED = ("fostering", "residential", "supported")  # categories the register's homes provide
@@ -482,7 +482,6 @@ def _has_returns(session: Session, scope: Scope) -> bool:
     return (session.scalar(select(func.count()).where(SufficiencyReturn.la_id.in_(scope.la_ids))) or 0) > 0
 
 
-@jobs.handler(FORECAST_KIND)
 def run_forecast_job(ctx: jobs.JobContext) -> dict[str, Any]:
     p = ctx.params
     with ctx.sessions() as s:
@@ -1141,7 +1140,6 @@ def get_backtest(session: Session, who: Principal, job_id: str) -> Job:
     return jobs.get(session, who, job_id, BACKTEST_KIND)
 
 
-@jobs.handler(BACKTEST_KIND)
 def run_backtest_job(ctx: jobs.JobContext) -> dict[str, Any]:
     p = ctx.params
     la_ids = p["la_ids"]

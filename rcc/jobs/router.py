@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api_schemas.jobs import JobOut
-from rcc import jobs as svc
+from rcc.jobs import queue as svc
 from rcc.api.deps import DB, Caller
 
 router = APIRouter(tags=["jobs"])

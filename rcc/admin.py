@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rcc.auth import Role, create_api_key
 from rcc.db import transaction
 from rcc.db.models import Provider, Rcc
-from rcc.services.common import resolve_la
+from rcc.pagination import resolve_la
 
 
 def create_key(

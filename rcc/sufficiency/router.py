@@ -11,7 +11,7 @@ from api_schemas.sufficiency import ReturnOut, SubmissionOut
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
-from rcc.services import returns as svc
+from rcc.sufficiency import returns as svc
 
 router = APIRouter(prefix="/sufficiency", tags=["sufficiency"])
 

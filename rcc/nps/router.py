@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from rcc.api.deps import DB, Caller
-from rcc.services import nps as svc
+from rcc.nps import service as svc
 
 router = APIRouter(tags=["nps"])
 

@@ -38,8 +38,8 @@ from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Referral
 from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from rcc.services import children as children_svc
-from rcc.services.common import get_or_404, resolve_la
+from rcc.children import service as children_svc
+from rcc.pagination import get_or_404, resolve_la
 
 EXT = "rcc:extension"
 SUITABILITY_COLUMNS = {

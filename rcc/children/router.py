@@ -18,7 +18,7 @@ from api_schemas.children import (
 from api_schemas.common import Page
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
-from rcc.services import children as svc
+from rcc.children import service as svc
 
 router = APIRouter()
 NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT}

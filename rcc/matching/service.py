@@ -52,7 +52,8 @@ from api_schemas.vocab import (
     Suitability,
     Urgency,
 )
-from rcc import audit, jobs
+from rcc import audit
+from rcc.jobs import queue as jobs
 from rcc.auth import Principal, Role
 from rcc.db import transaction
 from rcc.db.models import (
@@ -72,12 +73,12 @@ from rcc.db.models import (
     utcnow,
 )
 from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from rcc.services.children import age_on
-from rcc.services.common import PageRequest, PageResult, get_or_404, paginate, resolve_la
+from rcc.children.service import age_on
+from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
 
 log = logging.getLogger("rcc.matching")
 
-RUN_KIND = "matching_run"
+RUN_KIND = jobs.MATCHING_RUN
 OPEN_STATUSES = ("open", "offered")
 SHORTLIST_MAX = 100
 CHOICE_BEST_TIME_LIMIT_S = 2.0
@@ -678,7 +679,6 @@ def _upsert_unmet(
     row.recorded_at = utcnow()
 
 
-@jobs.handler(RUN_KIND)
 def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
     """Load the RCC's open referrals and homes, solve jointly, store unmet need, return the result."""
     on = dt.date.today()

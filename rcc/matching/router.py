@@ -25,7 +25,7 @@ from api_schemas.matching import (
 )
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
-from rcc.services import matching as svc
+from rcc.matching import service as svc
 
 router = APIRouter()
 

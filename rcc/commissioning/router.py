@@ -1,6 +1,6 @@
 """Commissioning intelligence and market oversight: cost of care, concentration, oversight, outcomes, stress tests.
 
-Thin: parse, call :mod:`rcc.services.commissioning`, shape the response (JSON, CSV or HTML).
+Thin: parse, call :mod:`rcc.commissioning.service`, shape the response (JSON, CSV or HTML).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from api_schemas.commissioning import (
     StressTestJob,
 )
 from rcc.api.deps import DB, Caller, Config
-from rcc.services import commissioning as svc
+from rcc.commissioning import service as svc
 
 router = APIRouter(prefix="/commissioning", tags=["commissioning"])
 

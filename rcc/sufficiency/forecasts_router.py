@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
 from rcc.api.deps import DB, Caller
-from rcc.services import sufficiency as svc
+from rcc.sufficiency import forecasts as svc
 
 router = APIRouter(prefix="/sufficiency", tags=["sufficiency"])
 

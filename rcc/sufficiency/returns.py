@@ -57,7 +57,7 @@ from rcc.db.models import (
     utcnow,
 )
 from rcc.errors import FieldProblem, Forbidden, Invalid, NotFound
-from rcc.services.common import PageRequest, PageResult, get_or_404, paginate, resolve_la
+from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
 from rcc.sufficiency.ssda903 import infer_collection_year
 from rcc.sufficiency.validation import RowError, validate_return
 

@@ -24,7 +24,7 @@ from rcc import geo
 from rcc.auth import Principal, Role
 from rcc.db.models import Home, LocalAuthority, Placement, Provider, Rcc, RccMember, Vacancy, utcnow
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
-from rcc.services.common import (
+from rcc.pagination import (
     PageRequest,
     PageResult,
     apply_patch,
