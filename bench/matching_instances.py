@@ -41,7 +41,7 @@ from rcc.demo.generate import (
     generate_region,
     generate_regions,
 )
-from rcc.matching.service import child_profile, occupancy, to_home
+from rcc.matching.adapters import child_profile, occupancy, to_home
 
 SEED = 1
 

@@ -12,14 +12,20 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
-from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
+from rcc.children import router as children
+from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
 from rcc.errors import DomainError
+from rcc.jobs import router as jobs
+from rcc.matching import router as matching
+from rcc.nps import router as nps
+from rcc.register import router as register
+from rcc.sufficiency import router as sufficiency
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps)
 
 ERROR_RESPONSES = {
     code: {"model": ErrorEnvelope, "description": desc}

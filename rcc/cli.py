@@ -239,21 +239,22 @@ def forecast_backtest(
     import json
     from pathlib import Path
 
-    from rcc.sufficiency import forecasts as sufficiency
+    from rcc.sufficiency import backtest as backtest_svc
+    from rcc.sufficiency import report as report_svc
 
     folder = Path(data_dir) if data_dir else load_settings().data_dir / "ssda903-sample"
     if not folder.is_dir():
         typer.echo(f"error: {folder} is not a folder", err=True)
         raise typer.Exit(2)
-    result = sufficiency.sample_backtest(folder, horizon=horizon, n_windows=windows, n_sims=n_sims)
-    text = sufficiency.backtest_table_text(result)
+    result = backtest_svc.sample_backtest(folder, horizon=horizon, n_windows=windows, n_sims=n_sims)
+    text = backtest_svc.backtest_table_text(result)
     typer.echo(text)
     if out:
         path = Path(out)
         if path.suffix == ".json":
             path.write_text(json.dumps(result, indent=2, default=str))
         elif path.suffix == ".csv":
-            path.write_text(sufficiency.to_csv(result["table"]))
+            path.write_text(report_svc.to_csv(result["table"]))
         else:
             path.write_text(text + "\n")
         typer.echo(f"wrote {path}")
@@ -277,19 +278,19 @@ def forecast_run(
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
-    from rcc.sufficiency import forecasts as sufficiency
+    from rcc.sufficiency import forecasts as forecasts_svc
 
     prepare_database()
     factory = _factory()
     try:
         body = ForecastIn(rcc_id=rcc, la_code=la, horizon_months=horizon, n_sims=n_sims, inflation=inflation)
         with transaction(factory) as s:
-            job_id = sufficiency.submit_forecast(s, SYSTEM, body).id
+            job_id = forecasts_svc.submit_forecast(s, SYSTEM, body).id
     except (DomainError, ValidationError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     t0 = time.perf_counter()
-    job = sufficiency.run_now(factory, job_id)
+    job = forecasts_svc.run_now(factory, job_id)
     typer.echo(f"forecast job {job.id}: {job.status} in {time.perf_counter() - t0:.1f} s")
     if job.status != "succeeded":
         typer.echo(job.error or "", err=True)

@@ -21,7 +21,10 @@ from api_schemas.commissioning import (
     StressTestJob,
 )
 from rcc.api.deps import DB, Caller, Config
-from rcc.commissioning import service as svc
+from rcc.commissioning import cost as cost_svc
+from rcc.commissioning import outcomes as outcomes_svc
+from rcc.commissioning import reports
+from rcc.commissioning import stress as stress_svc
 
 router = APIRouter(prefix="/commissioning", tags=["commissioning"])
 
@@ -51,19 +54,19 @@ def cost_of_care(
     la: La = None, format: Format = "json",
 ):  # fmt: skip
     if format == "csv":
-        return _csv(svc.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
+        return _csv(reports.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
     if format == "html":
         return HTMLResponse(
-            svc.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir)
+            reports.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir)
         )
-    return CostOfCareOut.model_validate(svc.cost_of_care(db, who, rcc, period_start, period_end, la))
+    return CostOfCareOut.model_validate(cost_svc.cost_of_care(db, who, rcc, period_start, period_end, la))
 
 
 @router.get("/cost-of-care.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def cost_of_care_csv(
     db: DB, who: Caller, rcc: Rcc, period_start: Start = None, period_end: End = None, la: La = None
 ):
-    return _csv(svc.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
+    return _csv(reports.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -77,19 +80,19 @@ def published_report(
     la: La = None,
 ):
     """The period's management-information report (HTML, fit to publish: suppressed, with caveats and method)."""
-    return HTMLResponse(svc.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir))
+    return HTMLResponse(reports.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir))
 
 
 @router.get("/concentration", response_model=ConcentrationOut, responses={200: {"content": {"text/csv": {}}}})
 def concentration(db: DB, who: Caller, rcc: Rcc, format: Literal["json", "csv"] = "json"):
     if format == "csv":
-        return _csv(svc.concentration_csv(db, who, rcc), "concentration")
-    return ConcentrationOut.model_validate(svc.concentration(db, who, rcc))
+        return _csv(reports.concentration_csv(db, who, rcc), "concentration")
+    return ConcentrationOut.model_validate(cost_svc.concentration(db, who, rcc))
 
 
 @router.get("/financial-oversight", response_model=OversightOut)
 def financial_oversight(db: DB, who: Caller, rcc: Rcc, as_of: dt.date | None = None):
-    return OversightOut.model_validate(svc.financial_oversight(db, who, rcc, as_of))
+    return OversightOut.model_validate(cost_svc.financial_oversight(db, who, rcc, as_of))
 
 
 @router.get("/outcomes", response_model=OutcomesOut)
@@ -102,7 +105,7 @@ def outcomes(
     period_end: End = None,
     la: La = None,
 ):
-    return OutcomesOut.model_validate(svc.outcomes(db, who, rcc, period_start, period_end, la, cfg.data_dir))
+    return OutcomesOut.model_validate(outcomes_svc.outcomes(db, who, rcc, period_start, period_end, la, cfg.data_dir))
 
 
 @router.get("/equality", response_model=EqualityOut, responses={200: {"content": {"text/csv": {}}}})
@@ -111,16 +114,16 @@ def equality(
     format: Literal["json", "csv"] = "json",
 ):  # fmt: skip
     if format == "csv":
-        return _csv(svc.equality_csv(db, who, rcc, period_start, period_end, la), "equality")
-    return EqualityOut.model_validate(svc.equality(db, who, rcc, period_start, period_end, la))
+        return _csv(reports.equality_csv(db, who, rcc, period_start, period_end, la), "equality")
+    return EqualityOut.model_validate(outcomes_svc.equality(db, who, rcc, period_start, period_end, la))
 
 
 @router.post("/stress-tests", response_model=StressTestJob, status_code=202)
 def submit_stress_test(body: StressTestIn, db: DB, who: Caller):
-    job = svc.submit_stress_test(
+    job = stress_svc.submit_stress_test(
         db, who, body.rcc_id, body.owner_group, body.as_of, body.time_limit_s, body.capacity
     )
-    return StressTestJob.model_validate(svc.stress_test_view(job))
+    return StressTestJob.model_validate(stress_svc.stress_test_view(job))
 
 
 @router.get(
@@ -128,5 +131,5 @@ def submit_stress_test(body: StressTestIn, db: DB, who: Caller):
 )
 def get_stress_test(job_id: str, db: DB, who: Caller, format: Literal["json", "html"] = "json"):
     if format == "html":
-        return HTMLResponse(svc.stress_test_html(db, who, job_id))
-    return StressTestJob.model_validate(svc.stress_test_view(svc.get_stress_test(db, who, job_id)))
+        return HTMLResponse(stress_svc.stress_test_html(db, who, job_id))
+    return StressTestJob.model_validate(stress_svc.stress_test_view(stress_svc.get_stress_test(db, who, job_id)))

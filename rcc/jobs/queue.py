@@ -14,8 +14,6 @@ before start and, for handlers that poll ``ctx.cancelled()``, while running.
 from __future__ import annotations
 
 import logging
-import threading
-import traceback
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rcc.auth import Principal, Role
 from rcc.db import transaction
 from rcc.db.models import Job, utcnow
-from rcc.errors import Conflict, DomainError, Invalid, NotFound
+from rcc.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger("rcc.jobs")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from rcc.commissioning.service import run_stress_test_job
+from rcc.commissioning.stress import run_stress_test_job
 from rcc.jobs.queue import FORECAST, FORECAST_BACKTEST, KINDS, MATCHING_RUN, STRESS_TEST, Handler
-from rcc.matching.service import run_matching_job
-from rcc.sufficiency.forecasts import run_backtest_job
+from rcc.matching.runs import run_matching_job
+from rcc.sufficiency.backtest import run_backtest_job
 from rcc.sufficiency.forecasts import run_forecast_job
 
 HANDLERS: Mapping[str, Handler] = MappingProxyType(

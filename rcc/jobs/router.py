@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api_schemas.jobs import JobOut
-from rcc.jobs import queue as svc
 from rcc.api.deps import DB, Caller
+from rcc.jobs import queue as svc
 
 router = APIRouter(tags=["jobs"])
 

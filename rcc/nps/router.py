@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from rcc.api.deps import DB, Caller
-from rcc.nps import service as svc
+from rcc.nps import exporter, importer
 
 router = APIRouter(tags=["nps"])
 
@@ -22,7 +22,7 @@ def import_record(
     body: dict[str, Any] = RECORD,
     strict: bool = Query(False, description="reject the record on SHACL warnings (cost sense-checks) too"),
 ):
-    result = svc.import_record(db, who, body, strict=strict)
+    result = importer.import_record(db, who, body, strict=strict)
     content = {
         "child_id": result.child_id,
         "referral_id": result.referral_id,
@@ -36,4 +36,4 @@ def import_record(
 @router.get("/nps/placements/{referral_id}")
 def export_record(db: DB, who: Caller, referral_id: int, child_id: int | None = None) -> dict[str, Any]:
     """The referral's NPS record (for a sibling group, the given child's; by default the first)."""
-    return svc.export_record(db, who, referral_id, child_id)
+    return exporter.export_record(db, who, referral_id, child_id)

@@ -42,66 +42,48 @@ from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import (
     LocalAuthority,
-    Ssda903Child,
-    Ssda903Episode,
     Ssda903ReturnRow,
-    Ssda903Uasc,
     SufficiencyReturn,
     utcnow,
 )
 from rcc.errors import FieldProblem, Forbidden, Invalid, NotFound
 from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
 from rcc.sufficiency.ssda903 import infer_collection_year
+from rcc.sufficiency.stored import KINDS, _effective, _Kind
 from rcc.sufficiency.validation import RowError, validate_return
 
 log = logging.getLogger(__name__)
 
+
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a large LA's episodes file is well under 1 MB
+
+
 MAX_REPORTED_PROBLEMS = 1000
+
+
 TABLES = ("header", "episodes", "uasc")
 
-# ---------------------------------------------------------------- what is stored, per table
 
 
-@dataclass(frozen=True)
-class _Kind:
-    name: str  # ssda903_return_rows.kind and the key in ``changes``
-    table: str  # the return's file
-    model: type
-    key: tuple[str, ...]  # identity within an LA
-    values: tuple[str, ...]
-    dates: frozenset[str]
-    postcodes: frozenset[str] = frozenset()
-
-    def key_of(self, obj: Any) -> tuple:
-        return (obj.la_id, *(getattr(obj, k) for k in self.key))
-
-    def values_of(self, obj: Any) -> tuple:
-        return tuple(getattr(obj, v) for v in self.values)
 
 
-CHILDREN = _Kind("children", "header", Ssda903Child, ("child",), ("sex", "dob", "ethnic"), frozenset({"dob"}))
-EPISODES = _Kind(
-    "episodes",
-    "episodes",
-    Ssda903Episode,
-    ("child", "decom"),
-    ("rne", "ls", "cin", "place", "place_provider", "dec", "rec", "reason_place_change", "home_post",
-     "pl_post", "urn"),
-    frozenset({"decom", "dec"}),
-    frozenset({"home_post", "pl_post"}),
-)  # fmt: skip
-UASC = _Kind("uasc", "uasc", Ssda903Uasc, ("child",), ("duc",), frozenset({"duc"}))
-KINDS = (CHILDREN, EPISODES, UASC)
+
+
+
+
+
+
 
 _OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+
+
 _INWARD = re.compile(r"[0-9][A-Z]{0,2}")
 
 
@@ -160,9 +142,6 @@ def _content_hash(rows: Mapping[str, Mapping[tuple, tuple]]) -> str:
     return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
 
 
-# ---------------------------------------------------------------- results
-
-
 @dataclass(frozen=True)
 class ReturnView:
     """A stored return with its LA's GSS code (usable after the session closes)."""
@@ -209,9 +188,6 @@ def problem_field(e: RowError) -> str:
     return f"{out}.{e.field}" if e.field else out
 
 
-# ---------------------------------------------------------------- scope
-
-
 def _may_submit(who: Principal, la: LocalAuthority) -> None:
     if who.role is Role.PROVIDER:
         raise Forbidden("providers do not submit SSDA903 returns")
@@ -226,9 +202,6 @@ def _readable_scope(stmt: Select, who: Principal) -> Select:
         raise Forbidden("providers do not see SSDA903 returns")
     visible = who.visible_la_ids()
     return stmt if visible is None else stmt.where(SufficiencyReturn.la_id.in_(visible))
-
-
-# ---------------------------------------------------------------- submit
 
 
 def _check_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -417,45 +390,6 @@ def _apply(
     return counts
 
 
-def _latest_returns(la_ids: Iterable[int], up_to_year: int | None = None, submitted_before=None):
-    """Subquery (rid, year): the latest version of each LA's return for each collection year."""
-    r = SufficiencyReturn
-    conds = [r.la_id.in_(list(la_ids))]
-    if up_to_year is not None:
-        conds.append(r.collection_year <= up_to_year)
-    if submitted_before is not None:
-        conds.append(r.submitted_at < submitted_before)
-    rank = func.row_number().over(partition_by=(r.la_id, r.collection_year), order_by=r.version.desc())
-    ranked = select(r.id.label("rid"), r.collection_year.label("year"), rank.label("rn")).where(*conds)
-    ranked = ranked.subquery()
-    return select(ranked.c.rid, ranked.c.year).where(ranked.c.rn == 1).subquery()
-
-
-def _effective(kind: _Kind, la_ids: Iterable[int], up_to_year: int | None = None, submitted_before=None):
-    """``select(version, supplier return id, supplier year)``: per row identity, the version the
-    latest collection year's (latest-version) return lists."""
-    m = kind.model
-    latest = _latest_returns(la_ids, up_to_year, submitted_before)
-    rank = func.row_number().over(
-        partition_by=[m.la_id, *(getattr(m, k) for k in kind.key)], order_by=latest.c.year.desc()
-    )
-    picked = (
-        select(m.id.label("row_id"), latest.c.rid, latest.c.year, rank.label("rk"))
-        .join(Ssda903ReturnRow, and_(Ssda903ReturnRow.row_id == m.id, Ssda903ReturnRow.kind == kind.name))
-        .join(latest, latest.c.rid == Ssda903ReturnRow.return_id)
-        .subquery()
-    )
-    return (
-        select(m, picked.c.rid, picked.c.year)
-        .join(picked, picked.c.row_id == m.id)
-        .where(picked.c.rk == 1)
-        .order_by(m.id)
-    )
-
-
-# ---------------------------------------------------------------- read returns
-
-
 def get_return(session: Session, who: Principal, return_id: int) -> ReturnView:
     if who.role is Role.PROVIDER:
         raise Forbidden("providers do not see SSDA903 returns")
@@ -485,126 +419,3 @@ def list_returns(
     )
 
 
-# ---------------------------------------------------------------- what the forecast reads
-
-EPISODE_COLUMNS: tuple[str, ...] = (
-    "la",
-    "CHILD",
-    "DOB",
-    "SEX",
-    "ETHNIC",
-    "DECOM",
-    "RNE",
-    "LS",
-    "CIN",
-    "PLACE",
-    "PLACE_PROVIDER",
-    "DEC",
-    "REC",
-    "REASON_PLACE_CHANGE",
-    "HOME_POST",
-    "PL_POST",
-    "URN",
-    "UASC",
-    "first_seen",
-    "collection_year",
-    "return_id",
-)
-_DATE_COLUMNS = ("DOB", "DECOM", "DEC", "first_seen")
-
-
-def current_episodes(session: Session, la_ids: Iterable[int]) -> pd.DataFrame:
-    """The current version of every stored episode of ``la_ids``, with its child's header.
-
-    One row per episode (la, CHILD, DECOM), columns :data:`EPISODE_COLUMNS`: ``la`` is the GSS
-    code; CHILD and the codes are strings (``None`` when blank); DOB, DECOM, DEC and
-    ``first_seen`` are ``datetime64[ns]`` (DEC NaT while open); UASC is bool (the child is in a
-    current UASC row); ``first_seen`` is the 31 March ending the earliest collection year whose
-    return listed the episode; ``collection_year``/``return_id`` say which return the values
-    come from. This is the ``history`` input of :mod:`forecasting`. No scope check: callers
-    pass the LAs the caller may see.
-    """
-    la_ids = list(la_ids)
-
-    def rows(kind: _Kind) -> list[tuple[Any, int]]:
-        m = kind.model
-        stmt = (
-            select(m, SufficiencyReturn.collection_year)
-            .join(SufficiencyReturn, SufficiencyReturn.id == m.return_id)
-            .where(m.la_id.in_(la_ids), m.valid_to_return_id.is_(None))
-        )
-        return [(row, year) for row, year in session.execute(stmt)]
-
-    return _frame(session, la_ids, rows, None, None)
-
-
-def episodes_as_of_returns(
-    session: Session,
-    la_ids: Iterable[int],
-    up_to_collection_year: int,
-    submitted_before: dt.datetime | None = None,
-) -> pd.DataFrame:
-    """Like :func:`current_episodes`, but as the service would have had it when only the returns
-    for collection years up to ``up_to_collection_year`` (and, if given, only those submitted
-    before ``submitted_before``) existed: a forecast origin's view, for backtests."""
-    la_ids = list(la_ids)
-
-    def rows(kind: _Kind) -> list[tuple[Any, int]]:
-        stmt = _effective(kind, la_ids, up_to_collection_year, submitted_before)
-        return [(row, year) for row, _rid, year in session.execute(stmt)]
-
-    return _frame(session, la_ids, rows, up_to_collection_year, submitted_before)
-
-
-def _frame(session, la_ids, rows, up_to_year, submitted_before) -> pd.DataFrame:
-    if not la_ids:
-        return _empty()
-    las = select(LocalAuthority.id, LocalAuthority.gss_code).where(LocalAuthority.id.in_(la_ids))
-    gss = {la_id: code for la_id, code in session.execute(las)}
-    children = {CHILDREN.key_of(c): c for c, _ in rows(CHILDREN)}
-    uasc = {UASC.key_of(u) for u, _ in rows(UASC)}
-    first = _first_seen(session, la_ids, up_to_year, submitted_before)
-    records = []
-    for e, year in rows(EPISODES):
-        c = children.get((e.la_id, e.child))
-        fy = first.get((e.la_id, e.child, e.decom), year)
-        records.append(
-            (
-                gss[e.la_id], e.child, c.dob if c else None, c.sex if c else None, c.ethnic if c else None,
-                e.decom, e.rne, e.ls, e.cin, e.place, e.place_provider, e.dec, e.rec, e.reason_place_change,
-                e.home_post, e.pl_post, e.urn, (e.la_id, e.child) in uasc, dt.date(fy + 1, 3, 31), year,
-                e.return_id,
-            )
-        )  # fmt: skip
-    if not records:
-        return _empty()
-    df = pd.DataFrame.from_records(records, columns=list(EPISODE_COLUMNS))
-    for col in _DATE_COLUMNS:
-        df[col] = pd.to_datetime(df[col]).astype("datetime64[ns]")
-    df["UASC"] = df["UASC"].astype(bool)
-    return df.sort_values(["la", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)
-
-
-def _empty() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series([], dtype=object) for c in EPISODE_COLUMNS})
-    for col in _DATE_COLUMNS:
-        df[col] = df[col].astype("datetime64[ns]")
-    df["UASC"] = df["UASC"].astype(bool)
-    return df
-
-
-def _first_seen(session, la_ids, up_to_year, submitted_before) -> dict[tuple, int]:
-    """(la, child, decom) -> earliest collection year of any return listing the episode."""
-    m, r = Ssda903Episode, SufficiencyReturn
-    stmt = (
-        select(m.la_id, m.child, m.decom, func.min(r.collection_year))
-        .join(Ssda903ReturnRow, and_(Ssda903ReturnRow.row_id == m.id, Ssda903ReturnRow.kind == EPISODES.name))
-        .join(r, r.id == Ssda903ReturnRow.return_id)
-        .where(m.la_id.in_(la_ids))
-        .group_by(m.la_id, m.child, m.decom)
-    )
-    if up_to_year is not None:
-        stmt = stmt.where(r.collection_year <= up_to_year)
-    if submitted_before is not None:
-        stmt = stmt.where(r.submitted_at < submitted_before)
-    return {(la, child, decom): year for la, child, decom, year in session.execute(stmt)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rcc import jobs
+from rcc.jobs import worker as jobs
 from tests.forecast_builders import returns_by_year
 from tests.services.test_sufficiency_service import hand_world  # noqa: F401  (fixture)
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rcc.config import REPO_ROOT
-from rcc.sufficiency.forecasts import sample_backtest
+from rcc.sufficiency.backtest import sample_backtest
 from tests.conftest import DATA_DIR
 
 RESULTS = REPO_ROOT / "bench" / "results" / "forecast_backtest.json"

@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from rcc.admin import load_demo
 from rcc.db import transaction
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Rcc, Referral, Vacancy
 from rcc.demo.generate import generate_region
 from rcc.demo.load import AlreadyLoaded, load_region
-from rcc.admin import load_demo
 from tests.conftest import DATA_DIR
 
 AS_OF = dt.date(2026, 11, 1)

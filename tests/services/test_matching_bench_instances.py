@@ -13,7 +13,7 @@ from rcc.db import transaction
 from rcc.db.models import Referral
 from rcc.demo.generate import generate_region
 from rcc.demo.load import load_region
-from rcc.matching.service import la_codes, load_supply, to_referral
+from rcc.matching.adapters import la_codes, load_supply, to_referral
 from tests.conftest import DATA_DIR
 
 
