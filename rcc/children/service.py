@@ -25,7 +25,7 @@ from rcc.pagination import (
     paginate,
     resolve_la,
 )
-from rcc.register.homes import home_view
+from rcc.register.interface import home_view
 
 
 def age_on(birth_month: dt.date, on: dt.date) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, ProviderSector
 from rcc.auth import Principal, Role
-from rcc.children.service import age_on
+from rcc.children.interface import age_on
 from rcc.commissioning import stats as st
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Rcc, RccMember, Referral
 from rcc.errors import Forbidden, Invalid, NotFound

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import matching
 from api_schemas.vocab import Urgency
 from rcc import audit
 from rcc.auth import Principal, Role
@@ -19,6 +20,7 @@ from rcc.db import transaction
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Rcc
 from rcc.errors import Forbidden, Invalid
 from rcc.jobs import queue as jobs
+from rcc.matching import interface as matching_api
 
 STRESS_KIND = jobs.STRESS_TEST
 
@@ -117,9 +119,6 @@ def stress_test(
     capacity: str = "vacancies",
 ) -> dict[str, Any]:
     """What happens if ``owner_group`` stops trading: re-place its RCC children within the RCC's area."""
-    import matching
-    from rcc.matching import adapters as adapters_svc
-    from rcc.matching import policy as policy_svc
 
     scope = resolve_scope(session, who, rcc_id)
     las = {la.id: la for la in session.scalars(select(LocalAuthority))}
@@ -149,7 +148,7 @@ def stress_test(
         session.scalars(select(Home).where(Home.la_id.in_(list(scope.member_ids))).order_by(Home.id))
     )
     exiting_homes = [h for h in area_homes if h.provider_id in exiting and h.registration_status != "closed"]
-    loaded = adapters_svc.load_supply(session, scope.member_ids, as_of, codes=codes)
+    loaded = matching_api.load_supply(session, scope.member_ids, as_of, codes=codes)
     supply = [h for h in area_homes if h.provider_id not in exiting and h.registration_status == "active"]
     keep = {str(h.id) for h in supply}
     m_homes = [mh for mh in loaded.homes if mh.id in keep]
@@ -161,7 +160,7 @@ def stress_test(
             for mh in m_homes
         ]
     spare = {int(mh.id): mh.free_places for mh in m_homes}
-    policy = policy_svc.policy_for_rcc(session, rcc_id)
+    policy = matching_api.policy_for_rcc(session, rcc_id)
 
     # referrals: one per child, or per affected sibling group
     groups: dict[str, list[tuple]] = defaultdict(list)
@@ -169,7 +168,7 @@ def stress_test(
         groups[f"s:{c.la_id}:{c.sibling_group}" if c.sibling_group else f"c:{c.id}"].append((p, c, h))
     referrals = []
     for i, (_, members) in enumerate(sorted(groups.items())):
-        kids = tuple(adapters_svc.child_profile(c, codes[c.la_id], as_of) for _, c, _ in members)
+        kids = tuple(matching_api.child_profile(c, codes[c.la_id], as_of) for _, c, _ in members)
         apart = len({h.id for _, _, h in members}) > 1
         referrals.append(
             matching.Referral(

@@ -27,7 +27,7 @@ from api_schemas.vocab import (
     Suitability,
     Urgency,
 )
-from rcc.children.service import age_on
+from rcc.children.interface import age_on
 from rcc.db.models import (
     Child,
     Home,

@@ -34,7 +34,7 @@ from api_schemas.nps import (
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, PlacementCategory
 from rcc import audit
 from rcc.auth import Principal, Role
-from rcc.children import service as children_svc
+from rcc.children import interface as children_svc
 from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Referral
 from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid
 from rcc.pagination import get_or_404, resolve_la

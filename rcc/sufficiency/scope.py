@@ -25,7 +25,7 @@ from rcc.db.models import (
 )
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
 from rcc.pagination import get_or_404, resolve_la
-from rcc.register.service import occupied_subquery
+from rcc.register.interface import occupied_subquery
 from rcc.sufficiency.episodes import current_episodes
 
 REGION = fc.REGION  # label of the RCC-total rows
