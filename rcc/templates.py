@@ -13,6 +13,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 
+def _blank_none(value: Any) -> Any:
+    """``None`` prints as nothing (as the reports always printed missing values), never as 'None'."""
+    return "" if value is None else value
+
+
 @functools.cache
 def environment(package: str) -> Environment:
     """The environment loading ``package``'s ``templates/`` folder; cached per package."""
@@ -23,9 +28,10 @@ def environment(package: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_blank_none,
     )
 
 
-def render(package: str, name: str, **context: Any) -> str:
-    """Render ``templates/<name>`` of ``package`` with ``context``."""
-    return environment(package).get_template(name).render(**context)
+def render(package: str, template: str, /, **context: Any) -> str:
+    """Render ``templates/<template>`` of ``package`` with ``context``."""
+    return environment(package).get_template(template).render(**context)
