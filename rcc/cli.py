@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rcc.config import load_settings
+from rcc.config import SettingsError, load_settings
 
 app = typer.Typer(
     help="Regional Care Cooperative placement-matching and sufficiency service.", no_args_is_help=True
@@ -17,6 +17,21 @@ db_app = typer.Typer(help="Database schema (Alembic) and reference data.", no_ar
 apikey_app = typer.Typer(help="Bearer API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
+
+
+def check_settings() -> None:
+    """Refuse to start on a bad RCC_* value: one message naming the variable, exit status 2."""
+    try:
+        load_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.callback()
+def _startup() -> None:
+    """Regional Care Cooperative placement-matching and sufficiency service."""
+    check_settings()
 
 
 def _factory():
@@ -319,7 +334,12 @@ def first_member_la(region: str) -> str:
         return rcc.members[0].gss_code
 
 
-def main() -> None:  # pragma: no cover
+def main() -> None:
+    """The ``rcc`` command: settings are checked before anything else, even ``rcc`` alone."""
+    try:
+        check_settings()
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
     app(prog_name="rcc")
 
 
