@@ -21,7 +21,6 @@ from rcc.api.deps import DB, Caller, Paging
 from rcc.children import service as svc
 
 router = APIRouter()
-NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT}
 
 
 @router.post("/children", response_model=ChildOut, status_code=201, tags=["children"])
@@ -48,7 +47,7 @@ def update_child(child_id: int, body: ChildPatch, db: DB, who: Caller):
     return ChildOut.model_validate(svc.update_child(db, who, child_id, body))
 
 
-@router.delete("/children/{child_id}", tags=["children"], **NO_CONTENT)
+@router.delete("/children/{child_id}", tags=["children"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_child(child_id: int, db: DB, who: Caller):
     svc.delete_child(db, who, child_id)
 
@@ -80,7 +79,7 @@ def update_referral(referral_id: int, body: ReferralPatch, db: DB, who: Caller):
     return ReferralOut.model_validate(svc.update_referral(db, who, referral_id, body))
 
 
-@router.delete("/referrals/{referral_id}", tags=["referrals"], **NO_CONTENT)
+@router.delete("/referrals/{referral_id}", tags=["referrals"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_referral(referral_id: int, db: DB, who: Caller):
     svc.delete_referral(db, who, referral_id)
 
@@ -111,6 +110,6 @@ def update_placement(placement_id: int, body: PlacementPatch, db: DB, who: Calle
     return PlacementOut.model_validate(svc.update_placement(db, who, placement_id, body))
 
 
-@router.delete("/placements/{placement_id}", tags=["placements"], **NO_CONTENT)
+@router.delete("/placements/{placement_id}", tags=["placements"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_placement(placement_id: int, db: DB, who: Caller):
     svc.delete_placement(db, who, placement_id)

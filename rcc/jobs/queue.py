@@ -14,6 +14,7 @@ before start and, for handlers that poll ``ctx.cancelled()``, while running.
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rcc.auth import Principal, Role
 from rcc.db import transaction
 from rcc.db.models import Job, utcnow
-from rcc.errors import Conflict, Invalid, NotFound
+from rcc.errors import Conflict, DomainError, Invalid, NotFound
 
 log = logging.getLogger("rcc.jobs")
 
@@ -118,6 +119,20 @@ def _principal_for(session: Session, job: Job) -> Principal:
     return Principal(key.id, Role(key.role), key.rcc_id, key.la_id, key.provider_id, las)
 
 
+def claim(factory: sessionmaker[Session], job_id: str) -> JobContext | None:
+    """Move this queued job to running; None when it is not queued (a worker may have taken it)."""
+    with transaction(factory) as s:
+        claimed = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", started_at=utcnow())
+        )
+        if not claimed.rowcount:
+            return None
+        job = s.get_one(Job, job_id)
+        return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
+
+
 def claim_next(factory: sessionmaker[Session]) -> JobContext | None:
     """Atomically move the oldest queued job to running; None when the queue is empty."""
     with transaction(factory) as s:
@@ -134,3 +149,27 @@ def claim_next(factory: sessionmaker[Session]) -> JobContext | None:
                 job = s.get(Job, job_id)
                 return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
     return None
+
+
+def run_with(ctx: JobContext, handler: Handler) -> None:
+    """Run a claimed job with ``handler`` and store its outcome: result, failure (never lost) or cancel."""
+    result: dict[str, Any] | None
+    try:
+        result = handler(ctx)
+        status, error = ("cancelled", None) if ctx.cancelled() else ("succeeded", None)
+    except DomainError as exc:
+        result, status, error = None, "failed", exc.message
+    except Exception:  # a failed job is recorded, never lost
+        log.exception("job %s failed", ctx.job_id)
+        result, status, error = None, "failed", traceback.format_exc(limit=5)
+    with transaction(ctx.sessions) as s:
+        s.execute(
+            update(Job)
+            .where(Job.id == ctx.job_id)
+            .values(
+                status=status,
+                result=result if status == "succeeded" else None,
+                error=error,
+                finished_at=utcnow(),
+            )
+        )

@@ -5,41 +5,19 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
 from collections.abc import Mapping
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from rcc.db import transaction
-from rcc.db.models import Job, utcnow
-from rcc.errors import DomainError
-from rcc.jobs.queue import Handler, JobContext, claim_next
+from rcc.jobs.queue import Handler, JobContext, claim_next, run_with
 from rcc.jobs.registry import HANDLERS
 
 log = logging.getLogger("rcc.jobs")
 
 
 def run_one(ctx: JobContext, handlers: Mapping[str, Handler] = HANDLERS) -> None:
-    try:
-        result = handlers[ctx.kind](ctx)
-        status, error = ("cancelled", None) if ctx.cancelled() else ("succeeded", None)
-    except DomainError as exc:
-        result, status, error = None, "failed", exc.message
-    except Exception:  # a failed job is recorded, never lost
-        log.exception("job %s failed", ctx.job_id)
-        result, status, error = None, "failed", traceback.format_exc(limit=5)
-    with transaction(ctx.sessions) as s:
-        s.execute(
-            update(Job)
-            .where(Job.id == ctx.job_id)
-            .values(
-                status=status,
-                result=result if status == "succeeded" else None,
-                error=error,
-                finished_at=utcnow(),
-            )
-        )
+    """Run a claimed job with the handler registered for its kind; the outcome is stored on the job."""
+    run_with(ctx, handlers[ctx.kind])
 
 
 def drain(factory: sessionmaker[Session], handlers: Mapping[str, Handler] = HANDLERS) -> int:

@@ -29,7 +29,6 @@ from rcc.register import homes as homes_svc
 from rcc.register import service
 
 router = APIRouter()
-NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT}
 
 
 @router.get("/local-authorities", response_model=Page[LocalAuthorityOut], tags=["register"])
@@ -62,7 +61,7 @@ def update_rcc(rcc_id: int, body: RccPatch, db: DB, who: Caller):
     return RccOut.model_validate(service.update_rcc(db, who, rcc_id, body))
 
 
-@router.delete("/rccs/{rcc_id}", tags=["register"], **NO_CONTENT)
+@router.delete("/rccs/{rcc_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_rcc(rcc_id: int, db: DB, who: Caller):
     service.delete_rcc(db, who, rcc_id)
 
@@ -104,7 +103,7 @@ def update_provider(provider_id: int, body: ProviderPatch, db: DB, who: Caller):
     return ProviderOut.model_validate(service.update_provider(db, who, provider_id, body))
 
 
-@router.delete("/providers/{provider_id}", tags=["register"], **NO_CONTENT)
+@router.delete("/providers/{provider_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_provider(provider_id: int, db: DB, who: Caller):
     service.delete_provider(db, who, provider_id)
 
@@ -151,7 +150,7 @@ def update_home(home_id: int, body: HomePatch, db: DB, who: Caller):
     return HomeOut.model_validate(homes_svc.update_home(db, who, home_id, body))
 
 
-@router.delete("/homes/{home_id}", tags=["register"], **NO_CONTENT)
+@router.delete("/homes/{home_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_home(home_id: int, db: DB, who: Caller):
     homes_svc.delete_home(db, who, home_id)
 
@@ -182,6 +181,6 @@ def update_vacancy(vacancy_id: int, body: VacancyPatch, db: DB, who: Caller, cfg
     return VacancyOut.model_validate(homes_svc.update_vacancy(db, who, vacancy_id, body, cfg.stale_vacancy_days))
 
 
-@router.delete("/vacancies/{vacancy_id}", tags=["register"], **NO_CONTENT)
+@router.delete("/vacancies/{vacancy_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_vacancy(vacancy_id: int, db: DB, who: Caller):
     homes_svc.delete_vacancy(db, who, vacancy_id)

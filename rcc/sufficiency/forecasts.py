@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import forecasting as fc
 from api_schemas.forecasts import ForecastIn
@@ -66,7 +66,6 @@ def _typed(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
     rows["period"] = pd.to_datetime(rows["period"])
     return rows.reset_index(drop=True)
-
 
 
 log = logging.getLogger(__name__)
@@ -273,26 +272,14 @@ def run_forecast_job(ctx: jobs.JobContext) -> dict[str, Any]:
     )
 
 
-def run_now(factory, job_id: str) -> Job:
-    """Run one queued job in this process (the CLI's ``forecast run``); returns it finished."""
-    from sqlalchemy import update
-
-    from rcc.db import transaction
-    from rcc.db.models import utcnow
-
-    with transaction(factory) as s:
-        claimed = s.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=utcnow())
-        ).rowcount
-        job = s.get(Job, job_id)
-        ctx = jobs.JobContext(job.id, job.kind, dict(job.params), factory, jobs._principal_for(s, job))
-    if not claimed:
+def run_now(factory: sessionmaker[Session], job_id: str) -> Job:
+    """Run one queued forecast job in this process (the CLI's ``forecast run``); returns it finished."""
+    ctx = jobs.claim(factory, job_id)
+    if ctx is None:
         raise Conflict(f"job {job_id} is not queued (a worker may have taken it)")
-    jobs.run_one(ctx)
+    jobs.run_with(ctx, run_forecast_job)
     with factory() as s:
-        return s.get(Job, job_id)
+        return s.get_one(Job, job_id)
 
 
 @dataclass

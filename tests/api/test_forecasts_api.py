@@ -191,3 +191,18 @@ def test_backtest_job_through_the_api(client, factory, stored):
     table = got["result"]["table"]
     assert table[0]["method"] == "model" and len(table) >= 2
     assert got["result"]["origins"] == ["2020-03-31", "2021-03-31"]
+
+
+def test_run_now_runs_one_queued_forecast_in_process_and_refuses_a_taken_one(client, factory, stored):
+    """The CLI's ``forecast run`` path: claim this job, run the forecast handler, store the result."""
+    from rcc.errors import Conflict
+    from rcc.sufficiency import forecasts
+
+    w = stored
+    r = client.post(
+        f"{API}/sufficiency/forecasts", headers=w.h("commissioner"), json={"rcc_id": w.rcc_id, "n_sims": 200}
+    )
+    job = forecasts.run_now(factory, r.json()["id"])
+    assert job.status == "succeeded" and job.result["forecast"]
+    with pytest.raises(Conflict):
+        forecasts.run_now(factory, job.id)
