@@ -310,7 +310,7 @@ def forecast_run(
     if job.status != "succeeded":
         typer.echo(job.error or "", err=True)
         raise typer.Exit(1)
-    res = job.result
+    res = job.result or {}
     label = "RCC" if res["scope"]["kind"] == "rcc" else res["scope"]["la_codes"][0]
     last = max(r["period"] for r in res["forecast"])
     typer.echo(f"origin {res['origin']}: {res['children_at_origin'].get(label, 0)} children looked after")
@@ -344,4 +344,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -99,5 +99,5 @@ def la_for_point(
         LocalAuthority.northing - northing
     ) * (LocalAuthority.northing - northing)
     return session.scalars(
-        select(LocalAuthority).where(LocalAuthority.easting.is_not(None)).order_by(dist)
-    ).first()
+        select(LocalAuthority).where(LocalAuthority.easting.is_not(None)).order_by(dist).limit(1)
+    ).one()  # the 153 LAs are loaded with the schema

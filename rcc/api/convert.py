@@ -13,7 +13,7 @@ S = TypeVar("S", bound=BaseModel)
 
 
 def to_page(result: PageResult, schema: type[S]) -> Page[S]:
-    return Page[schema](
+    return Page[schema](  # type: ignore[valid-type]  # parametrised at run time by the caller's schema
         items=[schema.model_validate(x) for x in result.items],
         total=result.total,
         limit=result.limit,

@@ -180,6 +180,7 @@ def concentration(session: Session, who: Principal, rcc_id: int, top: int = 5) -
         .where(Home.la_id.in_(list(scope.member_ids)), Home.registration_status != "closed")
     )
     cells: dict[tuple[int | None, str], Counter] = defaultdict(Counter)
+    la_id: int | None
     for la_id, home_type, places, pid, pname, group in session.execute(stmt):
         g = st.owner_group_key(group, pname, pid)
         try:
@@ -190,7 +191,8 @@ def concentration(session: Session, who: Principal, rcc_id: int, top: int = 5) -
             cells[(area, "all")][g] += places
             cells[(area, cat)][g] += places
     areas = []
-    for la_id in [None, *sorted(scope.member_ids, key=lambda i: las[i].gss_code)]:
+    area_ids: list[int | None] = [None, *sorted(scope.member_ids, key=lambda i: las[i].gss_code)]
+    for la_id in area_ids:
         name, code = (scope.rcc.name, "rcc") if la_id is None else (las[la_id].name, las[la_id].gss_code)
         for cat in ("all", "foster", "residential", "supported"):
             if (la_id, cat) in cells or cat == "all":
@@ -226,10 +228,13 @@ def financial_oversight(
         .where((Placement.end_date.is_(None)) | (Placement.end_date > as_of))
         .order_by(Child.id)
     ).all()
-    out, seen_children = [], []
+    out: list[dict[str, Any]] = []
+    seen_children: list[int] = []
     for p in sorted(flagged, key=lambda p: (p.name, p.id)):
         in_area = [h for h in homes if h.provider_id == p.id and h.la_id in scope.member_ids]
-        kids = [{"child_id": cid, "la_code": las[la].gss_code} for pid, cid, la in living if pid == p.id]
+        kids: list[dict[str, Any]] = [
+            {"child_id": cid, "la_code": las[la].gss_code} for pid, cid, la in living if pid == p.id
+        ]
         if not in_area and not kids:
             continue
         seen_children += [k["child_id"] for k in kids]

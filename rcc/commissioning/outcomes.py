@@ -62,9 +62,9 @@ def _dfe_distance(path: str) -> tuple[int | None, dict[str, dict[str, int | None
             rec["total"] = value
         elif "more than 20 miles" in loc:
             if value is None:
-                rec["blank_parts"] += 1
+                rec["blank_parts"] = (rec["blank_parts"] or 0) + 1
             else:
-                rec["over_20"] += value
+                rec["over_20"] = (rec["over_20"] or 0) + value
     return year, dict(out)
 
 
@@ -73,9 +73,9 @@ def _dfe_share(codes: list[str], data_dir: Path) -> dict[str, Any]:
     totals = [table.get(c, {}).get("total") for c in codes]
     if year is None or any(t is None for t in totals):
         return {"year": year, "percent": None, "lower_bound": False, "caveat": "no DfE figure for these LAs"}
-    over = sum(table[c]["over_20"] for c in codes)
-    blank = sum(table[c]["blank_parts"] for c in codes)
-    total = sum(totals)
+    over = sum(table[c]["over_20"] or 0 for c in codes)
+    blank = sum(table[c]["blank_parts"] or 0 for c in codes)
+    total = sum(t or 0 for t in totals)  # none is None here
     return {
         "year": year,
         "new_placements": total,
@@ -102,7 +102,9 @@ def _measures(rows: list[PRow], w: _Windows, group: Callable[[PRow, dt.date], st
     )
     at_end = {r.child_id: r for r in current}
     referred = [r for r in new if r.referral_created is not None]
-    waits = [(r, (r.start - r.referral_created.date()).days) for r in referred]
+    waits = [
+        (r, (r.start - r.referral_created.date()).days) for r in referred if r.referral_created is not None
+    ]
 
     def keyed(items, on_of: Callable[[Any], dt.date], child_of: Callable[[Any], PRow]):
         if group is None:
@@ -172,7 +174,9 @@ def _overall(rows: list[PRow], w: _Windows) -> dict:
         for reason, n in sorted(reasons.items())
     ]
     new = [r for r in rows if w.start <= r.start <= w.end and r.referral_created is not None]
-    res["waits_excluded_negative"] = sum((r.start - r.referral_created.date()).days < 0 for r in new)
+    res["waits_excluded_negative"] = sum(
+        (r.start - r.referral_created.date()).days < 0 for r in new if r.referral_created is not None
+    )
     return res
 
 

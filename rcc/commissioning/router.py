@@ -80,7 +80,9 @@ def published_report(
     la: La = None,
 ):
     """The period's management-information report (HTML, fit to publish: suppressed, with caveats and method)."""
-    return HTMLResponse(reports.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir))
+    return HTMLResponse(
+        reports.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir)
+    )
 
 
 @router.get("/concentration", response_model=ConcentrationOut, responses={200: {"content": {"text/csv": {}}}})
@@ -105,7 +107,9 @@ def outcomes(
     period_end: End = None,
     la: La = None,
 ):
-    return OutcomesOut.model_validate(outcomes_svc.outcomes(db, who, rcc, period_start, period_end, la, cfg.data_dir))
+    return OutcomesOut.model_validate(
+        outcomes_svc.outcomes(db, who, rcc, period_start, period_end, la, cfg.data_dir)
+    )
 
 
 @router.get("/equality", response_model=EqualityOut, responses={200: {"content": {"text/csv": {}}}})
@@ -132,4 +136,6 @@ def submit_stress_test(body: StressTestIn, db: DB, who: Caller):
 def get_stress_test(job_id: str, db: DB, who: Caller, format: Literal["json", "html"] = "json"):
     if format == "html":
         return HTMLResponse(stress_svc.stress_test_html(db, who, job_id))
-    return StressTestJob.model_validate(stress_svc.stress_test_view(stress_svc.get_stress_test(db, who, job_id)))
+    return StressTestJob.model_validate(
+        stress_svc.stress_test_view(stress_svc.get_stress_test(db, who, job_id))
+    )

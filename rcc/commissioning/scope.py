@@ -94,7 +94,7 @@ def _header(scope: Scope, start: dt.date | None = None, end: dt.date | None = No
         "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "source": SOURCE,
     }
-    if start is not None:
+    if start is not None and end is not None:
         out["period_start"], out["period_end"] = start.isoformat(), end.isoformat()
     return out
 

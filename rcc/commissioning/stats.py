@@ -78,7 +78,7 @@ def summarise(values: Iterable[float], unit: str = "placements", places: int = 2
     xs = sorted(float(v) for v in values)
     n = len(xs)
     if n < SUPPRESS_BELOW:
-        caveat = f"{SUPPRESSED_CAVEAT} {unit}" if n else f"no {unit}"
+        caveat: str | None = f"{SUPPRESSED_CAVEAT} {unit}" if n else f"no {unit}"
         return Summary(None if n else 0, None, None, None, None, bool(n), caveat)
     caveat = f"{SMALL_BASE_CAVEAT} ({n} {unit})" if n < SMALL_BASE_BELOW else None
     return Summary(
@@ -133,7 +133,7 @@ def share(numerator: int, denominator: int, unit: str = "placements", places: in
     if numerator < 0 or denominator < 0 or numerator > denominator:
         raise ValueError("need 0 <= numerator <= denominator")
     if denominator < SUPPRESS_BELOW:
-        caveat = f"{SUPPRESSED_CAVEAT} {unit}" if denominator else f"no {unit}"
+        caveat: str | None = f"{SUPPRESSED_CAVEAT} {unit}" if denominator else f"no {unit}"
         return Share(None, None if denominator else 0, None, bool(denominator), caveat)
     if 0 < numerator < SUPPRESS_BELOW:
         return Share(

@@ -256,7 +256,7 @@ def stress_test(
     types = sorted({h.home_type for h in area_homes} | {h.home_type for _, _, h in affected})
     used = Counter(homes_by_id[hid].home_type for hid in placed.values() if hid in homes_by_id)
     demand = Counter(h.home_type for _, _, h in affected)
-    table = []
+    table: list[dict[str, Any]] = []
     for t in types:
         spare_after_exit = sum(spare[h.id] for h in supply if h.home_type == t)
         u = used.get(t, 0)

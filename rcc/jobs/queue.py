@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from rcc.auth import Principal, Role
-from rcc.db import transaction
+from rcc.db import rowcount, transaction
 from rcc.db.models import Job, utcnow
 from rcc.errors import Conflict, DomainError, Invalid, NotFound
 
@@ -127,7 +127,7 @@ def claim(factory: sessionmaker[Session], job_id: str) -> JobContext | None:
             .where(Job.id == job_id, Job.status == "queued")
             .values(status="running", started_at=utcnow())
         )
-        if not claimed.rowcount:
+        if not rowcount(claimed):
             return None
         job = s.get_one(Job, job_id)
         return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
@@ -140,13 +140,15 @@ def claim_next(factory: sessionmaker[Session]) -> JobContext | None:
             select(Job.id).where(Job.status == "queued").order_by(Job.created_at).limit(5)
         ).all()
         for job_id in candidates:
-            claimed = s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", started_at=utcnow())
-            ).rowcount
+            claimed = rowcount(
+                s.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == "queued")
+                    .values(status="running", started_at=utcnow())
+                )
+            )
             if claimed:
-                job = s.get(Job, job_id)
+                job = s.get_one(Job, job_id)
                 return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -99,8 +100,8 @@ def create_offer(session: Session, who: Principal, data: OfferIn) -> OfferView:
     field = "home_id" if data.home_ids is None else None
     homes: dict[int, Home] = {}
     for cid, hid in mapping.items():
-        home = session.get(Home, hid)
-        if home is None:
+        home = session.get(Home, hid) if hid is not None else None
+        if home is None or hid is None:
             raise Invalid(f"home {hid} not found", field or f"home_ids.{cid}")
         homes[hid] = home
     providers = {h.provider_id for h in homes.values()}
@@ -238,12 +239,16 @@ def _placement_unmet(session: Session, offer: Offer, ref: Referral, homes: dict[
     codes = la_codes(session)
     threshold = _POLICY_DEFAULTS.flag_distance_miles
     for oc in offer.children:
-        child, home = session.get(Child, oc.child_id), homes[oc.home_id]
+        child, home = session.get_one(Child, oc.child_id), homes[oc.home_id]
         miles = round(
             mlib.STRAIGHT_LINE.miles(child.home_easting, child.home_northing, home.easting, home.northing), 1
         )
-        common = {"referral_id": ref.id, "la_id": ref.la_id, "child_id": child.id}
-        src = {"offer_id": offer.id, "matching_run_id": offer.matching_run_id, "distance_miles": miles}
+        common: dict[str, Any] = {"referral_id": ref.id, "la_id": ref.la_id, "child_id": child.id}
+        src: dict[str, Any] = {
+            "offer_id": offer.id,
+            "matching_run_id": offer.matching_run_id,
+            "distance_miles": miles,
+        }
         category = HOME_TYPE_CATEGORY[HomeType(home.home_type)]
         suit = {
             PlacementCategory.FOSTER: child.suitability_foster,
@@ -286,19 +291,19 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     both succeed.
     """
     _provider_offer(session, who, offer_id)
-    offer_ids = sorted({oc.home_id for oc in session.get(Offer, offer_id).children})
+    offer_ids = sorted({oc.home_id for oc in session.get_one(Offer, offer_id).children})
     for hid in offer_ids:
         lock_home(session, hid)
     if session.get_bind().dialect.name != "sqlite":
         session.execute(select(Offer.id).where(Offer.id == offer_id).with_for_update())
-    offer = session.get(Offer, offer_id, populate_existing=True)
+    offer = session.get_one(Offer, offer_id, populate_existing=True)
     session.refresh(offer, ["children"])
     if offer.status != "pending":
         raise Conflict(f"offer {offer_id} is already {offer.status}")
-    ref = session.get(Referral, offer.referral_id, populate_existing=True)
+    ref = session.get_one(Referral, offer.referral_id, populate_existing=True)
     if ref.status not in OPEN_STATUSES:
         raise Conflict(f"referral {ref.id} is already {ref.status}")
-    homes = {h: session.get(Home, h, populate_existing=True) for h in offer_ids}
+    homes = {h: session.get_one(Home, h, populate_existing=True) for h in offer_ids}
     need: dict[int, int] = {}
     for oc in offer.children:
         need[oc.home_id] = need.get(oc.home_id, 0) + 1

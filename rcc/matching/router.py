@@ -55,7 +55,9 @@ def get_policy(rcc_id: int, db: DB, who: Caller):
 
 @router.put("/rccs/{rcc_id}/matching-policy", response_model=MatchingPolicyOut, tags=["matching"])
 def put_policy(rcc_id: int, body: MatchingPolicyIn, db: DB, who: Caller):
-    return MatchingPolicyOut.model_validate(policy_svc.put_policy(db, who, rcc_id, body), from_attributes=True)
+    return MatchingPolicyOut.model_validate(
+        policy_svc.put_policy(db, who, rcc_id, body), from_attributes=True
+    )
 
 
 @router.post("/referrals/{referral_id}/shortlist", response_model=ShortlistOut, tags=["matching"])

@@ -149,7 +149,7 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
         return {**base, "status": "cancelled"}
     by_id = {r.id: r for r in inp.referrals}
     la_code = {rid: inp.codes[la] for rid, la in inp.la_of_referral.items()}
-    assignments = [
+    assignments: list[dict[str, Any]] = [
         {
             "referral_id": int(m.referral_id),
             "la_code": la_code[int(m.referral_id)],

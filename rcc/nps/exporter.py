@@ -43,7 +43,7 @@ def export_record(
     row = session.scalars(stmt).first()
     if row is None:
         raise NotFound("NPS record for referral", referral_id)
-    child = session.get(Child, row.child_id)
+    child = session.get_one(Child, row.child_id)
     placement = session.get(Placement, row.placement_id) if row.placement_id else None
     std = copy.deepcopy(row.standard)
     data: dict[str, Any] = {k: std[k] for k in ("@id", "placementId") if k in std}

@@ -38,7 +38,7 @@ def year_end_origins(
     first_ok = pd.Timestamp(years[0] + 1, 3, 31)
     o = last - pd.DateOffset(months=horizon)
     o = o + pd.offsets.MonthEnd(0)
-    out = []
+    out: list[pd.Timestamp] = []
     while o >= first_ok and len(out) < n_windows:
         out.append(o)
         o = o - pd.DateOffset(months=step_months) + pd.offsets.MonthEnd(0)
@@ -70,6 +70,7 @@ def run_backtest(
 
     def history_at(o: pd.Timestamp) -> pd.DataFrame:
         y = _year_covering(years, o)
+        assert y is not None, "origins come from year_end_origins, so a return covers each"
         if y not in cache:
             cache[y] = history_for_year(y)
         return fc.as_of(cache[y], o)
@@ -79,7 +80,7 @@ def run_backtest(
         truth, origins=origins, horizon=horizon, history_at=history_at, model=model, la=label
     )
     per_origin = fc.evaluate(rows["model"], la=label)["per_origin"]
-    table = [
+    table: list[dict[str, Any]] = [
         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
         for r in summary.to_dict(orient="records")
     ]

@@ -317,9 +317,9 @@ def forecast_view(
     """The scope's forecast: a named job, else the latest succeeded baseline job for the scope and
     horizon, else computed now with few draws; None when no returns are stored."""
     job = jobs.get(session, who, job_id, FORECAST_KIND) if job_id else _latest_job(session, scope, horizon)
-    if job_id and job.status != "succeeded":
+    if job_id and job is not None and job.status != "succeeded":
         raise Conflict(f"forecast {job_id} has not succeeded (status {job.status})")
-    if job is not None:
+    if job is not None and job.result is not None:
         res = job.result
         rows = pd.DataFrame(res["forecast"])
         rows = rows[rows["la"].isin([*scope.la_codes, scope.label])]

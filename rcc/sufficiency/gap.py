@@ -49,8 +49,6 @@ GAP_RULE = (
 )
 
 
-
-
 def _unmet_need(session: Session, scope: Scope) -> tuple[bool, dict[str, dict[str, int]]]:
     bind = session.get_bind()
     if not inspect(bind).has_table(UnmetNeedRecord.__tablename__):
@@ -180,7 +178,7 @@ def gap(
         f"costs: projected children x median weekly fee x (1 + {inflation:g}) ** ({horizon}/12) years; "
         f"annual = weekly x {fc.WEEKS_PER_YEAR}"
     )
-    source = dict(view.source) if view else {"kind": "none"}
+    source: dict[str, Any] = dict(view.source) if view else {"kind": "none"}
     source["period"] = str(pd.Timestamp(period).date()) if period is not None else None
     return {
         "scope": scope.as_dict(),

@@ -42,7 +42,7 @@ from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from rcc import audit
@@ -69,16 +69,6 @@ MAX_REPORTED_PROBLEMS = 1000
 
 
 TABLES = ("header", "episodes", "uasc")
-
-
-
-
-
-
-
-
-
-
 
 
 _OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
@@ -213,6 +203,7 @@ def _check_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
                 FieldProblem(table, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
             )
             continue
+        encodings: tuple[str, ...]
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             encodings = ("utf-16",)
         else:
@@ -351,7 +342,7 @@ def _apply(
     session.flush()
     if linked:
         session.execute(
-            Ssda903ReturnRow.__table__.insert(),
+            insert(Ssda903ReturnRow),
             [{"return_id": ret.id, "kind": kind.name, "row_id": r.id} for r in linked],
         )
 
@@ -417,5 +408,3 @@ def list_returns(
     return PageResult(
         [ReturnView(x, x.la.gss_code) for x in result.items], result.total, result.limit, result.offset
     )
-
-

@@ -3,7 +3,7 @@ charts, the HTML report and backtests."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse
@@ -89,8 +89,10 @@ Inflation = Annotated[
 ]
 JobId = Annotated[str | None, Query(description="use this finished forecast job (default: the latest)")]
 Format = Annotated[Literal["json", "csv"], Query(description="json or csv")]
-PNG = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
-CSV_OR_JSON = {200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}}
+PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
+CSV_OR_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}
+}
 
 
 def _csv(text: str, name: str) -> PlainTextResponse:

@@ -97,6 +97,7 @@ def resolve_scope(
             {la.gss_code: la.name for la in las},
             rcc.name,
         )
+    assert la_code is not None  # exactly one of rcc_id and la_code was given
     la = resolve_la(session, la_code, la_field)
     if not who.can_see_la(la.id):
         raise NotFound("local authority", la_code)

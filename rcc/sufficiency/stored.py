@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from rcc.db.models import Ssda903Child, Ssda903Episode, Ssda903ReturnRow, Ssda903Uasc, SufficiencyReturn
 
@@ -14,14 +14,15 @@ from rcc.db.models import Ssda903Child, Ssda903Episode, Ssda903ReturnRow, Ssda90
 def _latest_returns(la_ids: Iterable[int], up_to_year: int | None = None, submitted_before=None):
     """Subquery (rid, year): the latest version of each LA's return for each collection year."""
     r = SufficiencyReturn
-    conds = [r.la_id.in_(list(la_ids))]
+    conds: list[ColumnElement[bool]] = [r.la_id.in_(list(la_ids))]
     if up_to_year is not None:
         conds.append(r.collection_year <= up_to_year)
     if submitted_before is not None:
         conds.append(r.submitted_at < submitted_before)
     rank = func.row_number().over(partition_by=(r.la_id, r.collection_year), order_by=r.version.desc())
-    ranked = select(r.id.label("rid"), r.collection_year.label("year"), rank.label("rn")).where(*conds)
-    ranked = ranked.subquery()
+    ranked = (
+        select(r.id.label("rid"), r.collection_year.label("year"), rank.label("rn")).where(*conds).subquery()
+    )
     return select(ranked.c.rid, ranked.c.year).where(ranked.c.rn == 1).subquery()
 
 
@@ -47,13 +48,11 @@ def _effective(kind: _Kind, la_ids: Iterable[int], up_to_year: int | None = None
     )
 
 
-
-
 @dataclass(frozen=True)
 class _Kind:
     name: str  # ssda903_return_rows.kind and the key in ``changes``
     table: str  # the return's file
-    model: type
+    model: type[Any]
     key: tuple[str, ...]  # identity within an LA
     values: tuple[str, ...]
     dates: frozenset[str]
@@ -110,5 +109,3 @@ EPISODE_COLUMNS: tuple[str, ...] = (
     "collection_year",
     "return_id",
 )
-
-
