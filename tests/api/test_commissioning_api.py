@@ -7,6 +7,7 @@ import io
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from rcc.jobs import worker as jobs
@@ -129,6 +130,7 @@ def test_stress_test_job(client, world, factory):
     assert client.get(f"{url}/nope", headers=h).status_code == 404
 
 
+@pytest.mark.slow
 def test_stress_test_on_the_demo_region(factory, tmp_path):
     """North East at a small scale (about 3 s): the largest independent owner group stops trading."""
     from rcc.auth import SYSTEM

@@ -73,6 +73,7 @@ def _total(job: dict) -> float:
     return float(df.loc[sel, "mean"].iloc[0])
 
 
+@pytest.mark.slow
 def test_scenarios_move_the_forecast_the_expected_way(client, factory, stored):
     w = stored
     base = {"rcc_id": w.rcc_id, "horizon_months": 12, "n_sims": 200}
@@ -129,6 +130,7 @@ def test_gap_through_the_api_hand_checked(client, hand_world):  # noqa: F811
     assert len(lines) == 1 + 8 + 5
 
 
+@pytest.mark.slow
 def test_charts_and_report(client, hand_world):  # noqa: F811
     w = hand_world
     h = w.h("commissioner")
@@ -178,6 +180,7 @@ def test_scope_through_the_api(client, factory, stored):
     )
 
 
+@pytest.mark.slow
 def test_backtest_job_through_the_api(client, factory, stored):
     w = stored
     h = w.h("commissioner")

@@ -13,6 +13,7 @@ from tests.conftest import DATA_DIR
 RESULTS = REPO_ROOT / "bench" / "results" / "forecast_backtest.json"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DATA_DIR / "ssda903-sample").is_dir(), reason="needs the shared SSDA903 sample")
 def test_cli_backtest_equals_the_committed_bench_result():
     bench = json.loads(RESULTS.read_text())["results"]["multi-state model (this library)"]

@@ -53,6 +53,7 @@ def test_demo_region_loads(factory):
     assert len(snap["homes"]) > 100 and len(snap["children"]) > 100 and len(snap["placements"]) > 50
 
 
+@pytest.mark.slow
 def test_same_seed_same_data_in_two_fresh_databases(template_url, tmp_path):
     from tests.conftest import PG_URL
 

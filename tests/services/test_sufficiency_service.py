@@ -257,6 +257,7 @@ def test_submit_refuses_bad_scenarios_and_missing_returns(factory, world):
         assert exc.value.details[0].field == "scenario.la_codes[0]"
 
 
+@pytest.mark.slow
 def test_backtest_job_on_stored_returns(factory, world):
     store_returns(factory, world.la_a, seed=3, n=60)
     from api_schemas.forecasts import BacktestIn
