@@ -178,7 +178,9 @@ def get_vacancy(vacancy_id: int, db: DB, who: Caller, cfg: Config):
 
 @router.patch("/vacancies/{vacancy_id}", response_model=VacancyOut, tags=["register"])
 def update_vacancy(vacancy_id: int, body: VacancyPatch, db: DB, who: Caller, cfg: Config):
-    return VacancyOut.model_validate(homes_svc.update_vacancy(db, who, vacancy_id, body, cfg.stale_vacancy_days))
+    return VacancyOut.model_validate(
+        homes_svc.update_vacancy(db, who, vacancy_id, body, cfg.stale_vacancy_days)
+    )
 
 
 @router.delete("/vacancies/{vacancy_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)

@@ -149,7 +149,9 @@ def test_home_adapter_counts_free_places_residents_and_vacancies(register):
     assert adapters_svc.load_supply(s, [ncl.id], TODAY).homes[0].free_places == 1
     assert adapters_svc.load_supply(s, [ncl.id], TODAY + dt.timedelta(days=31)).homes[0].free_places == 2
     assert (
-        adapters_svc.free_places(3, 5, None) == 0 and adapters_svc.free_places(4, 1, 0) == 0 and adapters_svc.free_places(4, 1, 9) == 3
+        adapters_svc.free_places(3, 5, None) == 0
+        and adapters_svc.free_places(4, 1, 0) == 0
+        and adapters_svc.free_places(4, 1, 9) == 3
     )
 
 

@@ -221,7 +221,9 @@ def test_forecast_job_from_stored_returns(factory, world):
     store_returns(factory, world.la_b, seed=2)
     boss = who(factory, world, "commissioner")
     with transaction(factory) as s:
-        job = forecasts.submit_forecast(s, boss, ForecastIn(rcc_id=world.rcc_id, horizon_months=6, n_sims=200))
+        job = forecasts.submit_forecast(
+            s, boss, ForecastIn(rcc_id=world.rcc_id, horizon_months=6, n_sims=200)
+        )
         job_id = job.id
     assert jobs.drain(factory) == 1
     with factory() as s:
@@ -263,7 +265,9 @@ def test_backtest_job_on_stored_returns(factory, world):
     from api_schemas.forecasts import BacktestIn
 
     with transaction(factory) as s:
-        job_id = backtest.submit_backtest(s, SYSTEM, BacktestIn(la_code=world.la_a, n_windows=2, n_sims=100)).id
+        job_id = backtest.submit_backtest(
+            s, SYSTEM, BacktestIn(la_code=world.la_a, n_windows=2, n_sims=100)
+        ).id
     jobs.drain(factory)
     with factory() as s:
         job = backtest.get_backtest(s, SYSTEM, job_id)
