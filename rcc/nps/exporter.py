@@ -20,7 +20,7 @@ from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, NpsRecordRow, Placement, Referral
 from rcc.errors import Forbidden, NotFound
-from rcc.nps.importer import COST_COLUMNS, LIVING_MAP, SUITABILITY_COLUMNS, SUITABILITY_MAP
+from rcc.nps.vocab import COST_COLUMNS, LIVING_MAP, SUITABILITY_COLUMNS, SUITABILITY_MAP
 from rcc.pagination import get_or_404
 
 

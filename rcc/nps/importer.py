@@ -31,70 +31,24 @@ from api_schemas.nps import (
     Problem,
     parse_record,
 )
-from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, PlacementCategory
+from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
 from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.children import interface as children_svc
 from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Referral
 from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid
-from rcc.pagination import get_or_404, resolve_la
-
-EXT = "rcc:extension"
-
-
-SUITABILITY_COLUMNS = {
-    "fosterCareSuitability": "suitability_foster",
-    "residentialCareSuitability": "suitability_residential",
-    "supportedAccommodationSuitability": "suitability_supported",
-}
-
-
-SUITABILITY_MAP = {
-    "Preferred": "preferred",
-    "SuitableButNotPreferred": "suitable",
-    "Unsuitable": "unsuitable",
-    "NotSpecified": "not_specified",
-}
-
-
-LIVING_MAP = {
-    "SoloPlacement": "solo",
-    "WithOtherChildren": "with_others",
-    "OnlyWithOlderChildren": "only_older",
-    "OnlyWithYoungerChildren": "only_younger",
-    "NoPreference": "no_preference",
-}
-
-
-TYPE_CATEGORY = {
-    "Foster": PlacementCategory.FOSTER,
-    "Residential": PlacementCategory.RESIDENTIAL,
-    "SupportedAccommodation": PlacementCategory.SUPPORTED,
-}
-
-
-COST_COLUMNS = dict(
-    zip(
-        COST_COMPONENTS,
-        ("weekly_core", "weekly_additional_support", "weekly_education", "weekly_other"),
-        strict=True,
-    )
+from rcc.nps.vocab import (
+    COST_COLUMNS,
+    EXT,
+    LIVING_MAP,
+    NULLABLE,
+    OPEN,
+    OWNED,
+    SUITABILITY_COLUMNS,
+    SUITABILITY_MAP,
+    TYPE_CATEGORY,
 )
-
-
-# Properties the register's columns own; everything else of the record is kept in NpsRecordRow.standard.
-OWNED = {
-    "placementAvailability": {"neededBy", "siblingCount", "isPreferredLocationLocal", "outOfLAReason"},
-    "placementRequirements": {"livingCompanions"},
-    "placementRecommendation": set(SUITABILITY_COLUMNS),
-    "riskAssessment": set(RISKS),
-}
-
-
-OPEN = ("open", "offered")
-
-
-NULLABLE = {"ethnicity", "school_postcode_sector", "sibling_group", "wishes", "cultural_needs"}
+from rcc.pagination import get_or_404, resolve_la
 
 
 @dataclass
