@@ -6,8 +6,8 @@ and their current placements, the providers' declared vacancies and the open ref
 (including sibling groups). This module turns a :class:`~rcc.demo.generate.DemoRegion` into the
 matching library's dataclasses the way the service turns the register's rows into them once the
 region is loaded (:mod:`rcc.demo.load`), reusing the service's own adapters
-(:func:`rcc.matching.service.occupancy`, :func:`~rcc.matching.service.to_home`,
-:func:`~rcc.matching.service.child_profile`):
+(:func:`rcc.matching.adapters.occupancy`, :func:`~rcc.matching.adapters.to_home`,
+:func:`~rcc.matching.adapters.child_profile`):
 
 * free places of a home = registered places - placements, capped by the declared vacancies
   available on the matching date (a home with no vacancy rows at all: registered capacity);
@@ -48,7 +48,7 @@ SEED = 1
 
 def _home_row(h: HomeSeed) -> SimpleNamespace:
     """A generated home as the register row :func:`rcc.demo.load.load_region` stores (fees in whole
-    pounds), in the column names :func:`rcc.matching.service.to_home` reads."""
+    pounds), in the column names :func:`rcc.matching.adapters.to_home` reads."""
     return SimpleNamespace(
         id=h.key,
         home_type=h.home_type,
@@ -98,7 +98,7 @@ def to_instance(regions: Sequence[DemoRegion], on: dt.date) -> tuple[list[Referr
 
 def _child_row(c: ChildSeed) -> SimpleNamespace:
     """A generated child as the register row the loader stores (no places to avoid), for
-    :func:`rcc.matching.service.child_profile`."""
+    :func:`rcc.matching.adapters.child_profile`."""
     return SimpleNamespace(**{f.name: getattr(c, f.name) for f in fields(c)}, id=c.key, places_to_avoid=[])
 
 
