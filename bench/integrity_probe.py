@@ -47,7 +47,7 @@ def build_register(url: str) -> dict[str, Any]:
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.migrate import downgrade, upgrade
     from rcc.db.models import ApiKey, LocalAuthority, Provider, Rcc, utcnow
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.interface import seed_local_authorities
 
     if url.startswith("postgresql"):
         downgrade(url, "base")

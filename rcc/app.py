@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,17 +14,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
 from rcc import audit
-from rcc.api.routers import audit as audit_router
-from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
+from rcc.api import audit as audit_router
+from rcc.children import router as children
+from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
 from rcc.errors import DomainError
+from rcc.jobs import router as jobs
+from rcc.matching import router as matching
+from rcc.nps import router as nps
+from rcc.register import router as register
+from rcc.sufficiency import router as sufficiency
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps, audit_router)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, audit_router)
 
-ERROR_RESPONSES = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
     for code, desc in {
         401: "missing or unknown API key",
@@ -57,7 +64,7 @@ def _audit_refusal(request: Request, exc: DomainError) -> None:
     if entity is None:
         entity, ident = _entity_from_path(request)
     try:
-        ident_int = int(ident) if ident is not None and -(2**31) <= int(ident) < 2**31 else 0
+        ident_int = int(str(ident)) if ident is not None and -(2**31) <= int(str(ident)) < 2**31 else 0
     except (TypeError, ValueError):
         ident_int = 0
     try:
@@ -73,8 +80,7 @@ def _audit_refusal(request: Request, exc: DomainError) -> None:
 
 
 def _entity_from_path(request: Request) -> tuple[str, object]:
-    params = request.path_params
-    for name, value in params.items():
+    for name, value in request.path_params.items():
         if name.endswith("_id"):
             return name.removesuffix("_id"), value
     return "request", 0
@@ -82,7 +88,7 @@ def _entity_from_path(request: Request) -> tuple[str, object]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError):
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         if exc.status in (403, 404):
             _audit_refusal(request, exc)
         details = [{"field": d.field, "message": d.message} for d in exc.details]
@@ -123,7 +129,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         worker = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
-            from rcc.jobs import Worker
+            from rcc.jobs.worker import Worker
 
             worker = Worker(factory)
             worker.start()
