@@ -260,3 +260,13 @@ def observed_counts(
         out = pd.concat([out, reg[out.columns]], ignore_index=True)
     out["count"] = out["count"].astype(float)
     return out[["la", "age_band", "placement", "period", "count"]]
+
+
+def default_origins(history: pd.DataFrame, horizon: int = 12, n_windows: int = 4, step_months: int = 12):
+    """The last ``n_windows`` month-ends, ``step_months`` apart, that leave ``horizon`` months of outcome."""
+    last = pd.concat([history["DECOM"], history["DEC"]]).max()
+    last = last if last.is_month_end else last - pd.offsets.MonthEnd(1)
+    first = last - pd.DateOffset(months=horizon)
+    return [first - pd.DateOffset(months=step_months * k) + pd.offsets.MonthEnd(0) for k in range(n_windows)][
+        ::-1
+    ]
