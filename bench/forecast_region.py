@@ -60,7 +60,7 @@ REGIONS: dict[str, dict] = {
 def la_specs(data_dir: Path, names: dict[str, tuple[UASCRegime, ...]]) -> tuple[LASpec, ...]:
     d = pd.read_csv(data_dir / DFE)
     out = []
-    for i, (name, regimes) in enumerate(names.items()):
+    for name, regimes in names.items():
         rows = d[d["la_name"] == name]
         if rows.empty:
             raise KeyError(f"{name} not in {DFE}")

@@ -37,7 +37,7 @@ def days(values: object) -> np.ndarray:
 
 
 def day(ts: object) -> int:
-    return int((np.datetime64(pd.Timestamp(ts).date(), "D") - EPOCH).astype(np.int64))
+    return int((pd.Timestamp(ts).normalize() - pd.Timestamp("1970-01-01")).days)
 
 
 def birthday_days(dob: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:

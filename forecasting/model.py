@@ -471,7 +471,7 @@ class MultiStateForecaster:
             lo = np.maximum(e_start, bounds[:, b])
             hi = np.minimum(e_end, bounds[:, b + 1])
             d = np.clip(hi - lo, 0, None).astype(float)
-            np.add.at(exposure, (g, b, state), d)
+            np.add.at(exposure, (g, np.full(len(g), b), state), d)
         ev = (~is_open) & (end > ws_d) & (end <= origin_d)
         dest = np.where(cont, next_state, EXIT)
         band_at_end = (thr[:, :4] <= end[:, None]).sum(axis=1)
@@ -580,9 +580,10 @@ class MultiStateForecaster:
         if key not in self._months_cache:
             o = self.origin_
             if o.is_month_end:
-                ms = np.datetime64(o.strftime("%Y-%m"), "M") - np.arange(0, 401)
-                d = list(((ms + 1).astype("datetime64[D]") - 1 - EPOCH).astype(np.int64))
-                cal = list(ms.astype(np.int64) % 12 + 1)
+                ms = np.asarray(np.datetime64(o.strftime("%Y-%m"), "M") - np.arange(0, 401))
+                first = np.asarray((ms + 1).astype("datetime64[D]"))
+                d = [int(x) - 1 for x in (first - EPOCH).astype(np.int64)]
+                cal = [int(x) for x in ms.astype(np.int64) % 12 + 1]
             else:
                 lo_d = day(self.observed_from_) - 62
                 d, cal = [], []
@@ -837,11 +838,11 @@ class MultiStateForecaster:
         urate = self._uasc_rates(None, 1, horizon, scenario)[0]
         # Entrant mix W[l, u, age month, state] per unit rate.
         W = np.zeros((L, 2, A, NS + 1))
-        for pool, u, (pr, wm), rate in (
-            (self.pool_, 0, self._entry_probs(w, applies) if len(self.pool_) else (None, None), mu),
-            (self.upool_, 1, self._uasc_probs(wu, applies), urate),
+        for pool, u, (pr, wm) in (
+            (self.pool_, 0, self._entry_probs(w, applies) if len(self.pool_) else (None, None)),
+            (self.upool_, 1, self._uasc_probs(wu, applies)),
         ):
-            if pr is None or len(pool) == 0:
+            if pr is None or wm is None or len(pool) == 0:
                 continue
             am = np.minimum(((pool["age_days"].to_numpy() + 15) / 30.4375).astype(np.int64), A - 1)
             s = pool["state"].to_numpy()
@@ -894,13 +895,6 @@ class MultiStateForecaster:
             axis=0,
         )
         band_tab = (thr_tab[:, None, :] <= pdays[None, :, None]).sum(axis=-1).astype(np.int8)  # 5 = gone
-        ua_tab = np.concatenate(
-            [
-                self.stock_["uasc"].to_numpy().astype(np.int64),
-                np.zeros(npool * horizon, dtype=np.int64),
-                np.ones(nup * horizon, dtype=np.int64),
-            ]
-        )
         # Items flattened over draws: sg = draw * G + group (group = la * 2 + uasc), state, row.
         g_stock = (self.stock_["la"].to_numpy() * 2 + self.stock_["uasc"].to_numpy().astype(np.int64)).astype(
             np.int32

@@ -425,7 +425,6 @@ def _entry_rate(la: LASpec, spec: RegionSpec, month_mid: int) -> float:
 
 def simulate_region(spec: RegionSpec) -> SyntheticRegion:
     """Simulate every LA's children and cut the SSDA903 returns (see the module docstring)."""
-    rng = np.random.default_rng(spec.seed)
     coder = _Coder(spec.code_calendar)
     stop = _d(dt.date(spec.last_year + 1, 3, 31))
     begin = _d(dt.date(spec.first_year - spec.warmup_years, 4, 1))
@@ -437,7 +436,13 @@ def simulate_region(spec: RegionSpec) -> SyntheticRegion:
         children: list[_Child] = []
         n = 0
 
-        def new_child(dob: int, uasc: bool, lrng: np.random.Generator = lrng) -> _Child:
+        def new_child(
+            dob: int,
+            uasc: bool,
+            lrng: np.random.Generator = lrng,
+            li: int = li,
+            children: list[_Child] = children,
+        ) -> _Child:
             nonlocal n
             n += 1
             if uasc:
@@ -569,8 +574,8 @@ def _cut_returns(
         open_ = dec_i[sel] > ye
         dec_s = _fmt(np.where(open_, 0, dec_i[sel]))
         dec_s[open_] = ""
-        for c in ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"):
-            ep[c] = sub[c].to_numpy()
+        for col in ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"):
+            ep[col] = sub[col].to_numpy()
         ep["DEC"] = dec_s
         rec = sub["REC"].to_numpy(dtype=object).copy()
         rec[open_] = ""
@@ -578,8 +583,8 @@ def _cut_returns(
         rpc[open_] = ""
         ep["REC"] = rec
         ep["REASON_PLACE_CHANGE"] = rpc
-        for c in ("HOME_POST", "PL_POST", "URN"):
-            ep[c] = sub[c].to_numpy()
+        for col in ("HOME_POST", "PL_POST", "URN"):
+            ep[col] = sub[col].to_numpy()
         ep = ep.fillna("").astype(str)
         kids = sub.drop_duplicates("CHILD")
         sex = kids["sex"].to_numpy()
