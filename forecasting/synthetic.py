@@ -14,7 +14,9 @@ ends the period of care; DEC and REC are both blank while an episode is open at 
 codes are those valid in the collection year (SEX 1/2 to 2023-24 and M/F from 2024-25; the
 PLACE calendar of :data:`DEFAULT_CODE_CALENDAR`: P2 withdrawn in October 2023, K3 from April
 2024, Z1 replaced by Z11-Z14 and H5 withdrawn from April 2025; an episode open when its code
-is withdrawn is ended and continued with RNE U under the new code); PLACE_PROVIDER is blank
+is withdrawn during a year is ended and continued with RNE U under the new code, and one open
+when a year starts in which its code is no longer valid is listed under the new code by that
+year's return, see :data:`RECODE_IN_LATER_RETURNS`); PLACE_PROVIDER is blank
 for T0-T4, Z1 and Z11-Z14; URN is "XXXXXXX" unless the placement is an Ofsted-registered
 setting.
 
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasting.categories import place_code_valid
 from forecasting.data import episodes_from_returns
 
 # Truth states (finer than the forecast's categories: the code calendar maps them to codes).
@@ -97,9 +100,13 @@ DEFAULT_CODE_CALENDAR: tuple[CodePeriod, ...] = (
             ("T0", 0.1),
             ("T4", 0.15),
         ),
-        withdraw=("Z1",),
     ),
 )
+# A code withdrawn at the start of a collection year (Z1 from 2025-26) cannot appear in that
+# year's return, not even on an episode that ended on its first day: the later return lists the
+# still-open episode under its new code (a revision of the episode, as LAs do), so the history
+# built from the returns carries the new code.
+RECODE_IN_LATER_RETURNS: dict[str, str] = {"Z1": "Z14", "H5": "K3", "P2": "K3"}
 NO_PROVIDER_PLACES = frozenset({"T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"})
 URN_PLACES = frozenset({"K1", "K2", "K3", "S1", "R1"})
 
@@ -561,7 +568,8 @@ def _cut_returns(
     df = pd.DataFrame(rows, columns=cols)
     big = np.iinfo(np.int64).max // 4
     dec = df["DEC"].to_numpy(dtype=float)
-    dec_i = np.where(np.isnan(dec), big, np.nan_to_num(dec, nan=0)).astype(np.int64)
+    dec_i = np.full(len(dec), big, dtype=np.int64)
+    dec_i[~np.isnan(dec)] = dec[~np.isnan(dec)].astype(np.int64)
     decom = df["DECOM"].to_numpy(dtype=np.int64)
     dob = df["dob"].to_numpy(dtype=np.int64)
     out: dict[int, dict[str, pd.DataFrame]] = {}
@@ -576,6 +584,9 @@ def _cut_returns(
         dec_s[open_] = ""
         for col in ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"):
             ep[col] = sub[col].to_numpy()
+        stale = ~ep["PLACE"].map(lambda c, y=y: place_code_valid(c, y)).to_numpy(dtype=bool)
+        if stale.any():
+            ep.loc[stale, "PLACE"] = ep.loc[stale, "PLACE"].map(RECODE_IN_LATER_RETURNS)
         ep["DEC"] = dec_s
         rec = sub["REC"].to_numpy(dtype=object).copy()
         rec[open_] = ""
