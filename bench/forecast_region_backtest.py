@@ -77,8 +77,6 @@ def write_returns(region: SyntheticRegion, out: Path) -> None:
             d = out / la / str(y)
             d.mkdir(parents=True, exist_ok=True)
             for name, df in tables.items():
-                if name == "header":  # the peer recognises a header by these columns too
-                    df = df.assign(UPN="UN1", MOTHER="", MC_DOB="")
                 df.to_csv(d / f"{name}.csv", index=False)
 
 

@@ -3,7 +3,8 @@
 :func:`simulate_region` takes plain dataclasses (per-LA entry rates and stock scale, trend,
 seasonality, short breaks, UASC arrival regimes, the placement-code calendar and a seed) and
 returns, for every LA and collection year, the tables an LA submits to DfE: ``header``
-(CHILD, SEX, DOB, ETHNIC), ``episodes`` (CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER,
+(CHILD, SEX, DOB, ETHNIC, and UPN / MOTHER / MC_DOB with no real values: UPN is one of DfE's
+"unknown" codes), ``episodes`` (CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER,
 DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN) and ``uasc`` (CHILD, SEX, DOB, DUC),
 as strings with dd/mm/yyyy dates, as read from the CSVs. The same seed gives the same returns.
 
@@ -340,7 +341,7 @@ def _simulate_child(
                 ls_change = tl
         # Withdrawn code: end the episode when the code is withdrawn, continue under a new one.
         wd = coder.withdrawn.get(code)
-        recode = wd is not None and t < wd < end and (ls_change is None or wd < ls_change)
+        recode = wd is not None and t < wd < end and wd < t18 and (ls_change is None or wd < ls_change)
         if recode and wd is not None:
             ep = [t, rne, ls, cin, code, prov, wd, "X1", None, home_post, pl_post, urn]
             child.eps.append(ep)
@@ -547,7 +548,7 @@ _EP_COLS = (
     "URN",
 )
 EPISODE_COLUMNS: tuple[str, ...] = ("CHILD", *_EP_COLS)
-HEADER_COLUMNS: tuple[str, ...] = ("CHILD", "SEX", "DOB", "ETHNIC")
+HEADER_COLUMNS: tuple[str, ...] = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 UASC_COLUMNS: tuple[str, ...] = ("CHILD", "SEX", "DOB", "DUC")
 
 
@@ -600,12 +601,21 @@ def _cut_returns(
         kids = sub.drop_duplicates("CHILD")
         sex = kids["sex"].to_numpy()
         sex_s = np.where(sex == 1, "M", "F") if y >= 2024 else sex.astype(str)
+        kid_dob = kids["dob"].to_numpy(dtype=np.int64)
+        # No real pupil numbers: DfE's "UPN unknown" codes (UN1 under school age, UN4 newly
+        # arrived from overseas, UN2 otherwise). MOTHER and MC_DOB are left blank.
+        upn = np.where(
+            (ye - kid_dob) < 6 * 365.25, "UN1", np.where(kids["uasc"].to_numpy(dtype=bool), "UN4", "UN2")
+        )
         header = pd.DataFrame(
             {
                 "CHILD": kids["CHILD"].to_numpy(),
                 "SEX": sex_s,
-                "DOB": _fmt(kids["dob"].to_numpy(dtype=np.int64)),
+                "DOB": _fmt(kid_dob),
                 "ETHNIC": kids["ETHNIC"].to_numpy(),
+                "UPN": upn,
+                "MOTHER": "",
+                "MC_DOB": "",
             }
         )
         u = kids[kids["uasc"].to_numpy(dtype=bool)]
