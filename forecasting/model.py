@@ -196,7 +196,7 @@ class MultiStateForecaster:
         if uncovered not in ("exclude", "include"):
             raise ValueError("uncovered must be 'exclude' or 'include'")
         self.uncovered = uncovered
-        self._cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._cache: dict[tuple[Any, ...], Any] = {}
         self._months_cache: dict[tuple[Any, ...], list[tuple[int, int, int]]] = {}
 
     # ------------------------------------------------------------------ fit
@@ -261,6 +261,7 @@ class MultiStateForecaster:
         self._cache = {}
         self.coverage_ = self._coverage(history, origin)
         self._prep = Prepared.from_history(hist, self.las_)
+        self._internal_fits: dict[tuple[pd.Timestamp, int], MultiStateForecaster] = {}
         if isinstance(self.lookback_days, int | np.integer):
             self.lookback_days_ = int(self.lookback_days)
             self.lookback_scores_: dict[int, float] = {}
@@ -271,6 +272,7 @@ class MultiStateForecaster:
         self.calibration_cells_ = 0
         if self.calibrate:
             self._calibrate()
+        self._internal_fits = {}
         return self
 
     # ------------------------------------------------------------ coverage
@@ -350,12 +352,19 @@ class MultiStateForecaster:
 
     # ------------------------------------------------------ internal fits
     def _internal(self, origin: pd.Timestamp, lookback_days: int) -> MultiStateForecaster:
+        """The model fitted at an earlier origin on the same data (shared by the lookback choice
+        and the calibration: fits with the same origin and window are made once)."""
+        ws = max(day(origin - pd.Timedelta(days=int(lookback_days))), day(self.observed_from_))
+        key = (origin, ws)
+        if key in self._internal_fits:
+            return self._internal_fits[key]
         m = self.clone(lookback_days=int(lookback_days), calibrate=False)
         m.origin_ = origin
         m.observed_from_ = self.observed_from_
         m.las_ = self.las_
         m.lookback_days_ = int(lookback_days)
         m._estimate(self._prep)
+        self._internal_fits[key] = m
         return m
 
     def _past_origins(self, months: Sequence[int]) -> list[pd.Timestamp]:
@@ -797,6 +806,10 @@ class MultiStateForecaster:
         sum of p(1 - p)). Entrants: expected arrivals by age in months at the count x state,
         propagated the same way on a grid of ages in whole months (Poisson: variance = mean).
         ``last_only`` fills only the last period (the rest stay 0)."""
+        ckey = ("expected", horizon, last_only, scenario.key())
+        if ckey in self._cache:
+            m0, v0 = self._cache[ckey]
+            return m0, v0
         L = len(self.las_)
         G = 2 * L
         periods, pdays, deltas, halves = self._periods(horizon)
@@ -867,7 +880,9 @@ class MultiStateForecaster:
                 add(j, key, pk, pk)
         mean_out = mean.reshape(horizon, L, 2, B, K).transpose(1, 2, 3, 4, 0)
         var_out = var.reshape(horizon, L, 2, B, K).transpose(1, 2, 3, 4, 0)
-        return np.ascontiguousarray(mean_out), np.ascontiguousarray(var_out)
+        res = (np.ascontiguousarray(mean_out), np.ascontiguousarray(var_out))
+        self._cache[ckey] = res
+        return res
 
     def _simulate(self, horizon: int, scenario: Scenario) -> np.ndarray:
         """Draws of counts, shape (S, L, 2 [uasc], B, K, horizon)."""
