@@ -475,18 +475,20 @@ class MultiStateForecaster:
         e_end = np.minimum(np.where(is_open, origin_d, end), origin_d)
         e_start = np.maximum(start, ws_d)
         bounds = np.column_stack([dob, thr[:, :4], cutoff])
-        exposure = np.zeros((G, B, NS))
+        exposure = np.zeros(G * B * NS)
+        base = g * B * NS + state
         for b in range(B):
             lo = np.maximum(e_start, bounds[:, b])
             hi = np.minimum(e_end, bounds[:, b + 1])
             d = np.clip(hi - lo, 0, None).astype(float)
-            np.add.at(exposure, (g, np.full(len(g), b), state), d)
+            exposure += np.bincount(base + b * NS, weights=d, minlength=G * B * NS)
+        exposure = exposure.reshape(G, B, NS)
         ev = (~is_open) & (end > ws_d) & (end <= origin_d)
         dest = np.where(cont, next_state, EXIT)
         band_at_end = (thr[:, :4] <= end[:, None]).sum(axis=1)
         ev &= (end < cutoff) & (dest != state) & (end >= dob)
-        events = np.zeros((G, B, NS, NS + 1))
-        np.add.at(events, (g[ev], band_at_end[ev], state[ev], dest[ev]), 1.0)
+        ekey = ((g[ev] * B + band_at_end[ev]) * NS + state[ev]) * (NS + 1) + dest[ev]
+        events = np.bincount(ekey, minlength=G * B * NS * (NS + 1)).astype(float).reshape(G, B, NS, NS + 1)
         self.events_, self.exposure_ = events, exposure
 
         # Shrinkage: all ages (all children) -> group (UASC or not) all ages -> region x group x
