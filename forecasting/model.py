@@ -475,14 +475,14 @@ class MultiStateForecaster:
         e_end = np.minimum(np.where(is_open, origin_d, end), origin_d)
         e_start = np.maximum(start, ws_d)
         bounds = np.column_stack([dob, thr[:, :4], cutoff])
-        exposure = np.zeros(G * B * NS)
+        flat_x = np.zeros(G * B * NS)
         base = g * B * NS + state
         for b in range(B):
             lo = np.maximum(e_start, bounds[:, b])
             hi = np.minimum(e_end, bounds[:, b + 1])
             d = np.clip(hi - lo, 0, None).astype(float)
-            exposure += np.bincount(base + b * NS, weights=d, minlength=G * B * NS)
-        exposure = exposure.reshape(G, B, NS)
+            flat_x += np.bincount(base + b * NS, weights=d, minlength=G * B * NS)
+        exposure = flat_x.reshape(G, B, NS)
         ev = (~is_open) & (end > ws_d) & (end <= origin_d)
         dest = np.where(cont, next_state, EXIT)
         band_at_end = (thr[:, :4] <= end[:, None]).sum(axis=1)
