@@ -1,7 +1,11 @@
 """Rolling-origin backtest of the forecast on simulated 6-LA regions (the accuracy target).
 
-    bash bench/peer/run_peer.sh --help >/dev/null  # builds the peer venv once if missing
-    python -m bench.forecast_region_backtest [--regions tuned unseen] [--n-sims 250]
+    python -m bench.forecast_region_backtest [--regions tuned unseen] [--n-sims 250] [--rerun-peer]
+
+The peer's forecasts are read from bench/results/forecast_region_peer_<region>.json; with
+--rerun-peer (or to make those files) the bench writes each region's returns to a temporary
+folder and runs bash bench/peer/run_peer.sh --region-dir ... (builds the peer venv once; about
+a minute per LA and origin on this machine).
 
 Regions: bench/forecast_region.py (``tuned``: six North East LAs, the region the model was
 developed on; ``unseen``: six South West LAs, another seed and other UASC regimes, looked at
@@ -84,7 +88,7 @@ def peer_rows(
     name: str, region: SyntheticRegion, truth: pd.DataFrame, rerun: bool
 ) -> tuple[pd.DataFrame | None, dict]:
     path = RESULTS / f"forecast_region_peer_{name}.json"
-    if rerun or not path.exists():
+    if rerun:
         tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"rcc_region_{name}"
         write_returns(region, tmp)
         cmd = [
@@ -98,7 +102,7 @@ def peer_rows(
         cmd += ["--origin-years", *[str(y) for y in ORIGIN_YEARS]]
         subprocess.run(cmd, check=False)
     if not path.exists():
-        return None, {"error": "peer did not run"}
+        return None, {"error": f"no {path.name}: run with --rerun-peer (builds bench/peer/.venv once)"}
     peer = json.loads(path.read_text())
     frames = []
     for o in peer.get("origins", []):
@@ -539,7 +543,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-sims", type=int, default=250)
     ap.add_argument("--timing-runs", type=int, default=5)
     ap.add_argument("--no-peer", action="store_true")
-    ap.add_argument("--rerun-peer", action="store_true")
+    ap.add_argument(
+        "--rerun-peer", action="store_true", help="run the peer (slow) instead of reading its results"
+    )
     ap.add_argument("--out-dir", default=str(RESULTS))
     args = ap.parse_args(argv)
     out = Path(args.out_dir)
