@@ -136,7 +136,20 @@ def peer_rows(
     return rows, {k: v for k, v in peer.items() if k != "origins"}
 
 
-def run_region(name: str, n_sims: int, peer: bool, rerun_peer: bool) -> dict[str, Any]:
+CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "rcc_forecast_region_cache"
+
+
+def run_region(
+    name: str, n_sims: int, peer: bool, rerun_peer: bool, from_cache: bool = False
+) -> dict[str, Any]:
+    """Backtest one region; with ``from_cache`` reuse the model and baseline rows of the last run
+    (kept outside the repository) and only (re)score them with the peer's."""
+    cache = CACHE / f"{name}_{n_sims}.pkl"
+    if from_cache and cache.exists():
+        res, rows = pd.read_pickle(cache)
+        region = build_region(name)
+        truth = history_from_returns(region)
+        return finish(name, res, rows, region, truth, peer, rerun_peer)
     t0 = time.perf_counter()
     region = build_region(name)
     sim_s = time.perf_counter() - t0
@@ -177,14 +190,6 @@ def run_region(name: str, n_sims: int, peer: bool, rerun_peer: bool) -> dict[str
             b = b[b["period"] == target].merge(act, on=KEYS)
             methods[label].append(b.assign(origin=o))
     rows = {k: pd.concat(v, ignore_index=True) for k, v in methods.items()}
-    peer_meta: dict = {}
-    if peer:
-        pr, peer_meta = peer_rows(name, region, truth, rerun_peer)
-        if pr is not None:
-            rows[PEER] = pr
-    scores = {k: score(v) for k, v in rows.items()}
-    flat = rows["flat"]
-    la_vs_flat = la_origin_wins(rows[MAIN], flat)
     counts = {str(y): int(len(t["episodes"])) for y, t in next(iter(region.returns.values())).items()}
     episodes = int(sum(len(t["episodes"]) for by in region.returns.values() for t in by.values()))
     codes = code_table(region)
@@ -192,7 +197,7 @@ def run_region(name: str, n_sims: int, peer: bool, rerun_peer: bool) -> dict[str
         truth, [pd.Timestamp(f"{y}-03-31") for y in range(2017, 2027)], categories="coarse", region=None
     )
     stock = stock.groupby(["la", "period"])["count"].sum().unstack()
-    return {
+    res = {
         "region": name,
         "seed": REGIONS[name]["seed"],
         "las": {la.la: la.__dict__ | {"uasc": [r.__dict__ for r in la.uasc]} for la in region.spec.las},
@@ -207,15 +212,37 @@ def run_region(name: str, n_sims: int, peer: bool, rerun_peer: bool) -> dict[str
         },
         "episodes_per_return_first_la": counts,
         "place_codes_by_return": codes,
-        "scores": scores,
-        "la_origins_better_than_flat": la_vs_flat,
         "uasc": uasc_rows,
         "runtime_s_per_origin": [round(r, 2) for r in runtimes],
         "lookback_days": lookbacks,
         "calibration_factors": calib,
-        "peer": peer_meta,
         "validator": validate(region),
     }
+    CACHE.mkdir(parents=True, exist_ok=True)
+    pd.to_pickle((res, rows), cache)
+    return finish(name, res, rows, region, truth, peer, rerun_peer)
+
+
+def finish(
+    name: str,
+    res: dict[str, Any],
+    rows: dict[str, pd.DataFrame],
+    region: SyntheticRegion,
+    truth: pd.DataFrame,
+    peer: bool,
+    rerun_peer: bool,
+) -> dict[str, Any]:
+    rows = dict(rows)
+    peer_meta: dict = {}
+    if peer:
+        pr, peer_meta = peer_rows(name, region, truth, rerun_peer)
+        if pr is not None:
+            rows[PEER] = pr
+    out = dict(res)
+    out["scores"] = {k: score(v) for k, v in rows.items()}
+    out["la_origins_better_than_flat"] = la_origin_wins(rows[MAIN], rows["flat"])
+    out["peer"] = peer_meta
+    return out
 
 
 def score(rows: pd.DataFrame) -> dict[str, Any]:
@@ -547,12 +574,23 @@ def main(argv: list[str] | None = None) -> int:
         "--rerun-peer", action="store_true", help="run the peer (slow) instead of reading its results"
     )
     ap.add_argument("--out-dir", default=str(RESULTS))
+    ap.add_argument(
+        "--from-cache", action="store_true", help="rescore the last run's rows (e.g. after the peer ran)"
+    )
+    ap.add_argument("--timing-from", default=None, help="reuse the timing section of this JSON")
     args = ap.parse_args(argv)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    res = {name: run_region(name, args.n_sims, not args.no_peer, args.rerun_peer) for name in args.regions}
-    tm = timing(args.timing_runs, args.n_sims) if args.timing_runs else None
-    demo = missing_return_demo()
+    res = {
+        name: run_region(name, args.n_sims, not args.no_peer, args.rerun_peer, args.from_cache)
+        for name in args.regions
+    }
+    if args.timing_from:
+        prev = json.loads(Path(args.timing_from).read_text())
+        tm, demo = prev["timing"], prev["missing_return"]
+    else:
+        tm = timing(args.timing_runs, args.n_sims) if args.timing_runs else None
+        demo = missing_return_demo()
     payload = {
         "origins": [f"{y}-03-31" for y in ORIGIN_YEARS],
         "horizon_months": HORIZON,
