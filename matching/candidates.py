@@ -1,17 +1,22 @@
-"""Candidate generation: which (referral or child, home) pairs enter the model, and at what cost.
+"""Candidate pairs in arrays: which (referral or sub-group, home) pairs are eligible, at what cost.
 
 The hard-rule classes in :mod:`matching.rules.hard` and the soft-term classes in
-:mod:`matching.rules.soft` are the only authority on eligibility and cost. To scale
-to a national register this module adds a vectorised *pre-filter* (numpy) that
-implements necessary conditions only - it may keep an ineligible home, never drop
-an eligible one (a property test checks this) - and a vectorised *ranking cost*
-that mirrors the soft terms (tested equal). Homes are scanned in ranking order and
-each is checked with the real rules and priced with the real terms, until the K
-best eligible homes are found.
+:mod:`matching.rules.soft` are the authority on eligibility and cost. To price every
+eligible pair of a national register this module mirrors them in numpy:
+
+* :func:`prefilter_stages` - the first seven rules, stage by stage (exclusion summaries);
+* :func:`child_ok` / :func:`group_ok` - ALL the rules: a (group, home) pair is eligible iff
+  every child passes the per-child rules and the group passes capacity, quality, sibling
+  group and split (the rules decompose that way);
+* :func:`ranking_cost` - the soft pair terms of one child over many homes.
+
+Property tests check both against the classes pair by pair (equal, not approximately:
+the straight-line distance is computed bit-for-bit the same way in both).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,17 +25,19 @@ from api_schemas.vocab import (
     FAMILY_BASED,
     HOME_TYPE_CATEGORY,
     HomeType,
+    LivingCompanions,
     Need,
     OfstedJudgement,
     PlacementCategory,
     RegistrationStatus,
+    RiskFlag,
     Sex,
     Suitability,
 )
-from matching.distance import METRES_PER_MILE
+from matching.distance import straight_line_miles_many
 from matching.domain import ChildProfile, Home, Policy, Referral
 from matching.rules.hard import HARD_RULES, first_failure
-from matching.rules.soft import SCARCE_SPECIALISMS, ScoringContext, pair_points
+from matching.rules.soft import SCARCE_SPECIALISMS, ScoringContext
 
 NEED_BIT = {n: 1 << i for i, n in enumerate(Need)}
 SEX_BIT = {Sex.MALE: 1, Sex.FEMALE: 2}
@@ -40,7 +47,7 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(1 << len(Need))], dtype=n
 _SUPPORTED = (HomeType.SUPPORTED_ACCOMMODATION, HomeType.SUPPORTED_LODGINGS)
 
 
-def need_mask(needs) -> int:
+def need_mask(needs: Iterable[Need]) -> int:
     m = 0
     for n in needs:
         m |= NEED_BIT[n]
@@ -49,6 +56,10 @@ def need_mask(needs) -> int:
 
 SCARCE_MASK = need_mask(SCARCE_SPECIALISMS)
 SIBLING_BIT = NEED_BIT[Need.SIBLING_GROUP]
+SOLO_BIT = NEED_BIT[Need.SOLO_PLACEMENT]
+EXPLOIT_BIT = NEED_BIT[Need.EXPLOITATION_RISK]
+_EXPLOITATION = frozenset({RiskFlag.SEXUAL_EXPLOITATION, RiskFlag.CRIMINAL_EXPLOITATION})
+_HARM_TO_YOUNG = frozenset({RiskFlag.TO_OTHERS_PHYSICAL, RiskFlag.TO_OTHERS_FIRE, RiskFlag.TO_OTHERS_CRIMINAL})
 
 
 @dataclass
@@ -60,7 +71,7 @@ class PreparedHomes:
     e: np.ndarray = field(init=False)
     n: np.ndarray = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         hs = self.homes
         p = self.ctx.policy
         self.index = {h.id: i for i, h in enumerate(hs)}
@@ -92,6 +103,11 @@ class PreparedHomes:
         self.home_pts = np.array([jpts.get(h.judgement, 0) for h in hs], dtype=np.int64) + np.array(
             fee_pts, dtype=np.int64)
         self.scarce_pop = self.needs & SCARCE_MASK
+        self.res_empty = np.array([h.resident_ages == () for h in hs], dtype=bool)  # known: nobody else
+        self.res_any = np.array([bool(h.resident_ages) for h in hs], dtype=bool)  # known: someone lives there
+        self.res_min = np.array([min(h.resident_ages) if h.resident_ages else 99 for h in hs], dtype=np.int64)
+        self.res_max = np.array([max(h.resident_ages) if h.resident_ages else -1 for h in hs], dtype=np.int64)
+        self.open = np.flatnonzero((self.free > 0) & self.quality_ok)  # homes any pair can use
 
 
 def prefilter_stages(ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...]
@@ -153,12 +169,12 @@ def exclusion_counts(ph: PreparedHomes, referral: Referral, children: tuple[Chil
         if k:
             counts[name] = k
         alive &= m
-    eligible = []
+    eligible: list[int] = []
     rest = HARD_RULES[_VECTOR_RULES:]
     for hi in np.flatnonzero(alive):
         f = first_failure(referral, children, ph.homes[hi], policy, rest)
         if f is None:
-            eligible.append(hi)
+            eligible.append(int(hi))
         else:
             counts[f[0]] = counts.get(f[0], 0) + 1
     return counts, np.array(eligible, dtype=np.int64)
@@ -174,7 +190,7 @@ def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray, miles:
     if miles is None:
         miles = np.asarray(ctx.distance.miles_many(child.home_easting, child.home_northing, e, n), dtype=float)
     cost = np.rint(miles * p.points_per_mile).astype(np.int64)
-    if child.must_keep_school and child.has_school:
+    if child.must_keep_school and child.school_easting is not None and child.school_northing is not None:
         ms = np.asarray(ctx.distance.miles_many(child.school_easting, child.school_northing, e, n))
         cost += np.rint(ms * p.school_points_per_mile).astype(np.int64)
     cost += np.where(miles > p.flag_distance_miles, p.over_20_miles, 0)
@@ -195,85 +211,51 @@ def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray, miles:
     return cost, miles
 
 
-class Scan:
-    """Eligible homes for (part of) a referral, found lazily in increasing cost order.
+def child_ok(ph: PreparedHomes, child: ChildProfile, policy: Policy, idx: np.ndarray) -> np.ndarray:
+    """Homes ``idx`` where ``child`` passes every per-child hard rule (age range, sex, home
+    type for age, care plan, needs, living companions, risks, places to avoid)."""
+    a = child.age_years
+    ok = (ph.age_min[idx] <= a) & (ph.age_max[idx] >= a) & ((ph.sex[idx] & SEX_BIT[child.sex]) != 0)
+    if not 16 <= a <= 17:
+        ok &= ~ph.supported[idx]
+    if not 10 <= a <= 17:
+        ok &= ~ph.secure[idx]
+    cat = ph.cat[idx]
+    for c, s in child.suitability:
+        if s is Suitability.UNSUITABLE:
+            ok &= cat != CAT_CODE[c]
+    need = need_mask(child.needs) & ~SIBLING_BIT
+    if need:
+        ok &= (ph.needs[idx] & need) == need
+    lc = child.living_companions
+    if lc is LivingCompanions.SOLO:
+        ok &= ((ph.needs[idx] & SOLO_BIT) != 0) | ph.res_empty[idx]
+    elif lc is LivingCompanions.ONLY_YOUNGER:
+        ok &= ~ph.res_any[idx] | (ph.res_max[idx] < a)
+    elif lc is LivingCompanions.ONLY_OLDER:
+        ok &= ~ph.res_any[idx] | (ph.res_min[idx] > a)
+    r = child.risks
+    if r:
+        if r & _EXPLOITATION:
+            ok &= (ph.needs[idx] & EXPLOIT_BIT) != 0
+        if RiskFlag.TO_OTHERS_SEXUAL in r:
+            ok &= ~ph.res_any[idx] | (ph.res_min[idx] >= a)
+        if r & _HARM_TO_YOUNG:
+            ok &= ~ph.res_any[idx] | (ph.res_min[idx] >= policy.risk_min_resident_age)
+    for e, n, radius in child.places_to_avoid:
+        ok &= straight_line_miles_many(e, n, ph.e[idx], ph.n[idx]) > radius
+    return ok
 
-    Distance points are a lower bound of the full pair cost (every other term is >= 0),
-    so only the ``CHUNK`` nearest homes are priced at first; the rest are priced only if
-    the scan reaches a cost at or above the nearest unpriced home's distance bound.
-    """
 
-    CHUNK = 128
-
-    def __init__(self, ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...],
-                 policy: Policy):
-        self.ph, self.referral, self.children, self.policy = ph, referral, children, policy
-        mask = prefilter(ph, referral, children)
-        if len(children) < referral.size:  # a split part: necessary condition of SplitAllowed
-            c0 = referral.children[0]
-            d = np.hypot(ph.e - c0.home_easting, ph.n - c0.home_northing) / METRES_PER_MILE
-            mask &= d <= policy.split_max_miles + 1e-6
-        idx = np.flatnonzero(mask)
-        dist = ph.ctx.distance
-        self._miles = [np.asarray(dist.miles_many(c.home_easting, c.home_northing, ph.e[idx], ph.n[idx]),
-                                  dtype=float) for c in children]
-        self._idx = idx
-        self._rest: np.ndarray | None = None
-        self._lb = np.zeros(len(idx), dtype=np.int64)
-        for m in self._miles:
-            self._lb += np.rint(m * policy.points_per_mile).astype(np.int64)
-        self.threshold = np.inf
-        self.order = idx[:0]
-        self.ocost = np.zeros(0, dtype=np.int64)
-        self.pos = 0
-        self._rest = np.arange(len(idx))
-        self._expand(self.CHUNK)
-        self.found: list[tuple[int, int]] = []  # (exact cost, home index), in scan order
-
-    def _price(self, pos: np.ndarray) -> np.ndarray:
-        cost = np.zeros(len(pos), dtype=np.int64)
-        for c, m in zip(self.children, self._miles, strict=True):
-            cost += ranking_cost(self.ph, c, self._idx[pos], m[pos])[0]
-        return cost
-
-    def _expand(self, size: int) -> None:
-        """Price the ``size`` unpriced homes with the smallest distance bound and merge them in."""
-        rest = self._rest
-        if len(rest) > 2 * size:
-            part = np.argpartition(self._lb[rest], size)[:size]
-            keep = np.zeros(len(rest), dtype=bool)
-            keep[part] = True
-            now, self._rest = rest[part], rest[~keep]
-            self.threshold = int(self._lb[self._rest].min())
-        else:
-            now, self._rest, self.threshold = rest, None, np.inf
-        cost = np.concatenate([self.ocost[self.pos:], self._price(now)])
-        homes = np.concatenate([self.order[self.pos:], self._idx[now]])
-        o = np.argsort(cost, kind="stable")
-        self.order = np.concatenate([self.order[:self.pos], homes[o]])
-        self.ocost = np.concatenate([self.ocost[:self.pos], cost[o]])
-
-    def _exact(self, hi: int) -> int:
-        home = self.ph.homes[hi]
-        ctx = self.ph.ctx
-        return sum(pair_points(c, home, ctx.facts(c, home), ctx) for c in self.children)
-
-    def next_eligible(self) -> tuple[int, int] | None:
-        homes = self.ph.homes
-        while True:
-            if self.pos < len(self.order) and self.ocost[self.pos] < self.threshold:
-                hi = int(self.order[self.pos])
-                self.pos += 1
-                if first_failure(self.referral, self.children, homes[hi], self.policy, _REST) is None:
-                    item = (self._exact(hi), hi)
-                    self.found.append(item)
-                    return item
-            elif self._rest is not None:
-                self._expand(max(self.CHUNK, 2 * len(self.order)))
-            else:
-                return None
-
-    def best(self, k: int) -> list[tuple[int, int]]:
-        while len(self.found) < k and self.next_eligible() is not None:
-            pass
-        return sorted(self.found)[:k]
+def group_ok(ph: PreparedHomes, referral: Referral, size: int, policy: Policy, idx: np.ndarray) -> np.ndarray:
+    """Homes ``idx`` that pass the group rules for ``size`` of ``referral``'s children in one
+    home: capacity, quality, sibling group, and split (when ``size`` < the group)."""
+    ok = (ph.free[idx] >= size) & ph.quality_ok[idx]
+    if size >= 2:
+        ok &= ((ph.needs[idx] & SIBLING_BIT) != 0) | ph.family[idx]  # family homes: free >= size above
+    if size < referral.size:
+        if not (policy.allow_split and referral.allow_split):
+            return np.zeros(len(idx), dtype=bool)
+        c = referral.children[0]
+        ok &= straight_line_miles_many(c.home_easting, c.home_northing, ph.e[idx], ph.n[idx]) <= policy.split_max_miles
+    return ok
