@@ -15,8 +15,10 @@ from collections.abc import Iterable
 
 from matching.domain import ChildProfile, Exclusion, Home, Referral
 
-AGE_MIN, AGE_MAX = 0, 17
-"""Children looked after are under 18: an age outside 0-17 cannot be matched."""
+AGE_MIN, AGE_MAX = 0, 25
+"""Plausible ages: 0 up to 25 (the upper age of leaving-care duties). A child of 18 is a
+valid record that no home's age range admits (reported as unplaced, "age range"); an age
+outside 0-25 is a data error and the referral is excluded."""
 
 
 class InvalidInput(ValueError):

@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from matching.candidates import PreparedHomes, child_ok, group_ok, ranking_cost
+from matching.candidates import PreparedHomes, batch_ok_cost, group_ok
 from matching.distance import DistanceSource
 from matching.domain import Home, Policy, Referral
 from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, ScoringContext, make_context
 
+BATCH = 64  # referrals whose children are scored together (children x homes arrays)
 MAX_SPLIT_GROUP = 10
 """Sub-groups are enumerated for groups up to this size (2^n - 2 sub-groups); larger
 groups can only be placed whole."""
@@ -90,7 +91,7 @@ class LinearForm:
     cover_row: dict[tuple[int, int], int]  # (referral, child) -> eq row
     cap_row: dict[int, int]  # home -> ub row
     pair_row: dict[tuple[int, int], int]  # (referral, home) -> ub row
-    floor_row: int | None  # ub row (written as -placed <= -floor)
+    floor_row: int | None  # ub row: sum of size * unmatched <= children - floor
 
 
 @dataclass
@@ -106,6 +107,7 @@ class MatchModel:
     split_cost: list[int] = field(default_factory=list)
     splittable: list[bool] = field(default_factory=list)
     floor: int = 0
+    greedy: dict[int, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
     build_s: float = 0.0
 
     @property
@@ -216,12 +218,12 @@ class MatchModel:
                     uv.append(1.0)
                 b_ub.append(1.0)
         floor_row = None
-        if self.floor > 0:
+        if self.floor > 0:  # children placed >= floor, on the unmatched variables
             floor_row = len(b_ub)
-            ur.extend([floor_row] * nc)
-            uc.extend(range(nc))
-            uv.extend((-col_size).astype(float).tolist())
-            b_ub.append(-float(self.floor))
+            ur.extend([floor_row] * R)
+            uc.extend(range(unm0, n))
+            uv.extend(float(ref.size) for ref in self.referrals)
+            b_ub.append(float(sum(ref.size for ref in self.referrals) - self.floor))
         a_eq = csr_matrix((ev, (er, ec)), shape=(n_eq, n))
         a_ub = csr_matrix((uv, (ur, uc)), shape=(len(b_ub), n))
         del col_ref
@@ -248,22 +250,36 @@ def build_model(referrals: Iterable[Referral], homes: Iterable[Home], policy: Po
     ph = prepared
     m = MatchModel(referrals, ph, policy)
     idx = ph.open
+    left = ph.free.copy()  # for the greedy baseline, run alongside in referral order
+    batch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    row0 = 0
+    first = 0  # index of the first referral in the current batch
     for r, ref in enumerate(referrals):
         m.ref_families.append([])
         m.unmatched_cost.append(UNMATCHED.points(ref, policy))
         m.split_cost.append(SIBLINGS_TOGETHER.points(ref, policy))
-        oks, costs = [], []
-        for child in ref.children:
-            oks.append(child_ok(ph, child, policy, idx))
-            costs.append(ranking_cost(ph, child, idx)[0])
+        if batch is None or r >= first + BATCH:  # children x homes arrays, BATCH referrals at a time
+            first = r
+            kids = tuple(c for x in referrals[r:r + BATCH] for c in x.children)
+            batch = batch_ok_cost(ph, kids, policy, idx)
+            row0 = 0
         n = ref.size
+        oks = list(batch[0][row0:row0 + n])
+        costs = list(batch[1][row0:row0 + n])
+        miles = list(batch[2][row0:row0 + n])
+        row0 += n
         whole = group_ok(ph, ref, n, policy, idx)
         for ok in oks:
             whole &= ok
         _add_family(m, r, tuple(range(n)), False, idx[whole], sum(cs[whole] for cs in costs))
+        pick = _nearest_with_room(idx[whole], miles[0][whole], left, n, ())
+        if pick is not None:
+            m.greedy[r] = [(tuple(range(n)), pick)]
+            left[pick] -= n
         can_split = n > 1 and n <= MAX_SPLIT_GROUP and policy.allow_split and ref.allow_split
         covered: set[int] = set()
         parts: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]] = []
+        singles: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if can_split:
             near = group_ok(ph, ref, 1, policy, idx)  # quality, a place, within the split radius
             sub = idx[near]
@@ -280,12 +296,40 @@ def build_model(referrals: Iterable[Referral], homes: Iterable[Home], policy: Po
                 if mask.any():
                     covered.update(s)
                     parts.append((s, sub[mask], apart[mask] + sum(sub_cost[k][mask] for k in s)))
+                    if len(s) == 1:
+                        singles[s[0]] = (sub[mask], miles[s[0]][near][mask])
         m.splittable.append(can_split and len(covered) == n)
         if m.splittable[r]:  # else no split can cover every child: its sub-groups are useless
             for s, hs, cost in parts:
                 _add_family(m, r, s, True, hs, cost)
+            if pick is None and len(singles) == n:  # greedy: each sibling to its nearest home with room
+                chosen: list[int] = []
+                for k in range(n):
+                    h = _nearest_with_room(*singles[k], left, 1, chosen)
+                    if h is None:
+                        break
+                    chosen.append(h)
+                    left[h] -= 1
+                if len(chosen) == n:
+                    m.greedy[r] = [((k,), h) for k, h in enumerate(chosen)]
+                else:
+                    for h in chosen:
+                        left[h] += 1
     m.build_s = time.perf_counter() - t0
     return m
+
+
+def _nearest_with_room(homes: np.ndarray, miles: np.ndarray, left: np.ndarray, need: int,
+                       avoid: Iterable[int]) -> int | None:
+    """The nearest of ``homes`` with ``need`` places left (ties: lower index), not in ``avoid``."""
+    room = left[homes] >= need
+    avoid = list(avoid)
+    if avoid:
+        room &= ~np.isin(homes, avoid)
+    if not room.any():
+        return None
+    hs, ms = homes[room], miles[room]
+    return int(hs[np.lexsort((hs, ms))[0]])
 
 
 def _add_family(m: MatchModel, r: int, children: tuple[int, ...], split: bool, homes: np.ndarray,

@@ -77,72 +77,85 @@ def _split_fits(m: MatchModel, r: int, left: np.ndarray, budget: int = 20000) ->
     return best[0] is not None, (best[0] or 0) + m.split_cost[r]
 
 
-def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], proven: bool
+_CODES = list(HomeNotUsed)
+
+
+def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], proven: bool,
+                      load: tuple[np.ndarray, dict[int, list[str]]] | None = None
                       ) -> tuple[tuple[str, ...], tuple[UnusedHome, ...]]:
+    """(plain-words reasons, the cheapest :data:`MAX_LISTED` eligible homes not used and why)
+    for unplaced referral ``r`` under the plan ``chosen``. ``load`` may pass
+    :func:`plan_load` of the plan when it is already computed."""
     ref, policy, ph = m.referrals[r], m.policy, m.ph
-    left, taken = plan_load(m, chosen)
+    left, taken = load or plan_load(m, chosen)
     n = ref.size
     unm = UNMATCHED.points(ref, policy)
     who = "the child" if n == 1 else f"the {n} siblings together"
     reasons = [UNMATCHED.explain(ref, policy)]
-    homes: dict[int, UnusedHome] = {}
     split_ok = n > 1 and policy.allow_split and ref.allow_split
-
-    def note(h: int, reason: HomeNotUsed, kids: int, points: int | None, text: str) -> None:
-        if h not in homes:
-            homes[h] = UnusedHome(ph.homes[h].id, reason, int(left[h]), kids, tuple(taken.get(h, ())),
-                                  points, text)
-
-    whole = [m.families[f] for f in m.ref_families[r] if not m.families[f].split]
-    counts = {k: 0 for k in HomeNotUsed}
-    for fam in whole:
-        for h, cost in zip(fam.homes.tolist(), fam.cost.tolist(), strict=True):
-            if left[h] <= 0:
-                why, text = HomeNotUsed.TAKEN, f"no place left: taken by {', '.join(taken.get(h, ()))}"
-            elif left[h] < n:
-                why = HomeNotUsed.SPLIT_NOT_ALLOWED if not split_ok else HomeNotUsed.TOO_FEW_PLACES
-                text = f"{left[h]} place(s) left, fewer than the {n} siblings"
-            elif cost >= unm or proven:
-                why, text = HomeNotUsed.WORSE_THAN_UNPLACED, f"room left, but {cost} points >= {unm} unplaced"
-            else:
-                why, text = HomeNotUsed.NOT_PROVEN, "room left; the solver stopped before it could use it"
-            counts[why] += 1
-            note(h, why, n, cost, text)
-    if n > 1:
-        sub_homes: dict[int, tuple[int, int]] = {}  # home -> (most children it could take, cheapest cost)
-        for f in m.ref_families[r]:
-            fam = m.families[f]
-            if fam.split:
-                for h, cost in zip(fam.homes.tolist(), fam.cost.tolist(), strict=True):
-                    k0, c0 = sub_homes.get(h, (0, cost))
-                    sub_homes[h] = (max(k0, len(fam.children)), min(c0, cost))
-        if not split_ok:
-            idx = ph.open
-            some = np.zeros(len(idx), dtype=bool)
-            for c in ref.children:
-                some |= child_ok(ph, c, policy, idx)
-            for h in idx[some].tolist():
-                if h not in homes:
-                    counts[HomeNotUsed.SPLIT_NOT_ALLOWED] += 1
-                    note(h, HomeNotUsed.SPLIT_NOT_ALLOWED, 1, None,
-                         "could take some of the siblings, but the care plan or policy does not allow a split")
-        else:
+    room_code = _CODES.index(HomeNotUsed.WORSE_THAN_UNPLACED if proven else HomeNotUsed.NOT_PROVEN)
+    worse = _CODES.index(HomeNotUsed.WORSE_THAN_UNPLACED)
+    parts_h: list[np.ndarray] = []
+    parts_code: list[np.ndarray] = []
+    parts_kids: list[np.ndarray] = []
+    parts_cost: list[np.ndarray] = []
+    for f in m.ref_families[r]:
+        fam = m.families[f]
+        if fam.split:
+            continue
+        lh = left[fam.homes]
+        code = np.where(lh <= 0, _CODES.index(HomeNotUsed.TAKEN),
+                        np.where(lh < n, _CODES.index(HomeNotUsed.TOO_FEW_PLACES if split_ok
+                                                      else HomeNotUsed.SPLIT_NOT_ALLOWED),
+                                 np.where(fam.cost >= unm, worse, room_code)))
+        parts_h.append(fam.homes)
+        parts_code.append(code)
+        parts_kids.append(np.full(len(lh), n))
+        parts_cost.append(fam.cost)
+    whole_homes = np.concatenate(parts_h) if parts_h else np.zeros(0, dtype=np.int64)
+    split_pts = 0
+    if n > 1 and split_ok:
+        fams = [m.families[f] for f in m.ref_families[r] if m.families[f].split]
+        if fams:
+            hs = np.concatenate([f.homes for f in fams])
+            ks = np.concatenate([np.full(len(f.homes), len(f.children)) for f in fams])
+            cs = np.concatenate([f.cost for f in fams])
+            uh, inv = np.unique(hs, return_inverse=True)
+            kmax = np.zeros(len(uh), dtype=np.int64)
+            np.maximum.at(kmax, inv, ks)
+            cmin = np.full(len(uh), np.iinfo(np.int64).max)
+            np.minimum.at(cmin, inv, cs)
+            keep = ~np.isin(uh, whole_homes)
+            uh, kmax, cmin = uh[keep], kmax[keep], cmin[keep]
             fits, split_pts = _split_fits(m, r, left)
-            for h, (k, cost) in sub_homes.items():
-                if h in homes:
-                    continue
-                if left[h] <= 0:
-                    why, text = HomeNotUsed.TAKEN, f"no place left: taken by {', '.join(taken.get(h, ()))}"
-                elif not fits:
-                    why = HomeNotUsed.SPLIT_INCOMPLETE
-                    text = f"room for {min(k, int(left[h]))} of the siblings, but the places left cannot hold the rest"
-                elif split_pts >= unm or proven:
-                    why, text = HomeNotUsed.WORSE_THAN_UNPLACED, f"a split costs {split_pts} points >= {unm} unplaced"
-                else:
-                    why, text = HomeNotUsed.NOT_PROVEN, "a split fits; the solver stopped before it could use it"
-                counts[why] += 1
-                note(h, why, min(k, max(0, int(left[h]))), cost, text)
-    if not homes:
+            lh = left[uh]
+            if not fits:
+                rest = _CODES.index(HomeNotUsed.SPLIT_INCOMPLETE)
+            else:
+                rest = worse if split_pts >= unm else room_code
+            parts_h.append(uh)
+            parts_code.append(np.where(lh <= 0, _CODES.index(HomeNotUsed.TAKEN), rest))
+            parts_kids.append(np.minimum(kmax, np.maximum(lh, 0)))
+            parts_cost.append(cmin)
+    elif n > 1:
+        idx = ph.open
+        some = np.zeros(len(idx), dtype=bool)
+        for c in ref.children:
+            some |= child_ok(ph, c, policy, idx)
+        uh = idx[some]
+        uh = uh[~np.isin(uh, whole_homes)]
+        lh = left[uh]
+        parts_h.append(uh)
+        parts_code.append(np.where(lh <= 0, _CODES.index(HomeNotUsed.TAKEN),
+                                   _CODES.index(HomeNotUsed.SPLIT_NOT_ALLOWED)))
+        parts_kids.append(np.ones(len(uh), dtype=np.int64))
+        parts_cost.append(np.full(len(uh), -1))
+    homes = np.concatenate(parts_h) if parts_h else np.zeros(0, dtype=np.int64)
+    codes = np.concatenate(parts_code) if parts_code else np.zeros(0, dtype=np.int64)
+    kids = np.concatenate(parts_kids) if parts_kids else np.zeros(0, dtype=np.int64)
+    costs = np.concatenate(parts_cost) if parts_cost else np.zeros(0, dtype=np.int64)
+    count = {code: int(np.count_nonzero(codes == i)) for i, code in enumerate(_CODES)}
+    if len(homes) == 0:
         if len(ph.homes) == 0:
             reasons.append("No homes were given to the matching run")
         else:
@@ -150,23 +163,26 @@ def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], pr
             reasons.append(f"No home can take {who}: {summarise_exclusions(excl)}")
     else:
         parts = []
-        if counts[HomeNotUsed.TAKEN]:
-            ids = sorted({i for u in homes.values() if u.reason is HomeNotUsed.TAKEN for i in u.taken_by})
+        if count[HomeNotUsed.TAKEN]:
+            ids = sorted({i for h in homes[codes == _CODES.index(HomeNotUsed.TAKEN)].tolist()
+                          for i in taken.get(h, ())})
             shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
-            parts.append(f"{counts[HomeNotUsed.TAKEN]} have no place left in this plan (taken by {shown})")
-        if counts[HomeNotUsed.TOO_FEW_PLACES] or (counts[HomeNotUsed.SPLIT_NOT_ALLOWED] and n > 1):
-            k = counts[HomeNotUsed.TOO_FEW_PLACES] + counts[HomeNotUsed.SPLIT_NOT_ALLOWED]
-            parts.append(f"{k} have places left for only some of the {n} siblings")
-        if counts[HomeNotUsed.SPLIT_INCOMPLETE]:
-            parts.append(f"{counts[HomeNotUsed.SPLIT_INCOMPLETE]} have room for a sub-group, but the places "
+            parts.append(f"{count[HomeNotUsed.TAKEN]} have no place left in this plan (taken by {shown})")
+        if count[HomeNotUsed.TOO_FEW_PLACES]:
+            parts.append(f"{count[HomeNotUsed.TOO_FEW_PLACES]} have places left, but fewer than the {n} siblings")
+        if count[HomeNotUsed.SPLIT_NOT_ALLOWED]:
+            parts.append(f"{count[HomeNotUsed.SPLIT_NOT_ALLOWED]} have places left for only some of the "
+                         f"{n} siblings, and a split is not allowed")
+        if count[HomeNotUsed.SPLIT_INCOMPLETE]:
+            parts.append(f"{count[HomeNotUsed.SPLIT_INCOMPLETE]} have room for a sub-group, but the places "
                          "left cannot hold a split of the whole group")
-        if counts[HomeNotUsed.WORSE_THAN_UNPLACED]:
-            parts.append(f"{counts[HomeNotUsed.WORSE_THAN_UNPLACED]} have room but cost more than leaving the "
-                         "referral unplaced under the policy weights")
-        if counts[HomeNotUsed.NOT_PROVEN]:
-            parts.append(f"{counts[HomeNotUsed.NOT_PROVEN]} have room, but the solver stopped (time limit) "
+        if count[HomeNotUsed.WORSE_THAN_UNPLACED]:
+            parts.append(f"{count[HomeNotUsed.WORSE_THAN_UNPLACED]} have room, but placing there would cost more "
+                         "than leaving the referral unplaced under the policy weights")
+        if count[HomeNotUsed.NOT_PROVEN]:
+            parts.append(f"{count[HomeNotUsed.NOT_PROVEN]} have room, but the solver stopped (time limit) "
                          "before it could use them")
-        scope = who if n == 1 or not split_ok else f"{who} or some of them"
+        scope = who if n == 1 else f"{who} or some of them"
         reasons.append(f"{len(homes)} eligible home(s) for {scope}: " + "; ".join(parts))
     if n > 1:
         if not split_ok:
@@ -174,5 +190,26 @@ def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], pr
         elif not m.splittable[r]:
             reasons.append("No split is possible: at least one sibling has no eligible home "
                            f"within {policy.split_max_miles:g} miles of the family home")
-    listed = sorted(homes.values(), key=lambda u: (u.points is None, u.points or 0, u.home_id))[:MAX_LISTED]
+    order = np.lexsort((homes, np.where(costs < 0, np.iinfo(np.int64).max, costs)))[:MAX_LISTED]
+    listed = []
+    for i in order.tolist():
+        h, code = int(homes[i]), _CODES[int(codes[i])]
+        listed.append(UnusedHome(ph.homes[h].id, code, int(left[h]), int(kids[i]), tuple(taken.get(h, ())),
+                                 None if costs[i] < 0 else int(costs[i]),
+                                 _text(code, int(left[h]), n, taken.get(h, []), int(costs[i]), unm, split_pts)))
     return tuple(reasons), tuple(listed)
+
+
+def _text(code: HomeNotUsed, left: int, n: int, taken: list[str], cost: int, unm: int, split_pts: int) -> str:
+    if code is HomeNotUsed.TAKEN:
+        return "no place left: taken by " + ", ".join(taken)
+    if code is HomeNotUsed.TOO_FEW_PLACES:
+        return f"{left} place(s) left, fewer than the {n} siblings"
+    if code is HomeNotUsed.SPLIT_NOT_ALLOWED:
+        return f"{left} place(s) left: room for only some of the siblings, and a split is not allowed"
+    if code is HomeNotUsed.SPLIT_INCOMPLETE:
+        return f"{left} place(s) left for a sub-group, but the places left cannot hold the rest of the group"
+    if code is HomeNotUsed.WORSE_THAN_UNPLACED:
+        pts = cost if left >= n else split_pts
+        return f"room left, but placing costs {pts} points, not less than {unm} for leaving unplaced"
+    return "room left; the solver stopped (time limit) before it could use it"

@@ -52,12 +52,12 @@ from matching.domain import (
 )
 from matching.inputs import split_valid
 from matching.model import LinearForm, MatchModel, build_model, objective_of, placed_children
-from matching.reasons import unmatched_reasons
+from matching.pricing import RC_EPS, RestrictedLP, add_below, price
+from matching.reasons import plan_load, unmatched_reasons
 from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, make_context, pair_contributions
 
 AUTO_CPSAT_MAX_COLUMNS = 1_000_000  # kept for compatibility: "auto" is CP-SAT at every size now
 MAX_PER_FAMILY = 6  # pairs added per family per pricing round (the most negative first)
-RC_EPS = 1e-6
 
 Chosen = dict[int, list[int]]
 
@@ -90,20 +90,13 @@ def solve(referrals: Iterable[Referral], homes: Iterable[Home], policy: Policy |
 
 
 def greedy_seed(m: MatchModel) -> Chosen:
-    """The greedy baseline (:func:`matching.greedy.greedy_pairs`) as columns of ``m``."""
-    from matching.greedy import greedy_pairs
-
-    pairs = greedy_pairs(m.ph, m.referrals, m.policy)
+    """The greedy baseline (first come, first served, nearest eligible home with room; else
+    each sibling alone, nearest first), found while building the model, as columns of ``m``.
+    The same choices as :func:`matching.greedy.greedy_pairs` (tested)."""
     chosen: Chosen = {}
-    for r, ref in enumerate(m.referrals):
-        groups: dict[int, list[int]] = {}
-        for k, c in enumerate(ref.children):
-            if c.id in pairs:
-                groups.setdefault(m.ph.index[pairs[c.id]], []).append(k)
-        if not groups:
-            continue
-        cols = [m.column_for(r, tuple(ks), h) for h, ks in groups.items()]
-        if all(j is not None for j in cols) and sum(len(ks) for ks in groups.values()) == ref.size:
+    for r, picks in m.greedy.items():
+        cols = [m.column_for(r, ks, h) for ks, h in picks]
+        if all(j is not None for j in cols):
             chosen[r] = [j for j in cols if j is not None]
     return chosen
 
@@ -131,29 +124,39 @@ def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "au
         _include(m, include)
     # 2. pricing
     t_lp = time.perf_counter()
-    rounds, lf, y_eq, y_ub, lp_val, lagr = 0, None, None, None, None, -math.inf
+    lp = RestrictedLP(m)
+    rounds, duals, lagr = 0, None, -math.inf
+    lp_chosen: Chosen | None = None
     while True:
-        lf = m.linear_form()
-        lp = _solve_lp(lf)
-        if lp is None:
+        d = lp.solve()
+        if d is None:
             break
-        lp_val, y_eq, y_ub = lp
+        duals = d
         rounds += 1
-        added, min_rc = _price(m, lf, y_eq, y_ub, MAX_PER_FAMILY)
-        lagr = lp_val + sum(m.referrals[r].size * min(0.0, v) for r, v in min_rc.items())
-        if not added or time.perf_counter() > deadline:
+        added, lagr = price(m, d, MAX_PER_FAMILY)
+        if not added:
+            x = d.x
+            if np.all(np.minimum(np.abs(x), np.abs(1.0 - x)) < 1e-7):  # the LP optimum is integral
+                lp_chosen = _chosen(m, lambda j: float(x[j]))
+            break
+        if time.perf_counter() > deadline:
             break
     lp_s = time.perf_counter() - t_lp
     # 3. integer solve, 4. proof
     t_mip = time.perf_counter()
-    chosen, status, obj, bound, info = _mip(m, seed if hint else {}, deadline, backend, num_workers, gap_limit,
-                                            linearization_level)
+    info: dict[str, float | int | str]
+    if lp_chosen is not None and objective_of(m, lp_chosen) <= math.ceil(lagr - 1e-6):
+        chosen, status, obj, bound = lp_chosen, Status.OPTIMAL, objective_of(m, lp_chosen), lagr
+        info = {"solver": "LP (integral optimum: no branching needed)"}
+    else:
+        chosen, status, obj, bound, info = _mip(m, seed if hint else {}, deadline, backend, num_workers,
+                                                gap_limit, linearization_level)
     proof_added = 0
-    if chosen is not None and lf is not None and y_eq is not None and y_ub is not None:
-        # lf and the duals belong together (the last LP); rows added since have dual 0
+    if chosen is not None and duals is not None:
+        # the last LP's duals hold for the rows that existed then; rows added since have dual 0
         delta, proven = obj - lagr, 0.0
         if delta > RC_EPS:
-            proof_added, proven = _add_below(m, lf, y_eq, y_ub, delta, max_proof_columns)
+            proof_added, proven = add_below(m, duals, delta, max_proof_columns)
             if proof_added:
                 chosen2, status2, obj2, bound2, info2 = _mip(m, chosen, deadline, backend, num_workers,
                                                              gap_limit, linearization_level)
@@ -165,8 +168,8 @@ def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "au
         bound = float(math.ceil(full - 1e-6))
         status = Status.OPTIMAL if obj <= bound else Status.FEASIBLE
     mip_s = time.perf_counter() - t_mip
-    final_bound: float | None = bound if chosen is not None and y_eq is not None else None
-    if chosen is not None and y_eq is None:  # no LP duals: nothing is proven for the full set
+    final_bound: float | None = bound if chosen is not None and duals is not None else None
+    if chosen is not None and duals is None:  # no LP duals: nothing is proven for the full set
         status = Status.FEASIBLE
     if chosen is None:
         chosen = seed
@@ -193,100 +196,6 @@ def _include(m: MatchModel, include: Mapping[str, str]) -> None:
                 groups.setdefault(hi, []).append(k)
         for h, ks in groups.items():
             m.column_for(r, tuple(ks), h)
-
-
-def _solve_lp(lf: LinearForm) -> tuple[float, np.ndarray, np.ndarray] | None:
-    from scipy.optimize import linprog
-
-    kw: dict[str, Any] = {"A_eq": lf.a_eq, "b_eq": lf.b_eq}
-    if lf.a_ub.shape[0]:
-        kw.update(A_ub=lf.a_ub, b_ub=lf.b_ub)
-    res = linprog(lf.c, bounds=(0, None), method="highs", **kw)
-    if res.status != 0:
-        return None
-    y_ub = res.ineqlin.marginals if lf.a_ub.shape[0] else np.zeros(0)
-    return float(res.fun), np.asarray(res.eqlin.marginals), np.asarray(y_ub)
-
-
-def _duals(m: MatchModel, lf: LinearForm, y_ub: np.ndarray
-           ) -> tuple[np.ndarray, float, dict[int, dict[int, float]]]:
-    mu = np.zeros(len(m.ph.homes))
-    for h, row in lf.cap_row.items():
-        mu[h] = min(0.0, y_ub[row])
-    yf = min(0.0, float(y_ub[lf.floor_row])) if lf.floor_row is not None else 0.0
-    sigma: dict[int, dict[int, float]] = {}
-    for (r, h), row in lf.pair_row.items():
-        sigma.setdefault(r, {})[h] = min(0.0, float(y_ub[row]))
-    return mu, yf, sigma
-
-
-def _scan(m: MatchModel, lf: LinearForm, y_eq: np.ndarray, y_ub: np.ndarray, limit: Callable[[int], float],
-          visit: Callable[[int, np.ndarray, np.ndarray], None]) -> None:
-    """For each family, the reduced costs of its positions whose cost is below the family's
-    threshold ``base + limit(size)`` (sorted costs: a prefix), passed to ``visit``."""
-    mu, yf, sigma = _duals(m, lf, y_ub)
-    for f, fam in enumerate(m.families):
-        r, size = fam.referral, len(fam.children)
-        if fam.split:
-            base = sum(float(y_eq[lf.cover_row[(r, k)]]) for k in fam.children)
-        else:
-            base = float(y_eq[lf.conv_row[r]])
-        shift = base - size * yf  # rc >= cost - shift: home and pair duals only add
-        p = int(np.searchsorted(fam.cost, shift + limit(size), side="left"))
-        if p == 0:
-            continue
-        hs = fam.homes[:p]
-        rc = fam.cost[:p] - shift - size * mu[hs]
-        if fam.split and r in sigma:
-            for h, s in sigma[r].items():
-                rc[hs == h] -= s
-        visit(f, np.arange(p), rc)
-
-
-def _price(m: MatchModel, lf: LinearForm, y_eq: np.ndarray, y_ub: np.ndarray, per_family: int
-           ) -> tuple[int, dict[int, float]]:
-    added = 0
-    min_rc: dict[int, float] = {}
-    new: list[tuple[int, int]] = []
-
-    def visit(f: int, pos: np.ndarray, rc: np.ndarray) -> None:
-        fam = m.families[f]
-        r = fam.referral
-        lo = float(rc.min())
-        if lo < min_rc.get(r, 0.0):
-            min_rc[r] = lo
-        cand = np.flatnonzero((rc < -RC_EPS) & (fam.col[pos] < 0))
-        if len(cand) > per_family:
-            cand = cand[np.argsort(rc[cand], kind="stable")[:per_family]]
-        new.extend((f, int(pos[i])) for i in cand)
-
-    _scan(m, lf, y_eq, y_ub, lambda size: RC_EPS, visit)
-    for f, pos in new:
-        m.add(f, pos)
-        added += 1
-    return added, min_rc
-
-
-def _add_below(m: MatchModel, lf: LinearForm, y_eq: np.ndarray, y_ub: np.ndarray, delta: float,
-               cap: int) -> tuple[int, float]:
-    """Add every left-out pair with reduced cost < ``delta`` (at most ``cap``, cheapest
-    first). Returns (pairs added, the threshold actually proven: all pairs below it are in)."""
-    found: list[tuple[float, int, int]] = []
-
-    def visit(f: int, pos: np.ndarray, rc: np.ndarray) -> None:
-        fam = m.families[f]
-        sel = np.flatnonzero((rc < delta + RC_EPS) & (fam.col[pos] < 0))
-        found.extend((float(rc[i]), f, int(pos[i])) for i in sel)
-
-    _scan(m, lf, y_eq, y_ub, lambda size: delta + RC_EPS, visit)
-    proven = delta
-    if len(found) > cap:
-        found.sort()
-        proven = found[cap][0]
-        found = [x for x in found[:cap] if x[0] < proven]
-    for _, f, pos in found:
-        m.add(f, pos)
-    return len(found), proven
 
 
 # --------------------------------------------------------------------------- integer solve
@@ -424,10 +333,11 @@ def decode(m: MatchModel, chosen: Chosen, status: Status, obj: int | None, bound
     if obj is None:
         obj = objective_of(m, chosen)
     proven = status is Status.OPTIMAL
+    load = plan_load(m, chosen)
     for r, ref in enumerate(m.referrals):
         cols = chosen.get(r)
         if not cols:
-            reasons, homes = unmatched_reasons(m, r, chosen, proven)
+            reasons, homes = unmatched_reasons(m, r, chosen, proven, load)
             unmatched.append(Unmatched(ref.id, UNMATCHED.points(ref, policy), reasons, homes))
             continue
         placements: list[Placement] = []
