@@ -80,6 +80,7 @@ class RestrictedLP:
             for r in range(R):
                 self.floor.SetCoefficient(self.unm[r], float(m.referrals[r].size))
         self.x: list[object] = []
+        self.cuts: dict[tuple[int, tuple[int, ...]], object] = {}
 
     def sync(self) -> None:
         """Add the model's new columns to the LP. A capacity row is made only once a home's
@@ -115,6 +116,39 @@ class RestrictedLP:
                 ct = self.cap[h] = s.Constraint(-inf, float(m.ph.free[h]))
                 for i in self.at_home[h]:
                     ct.SetCoefficient(self.x[i], float(len(m.columns[i].children)))
+
+    def add_cover_cuts(self, x: np.ndarray, max_cuts: int = 2000) -> int:
+        """Knapsack cover cuts on home capacity: if columns C at a home need more places
+        together than it has, at most |C| - 1 of them can be chosen. Cut the fractional LP
+        solutions where a sibling group "half-uses" a home. A cut holds only the columns in
+        it, so a pair left out of the model has the same reduced cost with or without cuts."""
+        m, s = self.m, self.s
+        added = 0
+        for h in self.cap:
+            js = [j for j in self.at_home[h] if x[j] > 1e-6]
+            if len(js) < 2 or all(x[j] > 1 - 1e-6 for j in js):
+                continue
+            js.sort(key=lambda j: (-x[j], -len(m.columns[j].children)))
+            cover, load = [], 0
+            for j in js:
+                cover.append(j)
+                load += len(m.columns[j].children)
+                if load > m.ph.free[h]:
+                    break
+            if load <= m.ph.free[h]:
+                continue
+            if sum(x[j] for j in cover) > len(cover) - 1 + 1e-6:
+                key = (h, tuple(sorted(cover)))
+                if key in self.cuts:
+                    continue
+                ct = s.Constraint(-s.infinity(), float(len(cover) - 1))
+                for j in cover:
+                    ct.SetCoefficient(self.x[j], 1.0)
+                self.cuts[key] = ct
+                added += 1
+                if added >= max_cuts:
+                    break
+        return added
 
     def solve(self) -> Duals | None:
         from ortools.linear_solver import pywraplp
@@ -165,10 +199,12 @@ def price(m: MatchModel, d: Duals, per_family: int) -> tuple[int, float]:
 
     def visit(f: int, p: int, rc: np.ndarray) -> None:
         fam = m.families[f]
-        lo = float(rc.min())
-        if lo < min_rc.get(fam.referral, 0.0):
-            min_rc[fam.referral] = lo
-        cand = np.flatnonzero((rc < -RC_EPS) & (fam.col[:p] < 0))
+        out = fam.col[:p] < 0  # columns in the model have rc >= 0 at the LP optimum (cut duals included)
+        if out.any():
+            lo = float(rc[out].min())
+            if lo < min_rc.get(fam.referral, 0.0):
+                min_rc[fam.referral] = lo
+        cand = np.flatnonzero((rc < -RC_EPS) & out)
         if len(cand) > per_family:
             cand = cand[np.argsort(rc[cand], kind="stable")[:per_family]]
         new.extend((f, int(i)) for i in cand)

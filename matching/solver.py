@@ -58,6 +58,7 @@ from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, make_
 
 AUTO_CPSAT_MAX_COLUMNS = 1_000_000  # kept for compatibility: "auto" is CP-SAT at every size now
 MAX_PER_FAMILY = 6  # pairs added per family per pricing round (the most negative first)
+CUT_ROUNDS = 3  # rounds of capacity cover cuts once pricing has converged
 
 Chosen = dict[int, list[int]]
 
@@ -66,7 +67,7 @@ def solve(referrals: Iterable[Referral], homes: Iterable[Home], policy: Policy |
           time_limit_s: float = 10.0, *, backend: str = "auto", k_best: int | None = 8, k_split: int = 2,
           num_workers: int = 1, gap_limit: float = 0.0, distance: DistanceSource | None = None,
           prepared: PreparedHomes | None = None, include: Mapping[str, str] | None = None,
-          max_proof_columns: int = 400_000) -> MatchResult:
+          max_proof_columns: int = 30_000) -> MatchResult:
     """Assign all open referrals to all free places jointly, optimal over every eligible pair.
 
     Unusable records are left out and listed in ``result.excluded`` (see :mod:`matching.inputs`).
@@ -104,7 +105,7 @@ def greedy_seed(m: MatchModel) -> Chosen:
 def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "auto", num_workers: int = 1,
                 gap_limit: float = 0.0, hint: bool = True, linearization_level: int = 2,
                 k_best: int | None = 8, k_split: int = 2, include: Mapping[str, str] | None = None,
-                max_proof_columns: int = 400_000, floor: bool = True) -> MatchResult:
+                max_proof_columns: int = 30_000, floor: bool = True) -> MatchResult:
     """Solve a built model over all its eligible pairs (see the module docstring).
     ``floor=False`` drops the "never fewer children placed than the greedy" constraint."""
     t0 = time.perf_counter()
@@ -126,6 +127,7 @@ def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "au
     t_lp = time.perf_counter()
     lp = RestrictedLP(m)
     rounds, duals, lagr = 0, None, -math.inf
+    cuts_left = CUT_ROUNDS
     lp_chosen: Chosen | None = None
     while True:
         d = lp.solve()
@@ -134,6 +136,10 @@ def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "au
         duals = d
         rounds += 1
         added, lagr = price(m, d, MAX_PER_FAMILY)
+        if not added and cuts_left > 0:
+            new_cuts = lp.add_cover_cuts(d.x)
+            cuts_left -= 1
+            added = new_cuts
         if not added:
             x = d.x
             if np.all(np.minimum(np.abs(x), np.abs(1.0 - x)) < 1e-7):  # the LP optimum is integral
