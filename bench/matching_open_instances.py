@@ -62,21 +62,27 @@ def latlon_to_bng(lat: float, lon: float) -> tuple[float, float]:
     rho = a * f0 * (1 - e2) / (1 - e2 * s * s) ** 1.5
     eta2 = nu / rho - 1
     dp, sp = phi - lat0, phi + lat0
-    m = b * f0 * ((1 + n + 1.25 * n * n + 1.25 * n ** 3) * dp
-                  - (3 * n + 3 * n * n + 2.625 * n ** 3) * math.sin(dp) * math.cos(sp)
-                  + (1.875 * n * n + 1.875 * n ** 3) * math.sin(2 * dp) * math.cos(2 * sp)
-                  - 35 / 24 * n ** 3 * math.sin(3 * dp) * math.cos(3 * sp))
+    m = (
+        b
+        * f0
+        * (
+            (1 + n + 1.25 * n * n + 1.25 * n**3) * dp
+            - (3 * n + 3 * n * n + 2.625 * n**3) * math.sin(dp) * math.cos(sp)
+            + (1.875 * n * n + 1.875 * n**3) * math.sin(2 * dp) * math.cos(2 * sp)
+            - 35 / 24 * n**3 * math.sin(3 * dp) * math.cos(3 * sp)
+        )
+    )
     t = math.tan(phi)
     i = m + n0
     ii = nu / 2 * s * c
-    iii = nu / 24 * s * c ** 3 * (5 - t * t + 9 * eta2)
-    iiia = nu / 720 * s * c ** 5 * (61 - 58 * t * t + t ** 4)
+    iii = nu / 24 * s * c**3 * (5 - t * t + 9 * eta2)
+    iiia = nu / 720 * s * c**5 * (61 - 58 * t * t + t**4)
     iv = nu * c
-    v = nu / 6 * c ** 3 * (nu / rho - t * t)
-    vi = nu / 120 * c ** 5 * (5 - 18 * t * t + t ** 4 + 14 * eta2 - 58 * t * t * eta2)
+    v = nu / 6 * c**3 * (nu / rho - t * t)
+    vi = nu / 120 * c**5 * (5 - 18 * t * t + t**4 + 14 * eta2 - 58 * t * t * eta2)
     dl = lam - lon0
-    north = i + ii * dl ** 2 + iii * dl ** 4 + iiia * dl ** 6
-    east = e0 + iv * dl + v * dl ** 3 + vi * dl ** 5
+    north = i + ii * dl**2 + iii * dl**4 + iiia * dl**6
+    east = e0 + iv * dl + v * dl**3 + vi * dl**5
     return east, north
 
 
@@ -85,26 +91,36 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-_JUDGEMENT = {"Outstanding": OfstedJudgement.OUTSTANDING, "Good": OfstedJudgement.GOOD,
-              "Requires improvement to be good": OfstedJudgement.REQUIRES_IMPROVEMENT,
-              "Inadequate": OfstedJudgement.INADEQUATE, "": OfstedJudgement.NOT_YET_INSPECTED}
-_OFSTED_TYPES = {"Children's home": HomeType.CHILDRENS_HOME, "Secure children's home": HomeType.SECURE_CHILDRENS_HOME,
-                 "Residential special school (registered as a children's home)":
-                     HomeType.RESIDENTIAL_SPECIAL_SCHOOL}
+_JUDGEMENT = {
+    "Outstanding": OfstedJudgement.OUTSTANDING,
+    "Good": OfstedJudgement.GOOD,
+    "Requires improvement to be good": OfstedJudgement.REQUIRES_IMPROVEMENT,
+    "Inadequate": OfstedJudgement.INADEQUATE,
+    "": OfstedJudgement.NOT_YET_INSPECTED,
+}
+_OFSTED_TYPES = {
+    "Children's home": HomeType.CHILDRENS_HOME,
+    "Secure children's home": HomeType.SECURE_CHILDRENS_HOME,
+    "Residential special school (registered as a children's home)": HomeType.RESIDENTIAL_SPECIAL_SCHOOL,
+}
 
 
 def _subset(rng: np.random.Generator, probs: dict[Need, float]) -> frozenset[Need]:
     return frozenset(need for need, p in probs.items() if rng.random() < p)
 
 
-def build_open_instance(data_dir: Path, *, regions: tuple[str, ...] | None, referrals: int, scarce: bool,
-                        seed: int = 11) -> tuple[list[Referral], list[Home], dict[str, object]]:
+def build_open_instance(
+    data_dir: Path, *, regions: tuple[str, ...] | None, referrals: int, scarce: bool, seed: int = 11
+) -> tuple[list[Referral], list[Home], dict[str, object]]:
     """Referrals, homes and a description (see the module docstring). ``regions=None``: England."""
     tag = [ord(ch) for ch in "".join(regions or ("England",))]
     rng = np.random.default_rng([seed, int(scarce), *tag])  # supply
     rrng = np.random.default_rng([seed, referrals, *tag])  # referrals: the same in the scarce version
-    las = [r for r in _read(data_dir / "england_childrens_services_las.csv")
-           if regions is None or r["region"] in regions]
+    las = [
+        r
+        for r in _read(data_dir / "england_childrens_services_las.csv")
+        if regions is None or r["region"] in regions
+    ]
     codes = {r["gss_code"] for r in las}
     msoa: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for r in _read(data_dir / "england_msoa_centroids.csv"):
@@ -137,20 +153,44 @@ def build_open_instance(data_dir: Path, *, regions: tuple[str, ...] | None, refe
         places = int(r["places"] or 0)
         e, n = spot(r["la_gss_code"])
         rss = t is HomeType.RESIDENTIAL_SPECIAL_SCHOOL
-        needs = _subset(rng, {Need.DISABILITY: 1.0 if rss else 0.06, Need.MENTAL_HEALTH: 0.12,
-                              Need.COMPLEX_TRAUMA: 0.35, Need.EXPLOITATION_RISK: 0.30,
-                              Need.SIBLING_GROUP: 0.15, Need.SOLO_PLACEMENT: 0.10})
-        lo = int(rng.choice([5, 8, 10, 11], p=[0.15, 0.35, 0.3, 0.2])) if t is HomeType.CHILDRENS_HOME else (
-            10 if t is HomeType.SECURE_CHILDRENS_HOME else 5)
-        homes.append(Home(
-            id=f"urn{r['urn']}", home_type=t, la=r["la_gss_code"], easting=e, northing=n,
-            free_places=int(rng.binomial(places, free_p)), age_min=lo, age_max=17,
-            sexes=frozenset({Sex.MALE, Sex.FEMALE}) if rng.random() < 0.85 else frozenset({rng.choice(list(Sex))}),
-            needs_met=needs, judgement=_JUDGEMENT.get(r["overall_judgement"], OfstedJudgement.NOT_YET_INSPECTED),
-            registration=RegistrationStatus.ACTIVE if r["registration_status"] == "Active"
-            else RegistrationStatus.SUSPENDED,
-            weekly_fee=int(round(rng.normal(5200, 900), -1)),
-            resident_ages=tuple(int(a) for a in rng.integers(lo, 18, size=max(0, places - 1)))[:3]))
+        needs = _subset(
+            rng,
+            {
+                Need.DISABILITY: 1.0 if rss else 0.06,
+                Need.MENTAL_HEALTH: 0.12,
+                Need.COMPLEX_TRAUMA: 0.35,
+                Need.EXPLOITATION_RISK: 0.30,
+                Need.SIBLING_GROUP: 0.15,
+                Need.SOLO_PLACEMENT: 0.10,
+            },
+        )
+        lo = (
+            int(rng.choice([5, 8, 10, 11], p=[0.15, 0.35, 0.3, 0.2]))
+            if t is HomeType.CHILDRENS_HOME
+            else (10 if t is HomeType.SECURE_CHILDRENS_HOME else 5)
+        )
+        homes.append(
+            Home(
+                id=f"urn{r['urn']}",
+                home_type=t,
+                la=r["la_gss_code"],
+                easting=e,
+                northing=n,
+                free_places=int(rng.binomial(places, free_p)),
+                age_min=lo,
+                age_max=17,
+                sexes=frozenset({Sex.MALE, Sex.FEMALE})
+                if rng.random() < 0.85
+                else frozenset({rng.choice(list(Sex))}),
+                needs_met=needs,
+                judgement=_JUDGEMENT.get(r["overall_judgement"], OfstedJudgement.NOT_YET_INSPECTED),
+                registration=RegistrationStatus.ACTIVE
+                if r["registration_status"] == "Active"
+                else RegistrationStatus.SUSPENDED,
+                weekly_fee=int(round(rng.normal(5200, 900), -1)),
+                resident_ages=tuple(int(a) for a in rng.integers(lo, 18, size=max(0, places - 1)))[:3],
+            )
+        )
     fam_free = 0.07 if scarce else 0.22
     for la in sorted(codes):
         for i in range(int(round(cla.get(la, 0) * 0.35))):
@@ -158,20 +198,49 @@ def build_open_instance(data_dir: Path, *, regions: tuple[str, ...] | None, refe
             agency = rng.random() < 0.4
             approved = int(rng.choice([1, 2, 3], p=[0.5, 0.32, 0.18]))
             free = int(rng.integers(1, approved + 1)) if rng.random() < fam_free else 0
-            homes.append(Home(
-                id=f"fh:{la}:{i}", home_type=HomeType.IFA_FOSTER if agency else HomeType.LA_FOSTER, la=la,
-                easting=e, northing=n, free_places=free, age_min=0, age_max=17,
-                needs_met=_subset(rng, {Need.SIBLING_GROUP: 0.25, Need.DISABILITY: 0.03, Need.MENTAL_HEALTH: 0.02,
-                                        Need.COMPLEX_TRAUMA: 0.08, Need.UASC: 0.05}),
-                judgement=OfstedJudgement.GOOD if not agency or rng.random() < 0.8 else OfstedJudgement.OUTSTANDING,
-                weekly_fee=int(round(rng.normal(950 if agency else 480, 80), -1)),
-                resident_ages=tuple(int(a) for a in rng.integers(0, 18, size=approved - free))))
+            homes.append(
+                Home(
+                    id=f"fh:{la}:{i}",
+                    home_type=HomeType.IFA_FOSTER if agency else HomeType.LA_FOSTER,
+                    la=la,
+                    easting=e,
+                    northing=n,
+                    free_places=free,
+                    age_min=0,
+                    age_max=17,
+                    needs_met=_subset(
+                        rng,
+                        {
+                            Need.SIBLING_GROUP: 0.25,
+                            Need.DISABILITY: 0.03,
+                            Need.MENTAL_HEALTH: 0.02,
+                            Need.COMPLEX_TRAUMA: 0.08,
+                            Need.UASC: 0.05,
+                        },
+                    ),
+                    judgement=OfstedJudgement.GOOD
+                    if not agency or rng.random() < 0.8
+                    else OfstedJudgement.OUTSTANDING,
+                    weekly_fee=int(round(rng.normal(950 if agency else 480, 80), -1)),
+                    resident_ages=tuple(int(a) for a in rng.integers(0, 18, size=approved - free)),
+                )
+            )
         for i in range(max(1, cla.get(la, 0) // 60)):
             e, n = spot(la)
-            homes.append(Home(
-                id=f"sa:{la}:{i}", home_type=HomeType.SUPPORTED_ACCOMMODATION, la=la, easting=e, northing=n,
-                free_places=int(rng.binomial(4, free_p)), age_min=16, age_max=17, judgement=OfstedJudgement.GOOD,
-                weekly_fee=int(round(rng.normal(1600, 200), -1))))
+            homes.append(
+                Home(
+                    id=f"sa:{la}:{i}",
+                    home_type=HomeType.SUPPORTED_ACCOMMODATION,
+                    la=la,
+                    easting=e,
+                    northing=n,
+                    free_places=int(rng.binomial(4, free_p)),
+                    age_min=16,
+                    age_max=17,
+                    judgement=OfstedJudgement.GOOD,
+                    weekly_fee=int(round(rng.normal(1600, 200), -1)),
+                )
+            )
     # referrals, shared between LAs in proportion to children starting care
     las_sorted = sorted(codes)
     weight = np.array([starts.get(la, 1) for la in las_sorted], dtype=float)
@@ -180,7 +249,9 @@ def build_open_instance(data_dir: Path, *, regions: tuple[str, ...] | None, refe
     for la, k in zip(las_sorted, per_la, strict=True):
         for i in range(int(k)):
             u = rrng.random()
-            size = 1 if u < 0.62 else 2 if u < 0.72 else int(rrng.choice([3, 4, 5, 6], p=[0.4, 0.3, 0.2, 0.1]))
+            size = (
+                1 if u < 0.62 else 2 if u < 0.72 else int(rrng.choice([3, 4, 5, 6], p=[0.4, 0.3, 0.2, 0.1]))
+            )
             split = size > 1 and rrng.random() < (0.35 if size == 2 else 0.65)
             e, n = spot(la, rrng)
             base = int(rrng.integers(0, 18)) if size == 1 else int(rrng.integers(size, 15))
@@ -188,39 +259,80 @@ def build_open_instance(data_dir: Path, *, regions: tuple[str, ...] | None, refe
             for c in range(size):
                 age = base if size == 1 else int(np.clip(base - 2 * c + rrng.integers(-1, 2), 0, 17))
                 teen = age >= 13
-                needs = _subset(rng, {Need.DISABILITY: 0.04, Need.MENTAL_HEALTH: 0.03 if teen else 0.0,
-                                      Need.COMPLEX_TRAUMA: 0.05})
+                needs = _subset(
+                    rng,
+                    {
+                        Need.DISABILITY: 0.04,
+                        Need.MENTAL_HEALTH: 0.03 if teen else 0.0,
+                        Need.COMPLEX_TRAUMA: 0.05,
+                    },
+                )
                 if size == 1 and age >= 14 and rrng.random() < 0.05:
                     needs |= {Need.UASC}
-                suit = {PlacementCategory.FOSTER: Suitability.PREFERRED if not teen or rrng.random() < 0.5
-                        else Suitability.SUITABLE,
-                        PlacementCategory.RESIDENTIAL: Suitability.PREFERRED if teen and rrng.random() < 0.3
-                        else Suitability.SUITABLE if teen else Suitability.UNSUITABLE}
+                suit = {
+                    PlacementCategory.FOSTER: Suitability.PREFERRED
+                    if not teen or rrng.random() < 0.5
+                    else Suitability.SUITABLE,
+                    PlacementCategory.RESIDENTIAL: Suitability.PREFERRED
+                    if teen and rrng.random() < 0.3
+                    else Suitability.SUITABLE
+                    if teen
+                    else Suitability.UNSUITABLE,
+                }
                 if age >= 16:
                     suit[PlacementCategory.SUPPORTED] = Suitability.SUITABLE
                 keep_school = 5 <= age <= 15 and rrng.random() < 0.3
-                se, sn = (e + float(rrng.normal(0, 1500)), n + float(rrng.normal(0, 1500))) if keep_school else (None, None)
-                kids.append(ChildProfile.make(
-                    id=f"{la}:{i}:{c}", age_years=age, sex=Sex.MALE if rrng.random() < 0.55 else Sex.FEMALE,
-                    home_easting=e, home_northing=n, home_la=la, needs=needs, suitability=suit,
-                    risks={RiskFlag.CRIMINAL_EXPLOITATION} if teen and rrng.random() < 0.08 else set(),
-                    living_companions=LivingCompanions.SOLO if size == 1 and teen and rrng.random() < 0.05
-                    else LivingCompanions.NO_PREFERENCE,
-                    school_easting=se, school_northing=sn, must_keep_school=keep_school))
-            urgency = Urgency(rrng.choice([u.value for u in (Urgency.TODAY, Urgency.WITHIN_5_DAYS, Urgency.AFTER_5_DAYS)],
-                                         p=[0.2, 0.3, 0.5]))
-            refs.append(Referral(id=f"ref:{la}:{i}", children=tuple(kids), urgency=urgency, la=la, allow_split=split))
+                se, sn = (
+                    (e + float(rrng.normal(0, 1500)), n + float(rrng.normal(0, 1500)))
+                    if keep_school
+                    else (None, None)
+                )
+                kids.append(
+                    ChildProfile.make(
+                        id=f"{la}:{i}:{c}",
+                        age_years=age,
+                        sex=Sex.MALE if rrng.random() < 0.55 else Sex.FEMALE,
+                        home_easting=e,
+                        home_northing=n,
+                        home_la=la,
+                        needs=needs,
+                        suitability=suit,
+                        risks={RiskFlag.CRIMINAL_EXPLOITATION} if teen and rrng.random() < 0.08 else set(),
+                        living_companions=LivingCompanions.SOLO
+                        if size == 1 and teen and rrng.random() < 0.05
+                        else LivingCompanions.NO_PREFERENCE,
+                        school_easting=se,
+                        school_northing=sn,
+                        must_keep_school=keep_school,
+                    )
+                )
+            urgency = Urgency(
+                rrng.choice(
+                    [u.value for u in (Urgency.TODAY, Urgency.WITHIN_5_DAYS, Urgency.AFTER_5_DAYS)],
+                    p=[0.2, 0.3, 0.5],
+                )
+            )
+            refs.append(
+                Referral(id=f"ref:{la}:{i}", children=tuple(kids), urgency=urgency, la=la, allow_split=split)
+            )
     order = rrng.permutation(len(refs))  # arrival order: LAs interleaved
     refs = [refs[i] for i in order]
     meta: dict[str, object] = {
-        "region": ", ".join(regions) if regions else "England", "las": len(codes), "referrals": len(refs),
-        "children": sum(r.size for r in refs), "sibling_groups": sum(r.size > 1 for r in refs),
+        "region": ", ".join(regions) if regions else "England",
+        "las": len(codes),
+        "referrals": len(refs),
+        "children": sum(r.size for r in refs),
+        "sibling_groups": sum(r.size > 1 for r in refs),
         "splittable_groups": sum(r.size > 1 and r.allow_split for r in refs),
         "groups_3_to_6": sum(r.size >= 3 for r in refs),
-        "children_with_rare_needs": sum(bool(c.needs & {Need.DISABILITY, Need.MENTAL_HEALTH}) for r in refs
-                                        for c in r.children),
-        "homes": len(homes), "homes_with_free_places": sum(h.free_places > 0 for h in homes),
-        "free_places": sum(h.free_places for h in homes), "scarce": scarce, "seed": seed,
+        "children_with_rare_needs": sum(
+            bool(c.needs & {Need.DISABILITY, Need.MENTAL_HEALTH}) for r in refs for c in r.children
+        ),
+        "homes": len(homes),
+        "homes_with_free_places": sum(h.free_places > 0 for h in homes),
+        "free_places": sum(h.free_places for h in homes),
+        "scarce": scarce,
+        "seed": seed,
         "builder": "bench/matching_open_instances.py (open data, independent of rcc/demo)",
     }
     return refs, homes, meta

@@ -59,7 +59,9 @@ SIBLING_BIT = NEED_BIT[Need.SIBLING_GROUP]
 SOLO_BIT = NEED_BIT[Need.SOLO_PLACEMENT]
 EXPLOIT_BIT = NEED_BIT[Need.EXPLOITATION_RISK]
 _EXPLOITATION = frozenset({RiskFlag.SEXUAL_EXPLOITATION, RiskFlag.CRIMINAL_EXPLOITATION})
-_HARM_TO_YOUNG = frozenset({RiskFlag.TO_OTHERS_PHYSICAL, RiskFlag.TO_OTHERS_FIRE, RiskFlag.TO_OTHERS_CRIMINAL})
+_HARM_TO_YOUNG = frozenset(
+    {RiskFlag.TO_OTHERS_PHYSICAL, RiskFlag.TO_OTHERS_FIRE, RiskFlag.TO_OTHERS_CRIMINAL}
+)
 
 
 @dataclass
@@ -81,8 +83,13 @@ class PreparedHomes:
         self.age_min = np.array([h.age_min for h in hs], dtype=np.int64)
         self.age_max = np.array([h.age_max for h in hs], dtype=np.int64)
         self.sex = np.array([sum(SEX_BIT[s] for s in h.sexes) for h in hs], dtype=np.int64)
-        self.quality_ok = np.array([h.registration is RegistrationStatus.ACTIVE
-                                    and h.judgement is not OfstedJudgement.INADEQUATE for h in hs], dtype=bool)
+        self.quality_ok = np.array(
+            [
+                h.registration is RegistrationStatus.ACTIVE and h.judgement is not OfstedJudgement.INADEQUATE
+                for h in hs
+            ],
+            dtype=bool,
+        )
         self.cat = np.array([CAT_CODE[HOME_TYPE_CATEGORY[h.home_type]] for h in hs], dtype=np.int64)
         self.supported = np.array([h.home_type in _SUPPORTED for h in hs], dtype=bool)
         self.secure = np.array([h.home_type is HomeType.SECURE_CHILDRENS_HOME for h in hs], dtype=bool)
@@ -91,17 +98,24 @@ class PreparedHomes:
         las = sorted({h.la for h in hs})
         self.la_code = {la: i for i, la in enumerate(las)}
         self.la = np.array([self.la_code[h.la] for h in hs], dtype=np.int64)
-        jpts = {OfstedJudgement.OUTSTANDING: p.ofsted_outstanding, OfstedJudgement.GOOD: p.ofsted_good,
-                OfstedJudgement.NOT_YET_INSPECTED: p.ofsted_not_yet_inspected,
-                OfstedJudgement.REQUIRES_IMPROVEMENT: p.ofsted_requires_improvement}
+        jpts = {
+            OfstedJudgement.OUTSTANDING: p.ofsted_outstanding,
+            OfstedJudgement.GOOD: p.ofsted_good,
+            OfstedJudgement.NOT_YET_INSPECTED: p.ofsted_not_yet_inspected,
+            OfstedJudgement.REQUIRES_IMPROVEMENT: p.ofsted_requires_improvement,
+        }
         med = self.ctx.median_fee
         fee_pts = []
         for h in hs:
             m = med.get(h.home_type)
-            fee_pts.append(0 if m is None or h.weekly_fee <= m
-                           else int(round((h.weekly_fee - m) / p.fee_pounds_per_point)))
+            fee_pts.append(
+                0
+                if m is None or h.weekly_fee <= m
+                else int(round((h.weekly_fee - m) / p.fee_pounds_per_point))
+            )
         self.home_pts = np.array([jpts.get(h.judgement, 0) for h in hs], dtype=np.int64) + np.array(
-            fee_pts, dtype=np.int64)
+            fee_pts, dtype=np.int64
+        )
         self.scarce_pop = self.needs & SCARCE_MASK
         self.res_empty = np.array([h.resident_ages == () for h in hs], dtype=bool)  # known: nobody else
         self.res_any = np.array([bool(h.resident_ages) for h in hs], dtype=bool)  # known: someone lives there
@@ -110,8 +124,9 @@ class PreparedHomes:
         self.open = np.flatnonzero((self.free > 0) & self.quality_ok)  # homes any pair can use
 
 
-def prefilter_stages(ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...]
-                     ) -> list[tuple[str, np.ndarray]]:
+def prefilter_stages(
+    ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...]
+) -> list[tuple[str, np.ndarray]]:
     """Vectorised versions of the first hard rules, in :data:`HARD_RULES` order.
 
     Returns (rule name, boolean mask of homes that pass that rule). For these rules the
@@ -120,8 +135,11 @@ def prefilter_stages(ph: PreparedHomes, referral: Referral, children: tuple[Chil
     """
     ages = [c.age_years for c in children]
     lo, hi = min(ages), max(ages)
-    stages = [("capacity", ph.free >= len(children)), ("quality", ph.quality_ok),
-              ("age_range", (ph.age_min <= lo) & (ph.age_max >= hi))]
+    stages = [
+        ("capacity", ph.free >= len(children)),
+        ("quality", ph.quality_ok),
+        ("age_range", (ph.age_min <= lo) & (ph.age_max >= hi)),
+    ]
     sex_ok = np.ones(len(ph.homes), dtype=bool)
     for c in children:
         sex_ok &= (ph.sex & SEX_BIT[c.sex]) != 0
@@ -157,8 +175,9 @@ def prefilter(ph: PreparedHomes, referral: Referral, children: tuple[ChildProfil
     return ok
 
 
-def exclusion_counts(ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...],
-                     policy: Policy) -> tuple[dict[str, int], np.ndarray]:
+def exclusion_counts(
+    ph: PreparedHomes, referral: Referral, children: tuple[ChildProfile, ...], policy: Policy
+) -> tuple[dict[str, int], np.ndarray]:
     """Homes excluded per rule (each home counted under the first rule it fails), and the
     indices of the eligible homes. Exactly what running :func:`first_failure` on every
     home would give, but vectorised for the first rules."""
@@ -180,15 +199,18 @@ def exclusion_counts(ph: PreparedHomes, referral: Referral, children: tuple[Chil
     return counts, np.array(eligible, dtype=np.int64)
 
 
-def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray, miles: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def ranking_cost(
+    ph: PreparedHomes, child: ChildProfile, idx: np.ndarray, miles: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(cost, miles from home) of ``child`` in homes ``idx``; mirrors the soft pair terms.
     ``miles`` may be passed when already computed for ``idx``."""
     ctx = ph.ctx
     p = ctx.policy
     e, n = ph.e[idx], ph.n[idx]
     if miles is None:
-        miles = np.asarray(ctx.distance.miles_many(child.home_easting, child.home_northing, e, n), dtype=float)
+        miles = np.asarray(
+            ctx.distance.miles_many(child.home_easting, child.home_northing, e, n), dtype=float
+        )
     cost = np.rint(miles * p.points_per_mile).astype(np.int64)
     if child.must_keep_school and child.school_easting is not None and child.school_northing is not None:
         ms = np.asarray(ctx.distance.miles_many(child.school_easting, child.school_northing, e, n))
@@ -199,10 +221,14 @@ def ranking_cost(ph: PreparedHomes, child: ChildProfile, idx: np.ndarray, miles:
     fam = np.zeros(len(CATS), dtype=np.int64)
     for cat in CATS:
         s = child.suitability_of(cat)
-        care[CAT_CODE[cat]] = {Suitability.SUITABLE: p.suitable_not_preferred,
-                               Suitability.NOT_SPECIFIED: p.not_specified}.get(s, 0)
-    if (child.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
-            and child.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE):
+        care[CAT_CODE[cat]] = {
+            Suitability.SUITABLE: p.suitable_not_preferred,
+            Suitability.NOT_SPECIFIED: p.not_specified,
+        }.get(s, 0)
+    if (
+        child.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
+        and child.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE
+    ):
         fam[CAT_CODE[PlacementCategory.RESIDENTIAL]] = p.residential_when_family_possible
     cats = ph.cat[idx]
     cost += care[cats] + fam[cats]
@@ -257,15 +283,19 @@ def group_ok(ph: PreparedHomes, referral: Referral, size: int, policy: Policy, i
         if not (policy.allow_split and referral.allow_split):
             return np.zeros(len(idx), dtype=bool)
         c = referral.children[0]
-        ok &= straight_line_miles_many(c.home_easting, c.home_northing, ph.e[idx], ph.n[idx]) <= policy.split_max_miles
+        ok &= (
+            straight_line_miles_many(c.home_easting, c.home_northing, ph.e[idx], ph.n[idx])
+            <= policy.split_max_miles
+        )
     return ok
 
 
 _LC_CODE = {LivingCompanions.SOLO: 1, LivingCompanions.ONLY_YOUNGER: 2, LivingCompanions.ONLY_OLDER: 3}
 
 
-def batch_ok_cost(ph: PreparedHomes, children: tuple[ChildProfile, ...], policy: Policy, idx: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batch_ok_cost(
+    ph: PreparedHomes, children: tuple[ChildProfile, ...], policy: Policy, idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`child_ok`, :func:`ranking_cost` and the miles from home for many children at
     once: (ok, cost, miles), each children x homes ``idx`` (tested equal row by row)."""
     from matching.distance import StraightLine
@@ -290,10 +320,15 @@ def batch_ok_cost(ph: PreparedHomes, children: tuple[ChildProfile, ...], policy:
         for k, cc in enumerate(CATS):
             s = c.suitability_of(cc)
             unsuit[i, k] = s is Suitability.UNSUITABLE
-            care[i, k] = p.suitable_not_preferred if s is Suitability.SUITABLE else (
-                p.not_specified if s is Suitability.NOT_SPECIFIED else 0)
-        if (c.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
-                and c.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE):
+            care[i, k] = (
+                p.suitable_not_preferred
+                if s is Suitability.SUITABLE
+                else (p.not_specified if s is Suitability.NOT_SPECIFIED else 0)
+            )
+        if (
+            c.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
+            and c.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE
+        ):
             fam[i, res_cat] = p.residential_when_family_possible
     ok &= ~unsuit[:, cat]
     cneeds = np.array([need_mask(c.needs) for c in children], dtype=np.int64)
@@ -323,8 +358,12 @@ def batch_ok_cost(ph: PreparedHomes, children: tuple[ChildProfile, ...], policy:
         de, dn = e[None, :] - ce, n[None, :] - cn
         miles = np.sqrt(de * de + dn * dn) / METRES_PER_MILE
     else:
-        miles = np.array([np.asarray(dist.miles_many(c.home_easting, c.home_northing, e, n), dtype=float)
-                          for c in children]).reshape(C, len(idx))
+        miles = np.array(
+            [
+                np.asarray(dist.miles_many(c.home_easting, c.home_northing, e, n), dtype=float)
+                for c in children
+            ]
+        ).reshape(C, len(idx))
     cost = np.rint(miles * p.points_per_mile).astype(np.int64)
     for i, c in enumerate(children):
         if c.must_keep_school and c.school_easting is not None and c.school_northing is not None:

@@ -33,8 +33,13 @@ class DistanceSource(Protocol):
 
     def miles(self, e1: float, n1: float, e2: float, n2: float) -> float: ...
 
-    def miles_many(self, e1: float, n1: float, eastings: Sequence[float] | np.ndarray,
-                   northings: Sequence[float] | np.ndarray) -> np.ndarray: ...
+    def miles_many(
+        self,
+        e1: float,
+        n1: float,
+        eastings: Sequence[float] | np.ndarray,
+        northings: Sequence[float] | np.ndarray,
+    ) -> np.ndarray: ...
 
 
 class StraightLine:
@@ -43,8 +48,13 @@ class StraightLine:
     def miles(self, e1: float, n1: float, e2: float, n2: float) -> float:
         return straight_line_miles(e1, n1, e2, n2)
 
-    def miles_many(self, e1: float, n1: float, eastings: Sequence[float] | np.ndarray,
-                   northings: Sequence[float] | np.ndarray) -> np.ndarray:
+    def miles_many(
+        self,
+        e1: float,
+        n1: float,
+        eastings: Sequence[float] | np.ndarray,
+        northings: Sequence[float] | np.ndarray,
+    ) -> np.ndarray:
         return straight_line_miles_many(e1, n1, eastings, northings)
 
 
@@ -54,8 +64,9 @@ def straight_line_miles(e1: float, n1: float, e2: float, n2: float) -> float:
     return math.sqrt(de * de + dn * dn) / METRES_PER_MILE
 
 
-def straight_line_miles_many(e1: float, n1: float, eastings: Sequence[float] | np.ndarray,
-                             northings: Sequence[float] | np.ndarray) -> np.ndarray:
+def straight_line_miles_many(
+    e1: float, n1: float, eastings: Sequence[float] | np.ndarray, northings: Sequence[float] | np.ndarray
+) -> np.ndarray:
     de = np.asarray(eastings, dtype=float) - float(e1)
     dn = np.asarray(northings, dtype=float) - float(n1)
     return np.sqrt(de * de + dn * dn) / METRES_PER_MILE

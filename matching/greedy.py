@@ -23,8 +23,14 @@ from matching.rules.soft import make_context
 from matching.validator import validate
 
 
-def _nearest_with_room(ph: PreparedHomes, ref: Referral, children: tuple[ChildProfile, ...], policy: Policy,
-                       left: np.ndarray, exclude: set[int] | None = None) -> int | None:
+def _nearest_with_room(
+    ph: PreparedHomes,
+    ref: Referral,
+    children: tuple[ChildProfile, ...],
+    policy: Policy,
+    left: np.ndarray,
+    exclude: set[int] | None = None,
+) -> int | None:
     idx = np.flatnonzero(prefilter(ph, ref, children) & (left >= len(children)))
     if len(idx) == 0:
         return None
@@ -66,8 +72,14 @@ def greedy_pairs(ph: PreparedHomes, referrals: Iterable[Referral], policy: Polic
     return pairs
 
 
-def greedy_nearest(referrals: Iterable[Referral], homes: Iterable[Home], policy: Policy | None = None, *,
-                   distance: DistanceSource | None = None, prepared: PreparedHomes | None = None) -> MatchResult:
+def greedy_nearest(
+    referrals: Iterable[Referral],
+    homes: Iterable[Home],
+    policy: Policy | None = None,
+    *,
+    distance: DistanceSource | None = None,
+    prepared: PreparedHomes | None = None,
+) -> MatchResult:
     """First-come-first-served, nearest eligible home (the usual manual practice)."""
     policy = policy or Policy()
     refs, good_homes, excluded = split_valid(referrals, homes)
@@ -76,8 +88,21 @@ def greedy_nearest(referrals: Iterable[Referral], homes: Iterable[Home], policy:
     ph = prepared or PreparedHomes(good_homes, make_context(policy, good_homes, distance))
     pairs = greedy_pairs(ph, refs, policy)
     report = validate(Assignment.of(pairs), refs, ph.homes, policy, distance=distance)
-    unmatched = tuple(Unmatched(u.referral_id, u.points, u.reasons + ("No eligible home with room when "
-                                                                        "its turn came (first come, first served)",))
-                      for u in report.unmatched)
-    return MatchResult(Status.FEASIBLE, report.objective, None, None, report.matches, unmatched,
-                       {"backend": "greedy_nearest", "violations": len(report.violations)}, excluded)
+    unmatched = tuple(
+        Unmatched(
+            u.referral_id,
+            u.points,
+            u.reasons + ("No eligible home with room when its turn came (first come, first served)",),
+        )
+        for u in report.unmatched
+    )
+    return MatchResult(
+        Status.FEASIBLE,
+        report.objective,
+        None,
+        None,
+        report.matches,
+        unmatched,
+        {"backend": "greedy_nearest", "violations": len(report.violations)},
+        excluded,
+    )

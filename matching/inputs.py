@@ -91,7 +91,9 @@ def check_home(home: Home) -> tuple[Exclusion, ...]:
         if why:
             out.append(Exclusion("home", home.id, fld, f"coordinate {why}"))
     if isinstance(home.free_places, bool) or not isinstance(home.free_places, int) or home.free_places < 0:
-        out.append(Exclusion("home", home.id, "free_places", f"must be a whole number >= 0 ({home.free_places!r})"))
+        out.append(
+            Exclusion("home", home.id, "free_places", f"must be a whole number >= 0 ({home.free_places!r})")
+        )
     for fld in ("age_min", "age_max"):
         v = getattr(home, fld)
         if isinstance(v, bool) or not isinstance(v, int):
@@ -103,8 +105,9 @@ def check_home(home: Home) -> tuple[Exclusion, ...]:
     return tuple(out)
 
 
-def split_valid(referrals: Iterable[Referral], homes: Iterable[Home]
-                ) -> tuple[tuple[Referral, ...], tuple[Home, ...], tuple[Exclusion, ...]]:
+def split_valid(
+    referrals: Iterable[Referral], homes: Iterable[Home]
+) -> tuple[tuple[Referral, ...], tuple[Home, ...], tuple[Exclusion, ...]]:
     """(usable referrals, usable homes, exclusions), input order kept."""
     referrals, homes = tuple(referrals), tuple(homes)
     excluded: list[Exclusion] = []
@@ -123,12 +126,20 @@ def split_valid(referrals: Iterable[Referral], homes: Iterable[Home]
     for r in referrals:
         problems = list(check_referral(r))
         if ref_ids[r.id] > 1:
-            problems.append(Exclusion("referral", r.id, "id", f"referral id {r.id!r} given {ref_ids[r.id]} times"))
+            problems.append(
+                Exclusion("referral", r.id, "id", f"referral id {r.id!r} given {ref_ids[r.id]} times")
+            )
         inner = Counter(c.id for c in r.children)
         for k, c in enumerate(r.children):
             if child_ids[c.id] > inner[c.id]:
-                problems.append(Exclusion("referral", r.id, f"children[{k}].id",
-                                          f"child id {c.id!r} is also in another referral"))
+                problems.append(
+                    Exclusion(
+                        "referral",
+                        r.id,
+                        f"children[{k}].id",
+                        f"child id {c.id!r} is also in another referral",
+                    )
+                )
         excluded.extend(problems)
         if not problems:
             good_refs.append(r)

@@ -123,8 +123,9 @@ class MatchModel:
         fam = self.families[f]
         if fam.col[pos] >= 0:
             return int(fam.col[pos])
-        self.columns.append(Column(f, fam.referral, int(fam.homes[pos]), fam.children, int(fam.cost[pos]),
-                                   fam.split))
+        self.columns.append(
+            Column(f, fam.referral, int(fam.homes[pos]), fam.children, int(fam.cost[pos]), fam.split)
+        )
         fam.col[pos] = len(self.columns) - 1
         return len(self.columns) - 1
 
@@ -163,7 +164,9 @@ class MatchModel:
             c[v] = self.split_cost[r]
         c[unm0:] = self.unmatched_cost
         # equality rows: conv (one per referral) then cover (one per child of splittable referrals)
-        er, ec, ev = [], [], []
+        er: list[int] = []
+        ec: list[int] = []
+        ev: list[float] = []
         conv_row = np.arange(R)
         cover_row: dict[tuple[int, int], int] = {}
         for r in split_var:
@@ -194,7 +197,10 @@ class MatchModel:
         b_eq = np.zeros(n_eq)
         b_eq[:R] = 1.0
         # inequality rows: capacity (only homes that could be over-filled), split pairs, floor
-        ur, uc, uv, b_ub = [], [], [], []
+        ur: list[int] = []
+        uc: list[int] = []
+        uv: list[float] = []
+        b_ub: list[float] = []
         load = np.bincount(col_home, weights=col_size, minlength=len(self.ph.homes)) if nc else np.zeros(0)
         cap_row: dict[int, int] = {}
         for h in np.flatnonzero(load > self.ph.free[: len(load)]):
@@ -227,8 +233,20 @@ class MatchModel:
         a_eq = csr_matrix((ev, (er, ec)), shape=(n_eq, n))
         a_ub = csr_matrix((uv, (ur, uc)), shape=(len(b_ub), n))
         del col_ref
-        return LinearForm(c, a_eq, b_eq, a_ub, np.array(b_ub, dtype=float), split_var, unm0, conv_row,
-                          cover_row, cap_row, pair_row, floor_row)
+        return LinearForm(
+            c,
+            a_eq,
+            b_eq,
+            a_ub,
+            np.array(b_ub, dtype=float),
+            split_var,
+            unm0,
+            conv_row,
+            cover_row,
+            cap_row,
+            pair_row,
+            floor_row,
+        )
 
 
 def _subgroups(n: int) -> list[tuple[int, ...]]:
@@ -237,8 +255,14 @@ def _subgroups(n: int) -> list[tuple[int, ...]]:
     return out
 
 
-def build_model(referrals: Iterable[Referral], homes: Iterable[Home], policy: Policy, *,
-                distance: DistanceSource | None = None, prepared: PreparedHomes | None = None) -> MatchModel:
+def build_model(
+    referrals: Iterable[Referral],
+    homes: Iterable[Home],
+    policy: Policy,
+    *,
+    distance: DistanceSource | None = None,
+    prepared: PreparedHomes | None = None,
+) -> MatchModel:
     """Every eligible (group or sub-group, home) pair with its cost, as families; no column
     is in the model yet (see :meth:`MatchModel.add`). ``referrals`` and ``homes`` must be
     valid (:func:`matching.inputs.split_valid`)."""
@@ -260,13 +284,13 @@ def build_model(referrals: Iterable[Referral], homes: Iterable[Home], policy: Po
         m.split_cost.append(SIBLINGS_TOGETHER.points(ref, policy))
         if batch is None or r >= first + BATCH:  # children x homes arrays, BATCH referrals at a time
             first = r
-            kids = tuple(c for x in referrals[r:r + BATCH] for c in x.children)
+            kids = tuple(c for x in referrals[r : r + BATCH] for c in x.children)
             batch = batch_ok_cost(ph, kids, policy, idx)
             row0 = 0
         n = ref.size
-        oks = list(batch[0][row0:row0 + n])
-        costs = list(batch[1][row0:row0 + n])
-        miles = list(batch[2][row0:row0 + n])
+        oks = list(batch[0][row0 : row0 + n])
+        costs = list(batch[1][row0 : row0 + n])
+        miles = list(batch[2][row0 : row0 + n])
         row0 += n
         whole = group_ok(ph, ref, n, policy, idx)
         for ok in oks:
@@ -284,9 +308,13 @@ def build_model(referrals: Iterable[Referral], homes: Iterable[Home], policy: Po
             near = group_ok(ph, ref, 1, policy, idx)  # quality, a place, within the split radius
             sub = idx[near]
             c0 = ref.children[0]
-            apart = policy.split_per_home + np.rint(np.asarray(ph.ctx.distance.miles_many(
-                c0.home_easting, c0.home_northing, ph.e[sub], ph.n[sub]), dtype=float)
-                * policy.split_points_per_mile).astype(np.int64)
+            apart = policy.split_per_home + np.rint(
+                np.asarray(
+                    ph.ctx.distance.miles_many(c0.home_easting, c0.home_northing, ph.e[sub], ph.n[sub]),
+                    dtype=float,
+                )
+                * policy.split_points_per_mile
+            ).astype(np.int64)
             sub_ok = [ok[near] for ok in oks]
             sub_cost = [cs[near] for cs in costs]
             for s in _subgroups(n):
@@ -319,8 +347,9 @@ def build_model(referrals: Iterable[Referral], homes: Iterable[Home], policy: Po
     return m
 
 
-def _nearest_with_room(homes: np.ndarray, miles: np.ndarray, left: np.ndarray, need: int,
-                       avoid: Iterable[int]) -> int | None:
+def _nearest_with_room(
+    homes: np.ndarray, miles: np.ndarray, left: np.ndarray, need: int, avoid: Iterable[int]
+) -> int | None:
     """The nearest of ``homes`` with ``need`` places left (ties: lower index), not in ``avoid``."""
     room = left[homes] >= need
     avoid = list(avoid)
@@ -332,8 +361,9 @@ def _nearest_with_room(homes: np.ndarray, miles: np.ndarray, left: np.ndarray, n
     return int(hs[np.lexsort((hs, ms))[0]])
 
 
-def _add_family(m: MatchModel, r: int, children: tuple[int, ...], split: bool, homes: np.ndarray,
-                cost: np.ndarray | int) -> None:
+def _add_family(
+    m: MatchModel, r: int, children: tuple[int, ...], split: bool, homes: np.ndarray, cost: np.ndarray | int
+) -> None:
     cost = np.asarray(cost, dtype=np.int64)
     if len(homes) == 0:
         return

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,8 +53,8 @@ class RestrictedLP:
         self.obj = s.Objective()
         self.obj.SetMinimization()
         self.conv = [s.Constraint(1.0, 1.0) for _ in range(R)]
-        self.cover: dict[tuple[int, int], object] = {}
-        self.unm: list[object] = []
+        self.cover: dict[tuple[int, int], Any] = {}
+        self.unm: list[Any] = []
         for r in range(R):
             u = s.NumVar(0.0, inf, "")
             self.unm.append(u)
@@ -67,8 +68,8 @@ class RestrictedLP:
                     ct = s.Constraint(0.0, 0.0)
                     ct.SetCoefficient(sp, -1.0)
                     self.cover[(r, k)] = ct
-        self.cap: dict[int, object] = {}
-        self.pair: dict[tuple[int, int], object] = {}
+        self.cap: dict[int, Any] = {}
+        self.pair: dict[tuple[int, int], Any] = {}
         self.at_home: dict[int, list[int]] = {}  # home -> columns (rows only where over-filling is possible)
         self.load = np.zeros(len(m.ph.homes), dtype=np.int64)
         self.at_pair: dict[tuple[int, int], list[int]] = {}
@@ -79,8 +80,8 @@ class RestrictedLP:
             self.floor = s.Constraint(-inf, float(total - m.floor))
             for r in range(R):
                 self.floor.SetCoefficient(self.unm[r], float(m.referrals[r].size))
-        self.x: list[object] = []
-        self.cuts: dict[tuple[int, tuple[int, ...]], object] = {}
+        self.x: list[Any] = []
+        self.cuts: dict[tuple[int, tuple[int, ...]], Any] = {}
 
     def sync(self) -> None:
         """Add the model's new columns to the LP. A capacity row is made only once a home's
@@ -95,12 +96,12 @@ class RestrictedLP:
             self.obj.SetCoefficient(v, float(col.cost))
             if col.split:
                 for k in col.children:
-                    self.cover[(col.referral, k)].SetCoefficient(v, 1.0)  # type: ignore[attr-defined]
+                    self.cover[(col.referral, k)].SetCoefficient(v, 1.0)
                 key = (col.referral, col.home)
                 js = self.at_pair.setdefault(key, [])
                 js.append(j)
                 if key in self.pair:
-                    self.pair[key].SetCoefficient(v, 1.0)  # type: ignore[attr-defined]
+                    self.pair[key].SetCoefficient(v, 1.0)
                 elif len(js) > 1:
                     ct = self.pair[key] = s.Constraint(-inf, 1.0)
                     for i in js:
@@ -111,7 +112,7 @@ class RestrictedLP:
             self.at_home.setdefault(h, []).append(j)
             self.load[h] += size
             if h in self.cap:
-                self.cap[h].SetCoefficient(v, float(size))  # type: ignore[attr-defined]
+                self.cap[h].SetCoefficient(v, float(size))
             elif self.load[h] > m.ph.free[h]:
                 ct = self.cap[h] = s.Constraint(-inf, float(m.ph.free[h]))
                 for i in self.at_home[h]:
@@ -159,15 +160,20 @@ class RestrictedLP:
         m = self.m
         mu = np.zeros(len(m.ph.homes))
         for h, ct in self.cap.items():
-            mu[h] = min(0.0, ct.dual_value())  # type: ignore[attr-defined]
+            mu[h] = min(0.0, ct.dual_value())
         sigma: dict[int, dict[int, float]] = {}
         for (r, h), ct in self.pair.items():
-            d = min(0.0, ct.dual_value())  # type: ignore[attr-defined]
+            d = min(0.0, ct.dual_value())
             if d:
                 sigma.setdefault(r, {})[h] = d
-        return Duals(self.obj.Value(), np.array([c.dual_value() for c in self.conv]),
-                     {k: ct.dual_value() for k, ct in self.cover.items()},  # type: ignore[attr-defined]
-                     mu, sigma, np.array([v.solution_value() for v in self.x]))  # type: ignore[attr-defined]
+        return Duals(
+            self.obj.Value(),
+            np.array([c.dual_value() for c in self.conv]),
+            {k: ct.dual_value() for k, ct in self.cover.items()},
+            mu,
+            sigma,
+            np.array([v.solution_value() for v in self.x]),
+        )
 
 
 def scan(m: MatchModel, d: Duals, limit: float, visit: Callable[[int, int, np.ndarray], None]) -> None:

@@ -28,8 +28,10 @@ def summarise_exclusions(counts: Mapping[str, int]) -> str:
     total = sum(counts.values())
     if not total:
         return "no homes excluded"
-    parts = ", ".join(f"{n} {RULES_BY_NAME[name].label}" for name, n in
-                      sorted(counts.items(), key=lambda kv: (-kv[1], _RULE_ORDER.get(kv[0], 99))))
+    parts = ", ".join(
+        f"{n} {RULES_BY_NAME[name].label}"
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], _RULE_ORDER.get(kv[0], 99)))
+    )
     return f"{total} homes excluded: {parts}"
 
 
@@ -80,9 +82,13 @@ def _split_fits(m: MatchModel, r: int, left: np.ndarray, budget: int = 20000) ->
 _CODES = list(HomeNotUsed)
 
 
-def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], proven: bool,
-                      load: tuple[np.ndarray, dict[int, list[str]]] | None = None
-                      ) -> tuple[tuple[str, ...], tuple[UnusedHome, ...]]:
+def unmatched_reasons(
+    m: MatchModel,
+    r: int,
+    chosen: Mapping[int, list[int]],
+    proven: bool,
+    load: tuple[np.ndarray, dict[int, list[str]]] | None = None,
+) -> tuple[tuple[str, ...], tuple[UnusedHome, ...]]:
     """(plain-words reasons, the cheapest :data:`MAX_LISTED` eligible homes not used and why)
     for unplaced referral ``r`` under the plan ``chosen``. ``load`` may pass
     :func:`plan_load` of the plan when it is already computed."""
@@ -104,10 +110,15 @@ def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], pr
         if fam.split:
             continue
         lh = left[fam.homes]
-        code = np.where(lh <= 0, _CODES.index(HomeNotUsed.TAKEN),
-                        np.where(lh < n, _CODES.index(HomeNotUsed.TOO_FEW_PLACES if split_ok
-                                                      else HomeNotUsed.SPLIT_NOT_ALLOWED),
-                                 np.where(fam.cost >= unm, worse, room_code)))
+        code = np.where(
+            lh <= 0,
+            _CODES.index(HomeNotUsed.TAKEN),
+            np.where(
+                lh < n,
+                _CODES.index(HomeNotUsed.TOO_FEW_PLACES if split_ok else HomeNotUsed.SPLIT_NOT_ALLOWED),
+                np.where(fam.cost >= unm, worse, room_code),
+            ),
+        )
         parts_h.append(fam.homes)
         parts_code.append(code)
         parts_kids.append(np.full(len(lh), n))
@@ -146,8 +157,9 @@ def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], pr
         uh = uh[~np.isin(uh, whole_homes)]
         lh = left[uh]
         parts_h.append(uh)
-        parts_code.append(np.where(lh <= 0, _CODES.index(HomeNotUsed.TAKEN),
-                                   _CODES.index(HomeNotUsed.SPLIT_NOT_ALLOWED)))
+        parts_code.append(
+            np.where(lh <= 0, _CODES.index(HomeNotUsed.TAKEN), _CODES.index(HomeNotUsed.SPLIT_NOT_ALLOWED))
+        )
         parts_kids.append(np.ones(len(uh), dtype=np.int64))
         parts_cost.append(np.full(len(uh), -1))
     homes = np.concatenate(parts_h) if parts_h else np.zeros(0, dtype=np.int64)
@@ -164,39 +176,64 @@ def unmatched_reasons(m: MatchModel, r: int, chosen: Mapping[int, list[int]], pr
     else:
         parts = []
         if count[HomeNotUsed.TAKEN]:
-            ids = sorted({i for h in homes[codes == _CODES.index(HomeNotUsed.TAKEN)].tolist()
-                          for i in taken.get(h, ())})
+            ids = sorted(
+                {
+                    i
+                    for h in homes[codes == _CODES.index(HomeNotUsed.TAKEN)].tolist()
+                    for i in taken.get(h, ())
+                }
+            )
             shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
             parts.append(f"{count[HomeNotUsed.TAKEN]} have no place left in this plan (taken by {shown})")
         if count[HomeNotUsed.TOO_FEW_PLACES]:
-            parts.append(f"{count[HomeNotUsed.TOO_FEW_PLACES]} have places left, but fewer than the {n} siblings")
+            parts.append(
+                f"{count[HomeNotUsed.TOO_FEW_PLACES]} have places left, but fewer than the {n} siblings"
+            )
         if count[HomeNotUsed.SPLIT_NOT_ALLOWED]:
-            parts.append(f"{count[HomeNotUsed.SPLIT_NOT_ALLOWED]} have places left for only some of the "
-                         f"{n} siblings, and a split is not allowed")
+            parts.append(
+                f"{count[HomeNotUsed.SPLIT_NOT_ALLOWED]} have places left for only some of the "
+                f"{n} siblings, and a split is not allowed"
+            )
         if count[HomeNotUsed.SPLIT_INCOMPLETE]:
-            parts.append(f"{count[HomeNotUsed.SPLIT_INCOMPLETE]} have room for a sub-group, but the places "
-                         "left cannot hold a split of the whole group")
+            parts.append(
+                f"{count[HomeNotUsed.SPLIT_INCOMPLETE]} have room for a sub-group, but the places "
+                "left cannot hold a split of the whole group"
+            )
         if count[HomeNotUsed.WORSE_THAN_UNPLACED]:
-            parts.append(f"{count[HomeNotUsed.WORSE_THAN_UNPLACED]} have room, but placing there would cost more "
-                         "than leaving the referral unplaced under the policy weights")
+            parts.append(
+                f"{count[HomeNotUsed.WORSE_THAN_UNPLACED]} have room, but placing there would cost more "
+                "than leaving the referral unplaced under the policy weights"
+            )
         if count[HomeNotUsed.NOT_PROVEN]:
-            parts.append(f"{count[HomeNotUsed.NOT_PROVEN]} have room, but the solver stopped (time limit) "
-                         "before it could use them")
+            parts.append(
+                f"{count[HomeNotUsed.NOT_PROVEN]} have room, but the solver stopped (time limit) "
+                "before it could use them"
+            )
         scope = who if n == 1 else f"{who} or some of them"
         reasons.append(f"{len(homes)} eligible home(s) for {scope}: " + "; ".join(parts))
     if n > 1:
         if not split_ok:
             reasons.append("Splitting the siblings is not allowed by the care plan or the policy")
         elif not m.splittable[r]:
-            reasons.append("No split is possible: at least one sibling has no eligible home "
-                           f"within {policy.split_max_miles:g} miles of the family home")
+            reasons.append(
+                "No split is possible: at least one sibling has no eligible home "
+                f"within {policy.split_max_miles:g} miles of the family home"
+            )
     order = np.lexsort((homes, np.where(costs < 0, np.iinfo(np.int64).max, costs)))[:MAX_LISTED]
     listed = []
     for i in order.tolist():
-        h, code = int(homes[i]), _CODES[int(codes[i])]
-        listed.append(UnusedHome(ph.homes[h].id, code, int(left[h]), int(kids[i]), tuple(taken.get(h, ())),
-                                 None if costs[i] < 0 else int(costs[i]),
-                                 _text(code, int(left[h]), n, taken.get(h, []), int(costs[i]), unm, split_pts)))
+        h, why = int(homes[i]), _CODES[int(codes[i])]
+        listed.append(
+            UnusedHome(
+                ph.homes[h].id,
+                why,
+                int(left[h]),
+                int(kids[i]),
+                tuple(taken.get(h, ())),
+                None if costs[i] < 0 else int(costs[i]),
+                _text(why, int(left[h]), n, taken.get(h, []), int(costs[i]), unm, split_pts),
+            )
+        )
     return tuple(reasons), tuple(listed)
 
 

@@ -21,8 +21,16 @@ def full_model(m: MatchModel, floor: bool = True) -> MatchModel:
     """A copy of ``m`` with every eligible pair in it (``m`` itself is not changed)."""
     from matching.solver import greedy_seed
 
-    full = MatchModel(m.referrals, m.ph, m.policy, ref_families=m.ref_families, family_of=m.family_of,
-                      unmatched_cost=m.unmatched_cost, split_cost=m.split_cost, splittable=m.splittable)
+    full = MatchModel(
+        m.referrals,
+        m.ph,
+        m.policy,
+        ref_families=m.ref_families,
+        family_of=m.family_of,
+        unmatched_cost=m.unmatched_cost,
+        split_cost=m.split_cost,
+        splittable=m.splittable,
+    )
     full.families = [Family(f.referral, f.children, f.split, f.homes, f.cost) for f in m.families]
     full.add_all()
     full.floor = placed_children(full, greedy_seed(full)) if floor else 0
@@ -42,12 +50,24 @@ def solve_reference(m: MatchModel, time_limit_s: float = 600.0, floor: bool = Tr
     cons = [LinearConstraint(lf.a_eq, lf.b_eq, lf.b_eq)]
     if lf.a_ub.shape[0]:
         cons.append(LinearConstraint(lf.a_ub, -np.inf, lf.b_ub))
-    res = milp(lf.c, constraints=cons, integrality=np.ones(len(lf.c)), bounds=Bounds(0, 1),
-               options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9})
-    out: dict[str, Any] = {"status": res.status, "message": res.message, "build_s": t1 - t0,
-                           "solve_s": time.perf_counter() - t1, "columns": len(full.columns),
-                           "objective": None, "bound": getattr(res, "mip_dual_bound", None), "chosen": None,
-                           "model": full}
+    res = milp(
+        lf.c,
+        constraints=cons,
+        integrality=np.ones(len(lf.c)),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9},
+    )
+    out: dict[str, Any] = {
+        "status": res.status,
+        "message": res.message,
+        "build_s": t1 - t0,
+        "solve_s": time.perf_counter() - t1,
+        "columns": len(full.columns),
+        "objective": None,
+        "bound": getattr(res, "mip_dual_bound", None),
+        "chosen": None,
+        "model": full,
+    }
     if res.x is not None:
         chosen: dict[int, list[int]] = {}
         for j, col in enumerate(full.columns):

@@ -15,8 +15,9 @@ from matching.reasons import summarise_exclusions
 from matching.rules.soft import make_context, pair_contributions
 
 
-def prepare(homes: Iterable[Home], policy: Policy | None = None,
-            distance: DistanceSource | None = None) -> PreparedHomes:
+def prepare(
+    homes: Iterable[Home], policy: Policy | None = None, distance: DistanceSource | None = None
+) -> PreparedHomes:
     """Precompute the register's column arrays once, to reuse across many shortlists and
     solves. Unusable homes (:mod:`matching.inputs`) are left out."""
     _, good, _ = split_valid((), homes)
@@ -24,8 +25,15 @@ def prepare(homes: Iterable[Home], policy: Policy | None = None,
     return PreparedHomes(good, make_context(policy, good, distance))
 
 
-def shortlist(referral: Referral, homes: Iterable[Home], policy: Policy | None = None, top_n: int = 10, *,
-              distance: DistanceSource | None = None, prepared: PreparedHomes | None = None) -> Shortlist:
+def shortlist(
+    referral: Referral,
+    homes: Iterable[Home],
+    policy: Policy | None = None,
+    top_n: int = 10,
+    *,
+    distance: DistanceSource | None = None,
+    prepared: PreparedHomes | None = None,
+) -> Shortlist:
     """Rank the eligible homes for ``referral`` (the whole group in one home) by penalty.
 
     Every home not eligible is counted once, under the first hard rule it fails, in the
@@ -55,8 +63,10 @@ def shortlist(referral: Referral, homes: Iterable[Home], policy: Policy | None =
             miles = ctx.facts(referral.children[0], home).miles_home
             scored.append((sum(x.points for x in contribs), home.id, miles, contribs))
         scored.sort(key=lambda t: (t[0], t[1]))
-        entries = [ShortlistEntry(i + 1, hid, pts, round(miles, 1), contribs)
-                   for i, (pts, hid, miles, contribs) in enumerate(scored[:top_n])]
+        entries = [
+            ShortlistEntry(i + 1, hid, pts, round(miles, 1), contribs)
+            for i, (pts, hid, miles, contribs) in enumerate(scored[:top_n])
+        ]
     excluded_total = sum(counts.values())
     summary = f"{len(eligible)} eligible; {summarise_exclusions(counts)}"
     return Shortlist(referral.id, tuple(entries), dict(counts), excluded_total, summary, len(eligible))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from matching.distance import DistanceSource
 from matching.domain import (
     Assignment,
     ChildProfile,
@@ -24,7 +25,6 @@ from matching.domain import (
     ValidationReport,
     Violation,
 )
-from matching.distance import DistanceSource
 from matching.inputs import split_valid
 from matching.rules.hard import all_failures
 from matching.rules.soft import (
@@ -54,17 +54,33 @@ def score_referral(ref: Referral, placed: Mapping[str, Home], ctx: ScoringContex
     n_homes = len(by_home)
     split = n_homes > 1
     if split:
-        contribs.append(Contribution(SIBLINGS_TOGETHER.name, SIBLINGS_TOGETHER.points(ref, ctx.policy),
-                                     SIBLINGS_TOGETHER.explain(ref, ctx.policy, n_homes)))
+        contribs.append(
+            Contribution(
+                SIBLINGS_TOGETHER.name,
+                SIBLINGS_TOGETHER.points(ref, ctx.policy),
+                SIBLINGS_TOGETHER.explain(ref, ctx.policy, n_homes),
+            )
+        )
         homes = {h.id: h for h in placed.values()}
         for hid, kids in by_home.items():
-            contribs.append(Contribution(SPLIT_APART.name, SPLIT_APART.points(ref, homes[hid], ctx),
-                                         SPLIT_APART.explain(ref, homes[hid], ctx, len(kids))))
+            contribs.append(
+                Contribution(
+                    SPLIT_APART.name,
+                    SPLIT_APART.points(ref, homes[hid], ctx),
+                    SPLIT_APART.explain(ref, homes[hid], ctx, len(kids)),
+                )
+            )
     return ReferralMatch(ref.id, tuple(placements), split, sum(c.points for c in contribs), tuple(contribs))
 
 
-def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Referral], homes: Iterable[Home],
-             policy: Policy | None = None, *, distance: DistanceSource | None = None) -> ValidationReport:
+def validate(
+    assignment: Assignment | Mapping[str, str],
+    referrals: Iterable[Referral],
+    homes: Iterable[Home],
+    policy: Policy | None = None,
+    *,
+    distance: DistanceSource | None = None,
+) -> ValidationReport:
     """Check ``assignment`` (child id -> home id) against the hard rules and score it.
 
     Violation rule names are the hard rules' names plus ``capacity`` (a home given more
@@ -82,8 +98,15 @@ def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Ref
     by_id = {h.id: h for h in homes}
     amap = assignment.as_dict() if isinstance(assignment, Assignment) else dict(assignment)
     violations: list[Violation] = [
-        Violation("invalid", x.record_id if x.kind == "referral" else "*", x.record_id if x.kind == "home" else None,
-                  None, f"{x.kind} {x.record_id}: {x.field}: {x.reason}") for x in excluded]
+        Violation(
+            "invalid",
+            x.record_id if x.kind == "referral" else "*",
+            x.record_id if x.kind == "home" else None,
+            None,
+            f"{x.kind} {x.record_id}: {x.field}: {x.reason}",
+        )
+        for x in excluded
+    ]
     known_children = {c.id for r in all_refs for c in r.children}  # excluded ones are not "unknown"
     bad_homes = {x.record_id for x in excluded if x.kind == "home"}
     load: dict[str, int] = {}
@@ -110,8 +133,9 @@ def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Ref
             unmatched.append(Unmatched(ref.id, pts, (UNMATCHED.explain(ref, policy),)))
             continue
         if len(placed) < ref.size:
-            violations.append(Violation("whole_group", ref.id, None, None,
-                                        f"{len(placed)} of {ref.size} siblings placed"))
+            violations.append(
+                Violation("whole_group", ref.id, None, None, f"{len(placed)} of {ref.size} siblings placed")
+            )
         groups: dict[str, list[ChildProfile]] = {}
         for child in ref.children:
             if child.id in placed:
@@ -126,8 +150,11 @@ def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Ref
         matches.append(match)
     for hid, n in load.items():
         if n > by_id[hid].free_places:
-            violations.append(Violation("capacity", "*", hid, None,
-                                        f"{n} children placed, {by_id[hid].free_places} free place(s)"))
+            violations.append(
+                Violation(
+                    "capacity", "*", hid, None, f"{n} children placed, {by_id[hid].free_places} free place(s)"
+                )
+            )
     for cid in amap:
         if cid not in known_children:
             violations.append(Violation("unknown", "*", amap[cid], cid, f"unknown child {cid}"))

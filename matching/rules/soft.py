@@ -61,8 +61,9 @@ def regional_medians(homes: Iterable[Home]) -> dict[HomeType, int]:
     return {t: int(round(statistics.median(v))) for t, v in fees.items()}
 
 
-def make_context(policy: Policy, homes: Iterable[Home], distance: DistanceSource | None = None
-                 ) -> ScoringContext:
+def make_context(
+    policy: Policy, homes: Iterable[Home], distance: DistanceSource | None = None
+) -> ScoringContext:
     medians = regional_medians(homes)
     medians.update(dict(policy.median_weekly_fee))
     return ScoringContext(policy, medians, distance or STRAIGHT_LINE)
@@ -134,8 +135,12 @@ class CarePlanPreference:
     def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         cat = HOME_TYPE_CATEGORY[home.home_type]
         s = child.suitability_of(cat)
-        words = {Suitability.PREFERRED: "preferred", Suitability.SUITABLE: "suitable but not preferred",
-                 Suitability.NOT_SPECIFIED: "not specified", Suitability.UNSUITABLE: "unsuitable"}[s]
+        words = {
+            Suitability.PREFERRED: "preferred",
+            Suitability.SUITABLE: "suitable but not preferred",
+            Suitability.NOT_SPECIFIED: "not specified",
+            Suitability.UNSUITABLE: "unsuitable",
+        }[s]
         return f"Care plan: {cat.value} is '{words}': +{self.points(child, home, facts, ctx)}"
 
 
@@ -154,8 +159,10 @@ class FamilyBasedFirst:
             return False
         if HOME_TYPE_CATEGORY[home.home_type] is not PlacementCategory.RESIDENTIAL:
             return False
-        return (child.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
-                and child.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE)
+        return (
+            child.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
+            and child.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE
+        )
 
     def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         return ctx.policy.residential_when_family_possible if self._applies(child, home) else 0
@@ -166,8 +173,9 @@ class FamilyBasedFirst:
         return "Family-based or residential preferred: +0"
 
 
-SCARCE_SPECIALISMS = frozenset({Need.DISABILITY, Need.COMPLEX_TRAUMA, Need.MENTAL_HEALTH,
-                                Need.SOLO_PLACEMENT, Need.PARENT_AND_CHILD})
+SCARCE_SPECIALISMS = frozenset(
+    {Need.DISABILITY, Need.COMPLEX_TRAUMA, Need.MENTAL_HEALTH, Need.SOLO_PLACEMENT, Need.PARENT_AND_CHILD}
+)
 
 
 class NeedsFit:
@@ -192,8 +200,10 @@ class NeedsFit:
         if not unused:
             return "Needs fit: no unused specialist capacity: +0"
         names = ", ".join(sorted(n.value for n in unused))
-        return f"Needs fit: uses a place specialised in {names} the child does not need: " \
-               f"+{self.points(child, home, facts, ctx)}"
+        return (
+            f"Needs fit: uses a place specialised in {names} the child does not need: "
+            f"+{self.points(child, home, facts, ctx)}"
+        )
 
 
 class OfstedQuality:
@@ -207,9 +217,12 @@ class OfstedQuality:
 
     def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         p = ctx.policy
-        return {OfstedJudgement.OUTSTANDING: p.ofsted_outstanding, OfstedJudgement.GOOD: p.ofsted_good,
-                OfstedJudgement.NOT_YET_INSPECTED: p.ofsted_not_yet_inspected,
-                OfstedJudgement.REQUIRES_IMPROVEMENT: p.ofsted_requires_improvement}.get(home.judgement, 0)
+        return {
+            OfstedJudgement.OUTSTANDING: p.ofsted_outstanding,
+            OfstedJudgement.GOOD: p.ofsted_good,
+            OfstedJudgement.NOT_YET_INSPECTED: p.ofsted_not_yet_inspected,
+            OfstedJudgement.REQUIRES_IMPROVEMENT: p.ofsted_requires_improvement,
+        }.get(home.judgement, 0)
 
     def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         j = home.judgement.value.replace("_", " ")
@@ -237,8 +250,10 @@ class CostAgainstMedian:
         t = home.home_type.value.replace("_", " ")
         if med is None:
             return f"Weekly fee £{home.weekly_fee:,}: no regional median for {t}: +0"
-        return (f"Weekly fee £{home.weekly_fee:,} vs regional median £{med:,} for {t}: "
-                f"+{self.points(child, home, facts, ctx)}")
+        return (
+            f"Weekly fee £{home.weekly_fee:,} vs regional median £{med:,} for {t}: "
+            f"+{self.points(child, home, facts, ctx)}"
+        )
 
 
 class Over20Miles:
@@ -274,26 +289,38 @@ class OutsideHomeLA:
 
 
 PAIR_TERMS: tuple[SoftTerm, ...] = (
-    DistanceFromHome(), DistanceFromSchool(), CarePlanPreference(), FamilyBasedFirst(), NeedsFit(),
-    OfstedQuality(), CostAgainstMedian(), Over20Miles(), OutsideHomeLA(),
+    DistanceFromHome(),
+    DistanceFromSchool(),
+    CarePlanPreference(),
+    FamilyBasedFirst(),
+    NeedsFit(),
+    OfstedQuality(),
+    CostAgainstMedian(),
+    Over20Miles(),
+    OutsideHomeLA(),
 )
 
 
 def child_static_points(child: ChildProfile, home: Home, ctx: ScoringContext) -> int:
     """Sum of the pair terms that do not depend on distance (used for fast pruning)."""
     facts = PairFacts(0.0, None)
-    return sum(t.points(child, home, facts, ctx) for t in PAIR_TERMS if not getattr(t, "uses_distance", False))
+    return sum(
+        t.points(child, home, facts, ctx) for t in PAIR_TERMS if not getattr(t, "uses_distance", False)
+    )
 
 
 def pair_points(child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
     return sum(t.points(child, home, facts, ctx) for t in PAIR_TERMS)
 
 
-def pair_contributions(child: ChildProfile, home: Home, ctx: ScoringContext,
-                       facts: PairFacts | None = None) -> tuple[Contribution, ...]:
+def pair_contributions(
+    child: ChildProfile, home: Home, ctx: ScoringContext, facts: PairFacts | None = None
+) -> tuple[Contribution, ...]:
     facts = facts or ctx.facts(child, home)
-    return tuple(Contribution(t.name, t.points(child, home, facts, ctx), t.explain(child, home, facts, ctx),
-                              child.id) for t in PAIR_TERMS)
+    return tuple(
+        Contribution(t.name, t.points(child, home, facts, ctx), t.explain(child, home, facts, ctx), child.id)
+        for t in PAIR_TERMS
+    )
 
 
 class SiblingsTogether:
@@ -307,7 +334,9 @@ class SiblingsTogether:
         return policy.split_siblings_per_child * referral.size
 
     def explain(self, referral: Referral, policy: Policy, n_homes: int) -> str:
-        return f"Sibling group of {referral.size} split across {n_homes} homes: +{self.points(referral, policy)}"
+        return (
+            f"Sibling group of {referral.size} split across {n_homes} homes: +{self.points(referral, policy)}"
+        )
 
 
 class Unmatched:
@@ -322,8 +351,10 @@ class Unmatched:
         return (policy.unmatched_per_child + policy.urgency_extra(referral.urgency)) * referral.size
 
     def explain(self, referral: Referral, policy: Policy) -> str:
-        return (f"Not placed ({referral.size} child(ren), urgency {referral.urgency.value}): "
-                f"+{self.points(referral, policy)}")
+        return (
+            f"Not placed ({referral.size} child(ren), urgency {referral.urgency.value}): "
+            f"+{self.points(referral, policy)}"
+        )
 
 
 class SplitApart:
@@ -345,8 +376,10 @@ class SplitApart:
         return p.split_per_home + int(round(self.miles(referral, home, ctx) * p.split_points_per_mile))
 
     def explain(self, referral: Referral, home: Home, ctx: ScoringContext, children: int) -> str:
-        return (f"{children} of the siblings in a home {self.miles(referral, home, ctx):.1f} miles from the "
-                f"family home: +{self.points(referral, home, ctx)}")
+        return (
+            f"{children} of the siblings in a home {self.miles(referral, home, ctx):.1f} miles from the "
+            f"family home: +{self.points(referral, home, ctx)}"
+        )
 
 
 SIBLINGS_TOGETHER = SiblingsTogether()

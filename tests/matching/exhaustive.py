@@ -24,7 +24,7 @@ def partitions(items: list[int]) -> Iterator[list[list[int]]]:
     first, rest = items[0], items[1:]
     for p in partitions(rest):
         for i in range(len(p)):
-            yield p[:i] + [[first, *p[i]]] + p[i + 1:]
+            yield p[:i] + [[first, *p[i]]] + p[i + 1 :]
         yield [[first], *p]
 
 
@@ -36,14 +36,14 @@ def options(ref: Referral, homes: list[Home], policy: Policy) -> list[tuple[int,
         if len(part) > 1 and not (policy.allow_split and ref.allow_split):
             continue
 
-        def assign(i: int, used: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+        def assign(i: int, used: tuple[int, ...], part: list[list[int]] = part) -> Iterator[tuple[int, ...]]:
             if i == len(part):
                 yield used
                 return
             kids = tuple(ref.children[k] for k in part[i])
             for h, home in enumerate(homes):
                 if h not in used and first_failure(ref, kids, home, policy) is None:
-                    yield from assign(i + 1, (*used, h))
+                    yield from assign(i + 1, (*used, h), part)
 
         for hs in assign(0, ()):
             placed = {ref.children[k].id: homes[h] for block, h in zip(part, hs, strict=True) for k in block}
@@ -51,8 +51,9 @@ def options(ref: Referral, homes: list[Home], policy: Policy) -> list[tuple[int,
     return out
 
 
-def exhaustive(refs: list[Referral], homes: list[Home], policy: Policy | None = None
-               ) -> tuple[int, dict[str, str]]:
+def exhaustive(
+    refs: list[Referral], homes: list[Home], policy: Policy | None = None
+) -> tuple[int, dict[str, str]]:
     """(optimal objective, child id -> home id), placing at least as many children as the greedy."""
     policy = policy or Policy()
     floor = len(greedy_nearest(refs, homes, policy).assignment.placements)

@@ -51,6 +51,7 @@ def test_prefilter_exclusions_and_cost_match_the_classes(seed):
             assert list(elig) == eligible
             for c in kids:
                 import numpy as np
+
                 idx = np.arange(len(homes))
                 cost = ranking_cost(ph, c, idx)[0]
                 for i, h in enumerate(homes):

@@ -32,7 +32,9 @@ def test_bad_records_are_excluded_with_their_field_and_the_rest_is_solved():
     refs = [
         good,
         referral(child("nan", e=math.nan), rid="nan_child"),
-        referral(child("sch", school_easting=math.inf, school_northing=0.0, must_keep_school=True), rid="school"),
+        referral(
+            child("sch", school_easting=math.inf, school_northing=0.0, must_keep_school=True), rid="school"
+        ),
         Referral(id="empty", children=()),
         referral(child("old", age=40), rid="age"),
         referral(child("dup1"), rid="twice"),
@@ -61,8 +63,10 @@ def test_bad_records_are_excluded_with_their_field_and_the_rest_is_solved():
 def test_single_referral_validation_names_the_field_for_a_422():
     bad = referral(child("a", n=math.nan), child("b", age=-1), rid="r")
     problems = check_referral(bad)
-    assert [(p.field, p.kind) for p in problems] == [("children[0].home_northing", "referral"),
-                                                     ("children[1].age_years", "referral")]
+    assert [(p.field, p.kind) for p in problems] == [
+        ("children[0].home_northing", "referral"),
+        ("children[1].age_years", "referral"),
+    ]
     with pytest.raises(InvalidInput) as err:
         shortlist(bad, [home()])
     assert err.value.exclusions == problems and "children[0].home_northing" in str(err.value)
@@ -73,7 +77,8 @@ def test_single_referral_validation_names_the_field_for_a_422():
 @given(ref=referrals("r0"))
 def test_a_generated_referral_is_valid_and_a_broken_copy_is_not(ref):
     assert check_referral(ref) == ()
-    broken = dataclasses.replace(ref, children=(dataclasses.replace(ref.children[0], home_easting=math.nan),
-                                                *ref.children[1:]))
+    broken = dataclasses.replace(
+        ref, children=(dataclasses.replace(ref.children[0], home_easting=math.nan), *ref.children[1:])
+    )
     refs, _, excl = split_valid([broken], [])
     assert refs == () and [x.field for x in excl] == ["children[0].home_easting"]

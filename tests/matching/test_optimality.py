@@ -67,7 +67,9 @@ def test_unmatched_reasons_are_true_of_the_returned_plan(inst, policy):
             elif h.reason is HomeNotUsed.TOO_FEW_PLACES:
                 assert 0 < h.free_after < size[u.referral_id]
             elif h.reason is HomeNotUsed.SPLIT_NOT_ALLOWED:  # room or rules for only some of them
-                assert h.free_after > 0 and (h.free_after < size[u.referral_id] or h.children < size[u.referral_id])
+                assert h.free_after > 0 and (
+                    h.free_after < size[u.referral_id] or h.children < size[u.referral_id]
+                )
             elif h.reason is HomeNotUsed.WORSE_THAN_UNPLACED:
                 assert h.free_after >= 1
             assert h.reason is not HomeNotUsed.NOT_PROVEN  # every run here is proven optimal
@@ -91,7 +93,9 @@ def test_eight_rare_need_children_and_one_plain_child():
     miles away. All 9 must be placed, whatever the starting candidate list."""
     rare = [referral(child(f"n{i}", needs={Need.DISABILITY}), rid=f"rare{i}") for i in range(8)]
     plain = referral(child("p"), rid="plain")
-    homes = [home(f"d{i}", e=0.1 * i * MILE, free=1, needs_met=frozenset({Need.DISABILITY})) for i in range(8)]
+    homes = [
+        home(f"d{i}", e=0.1 * i * MILE, free=1, needs_met=frozenset({Need.DISABILITY})) for i in range(8)
+    ]
     homes.append(home("far", e=16 * MILE, free=1))
     for k in (1, 8):
         res = solve([plain, *rare], homes, k_best=k)
@@ -102,10 +106,16 @@ def test_eight_rare_need_children_and_one_plain_child():
 
 def test_sub_groups_together_preferred_and_together_only_never_partial():
     a, b, c = child("a", age=5), child("b", age=7), child("c", age=9)
-    two_two = [home("h2", e=1 * MILE, free=2), home("h1", e=2 * MILE, free=1), home("h1b", e=2.5 * MILE, free=1)]
+    two_two = [
+        home("h2", e=1 * MILE, free=2),
+        home("h1", e=2 * MILE, free=1),
+        home("h1b", e=2.5 * MILE, free=1),
+    ]
     res = solve([referral(a, b, c, allow_split=True)], two_two)
-    homes_used = sorted(len([p for p in res.matches[0].placements if p.home_id == h]) for h in
-                        {p.home_id for p in res.matches[0].placements})
+    homes_used = sorted(
+        len([p for p in res.matches[0].placements if p.home_id == h])
+        for h in {p.home_id for p in res.matches[0].placements}
+    )
     assert homes_used == [1, 2]  # 2+1 beats 1+1+1
     terms = {x.term for x in res.matches[0].contributions}
     assert {"siblings_together", "split_apart"} <= terms
@@ -125,10 +135,19 @@ def test_time_limited_run_reports_a_bound_valid_for_every_pair():
 
 
 def test_pruning_only_changes_speed_not_the_answer():
-    refs = [referral(child(f"x{i}", e=(i % 3) * MILE, needs={Need.DISABILITY} if i % 2 else set()),
-                     rid=f"x{i}") for i in range(7)]
-    homes = [home(f"h{i}", e=i * 0.5 * MILE, free=1 + i % 2,
-                  needs_met=frozenset({Need.DISABILITY}) if i < 3 else frozenset()) for i in range(6)]
+    refs = [
+        referral(child(f"x{i}", e=(i % 3) * MILE, needs={Need.DISABILITY} if i % 2 else set()), rid=f"x{i}")
+        for i in range(7)
+    ]
+    homes = [
+        home(
+            f"h{i}",
+            e=i * 0.5 * MILE,
+            free=1 + i % 2,
+            needs_met=frozenset({Need.DISABILITY}) if i < 3 else frozenset(),
+        )
+        for i in range(6)
+    ]
     objs = {solve(refs, homes, k_best=k).objective for k in (1, 2, 8, None)}
     assert len(objs) == 1
 

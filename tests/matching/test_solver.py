@@ -22,7 +22,9 @@ def test_solver_assignment_validates_and_scores_the_same(seed, k):
     report = validate(res.assignment, refs, homes)
     assert report.violations == ()
     assert report.objective == res.objective
-    assert {m.referral_id for m in res.matches} | {u.referral_id for u in res.unmatched} == {r.id for r in refs}
+    assert {m.referral_id for m in res.matches} | {u.referral_id for u in res.unmatched} == {
+        r.id for r in refs
+    }
     for m in res.matches:  # the explanations add up to the points
         assert sum(c.points for c in m.contributions) == m.points
     for u in res.unmatched:
@@ -94,7 +96,10 @@ def test_most_children_placed_and_urgent_first():
 def test_unmatched_reason_lists_exclusions():
     r = referral(child(needs={Need.DISABILITY}))
     res = solve([r], [home("h1", free=0), home("h2")])
-    assert res.unmatched[0].reasons[1] == "No home can take the child: 2 homes excluded: 1 no free place, 1 needs"
+    assert (
+        res.unmatched[0].reasons[1]
+        == "No home can take the child: 2 homes excluded: 1 no free place, 1 needs"
+    )
 
 
 def test_validator_reports_violations_by_rule_and_scores_human_choice():
