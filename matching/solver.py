@@ -10,7 +10,8 @@ that the pairs it left out cannot help:
    (HiGHS through scipy), and compute every left-out pair's reduced cost from the duals;
    a family's homes are sorted by cost and the duals of homes and sub-groups only raise a
    reduced cost, so each family is scanned only up to its referral's dual. Add the pairs
-   with negative reduced cost; repeat until none is left. The LP value is then a lower
+   with negative reduced cost; repeat until none is left (or until the bound below is within
+   ``PRICING_TOL`` of the LP value: the proof step adds what is left). The LP value is then a lower
    bound for the FULL model (any solution costs at least the LP value plus the reduced
    costs of the pairs it uses - Lagrangian bound, valid at every round).
 3. **Integer solve** of the restricted model (HiGHS; or CP-SAT/SCIP hinted with the rounded
@@ -424,7 +425,11 @@ def _solve_highs(
         return None, Status.TIMED_OUT, 0, -math.inf, info
     xs = res.x
     chosen = _chosen(m, lambda j: float(xs[j]))
-    bound = float(getattr(res, "mip_dual_bound", res.fun) or res.fun)
+    dual = getattr(res, "mip_dual_bound", None)  # 0.0 (not None) when stopped before the root LP
+    if res.status == 0:
+        bound = float(res.fun) if dual is None else float(dual)
+    else:
+        bound = -math.inf if dual is None or not math.isfinite(dual) else float(dual)
     return (
         chosen,
         Status.OPTIMAL if res.status == 0 else Status.FEASIBLE,
