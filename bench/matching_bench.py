@@ -180,6 +180,27 @@ def _pct(x, digits=4):
     return "-" if x is None else f"{x:.{digits}%}"
 
 
+def _ref_solved(r) -> bool:
+    ref = r["reference"]
+    return (
+        bool(ref)
+        and ref["objective"] is not None
+        and str(ref["message"]).startswith("Optimization terminated")
+    )
+
+
+def _ref_gap(r) -> str:
+    """Gap to the exact reference when it was solved; else the gap to its (full-set) dual bound."""
+    ref, obj = r["reference"], r["optimiser"]["objective"]
+    if not ref:
+        return "-"
+    if _ref_solved(r):
+        return _pct(r["gap_to_reference"])
+    if ref["objective"] is not None:
+        return f"reference unsolved in time (its incumbent {ref['objective']:,})"
+    return "reference unsolved in time"
+
+
 def markdown(results) -> str:
     lines = [
         "# Matching benchmark",
@@ -206,11 +227,11 @@ def markdown(results) -> str:
             "| method | status | objective | own gap (full-set bound) | gap to exact reference | placed | build+solve s "
             "| ≤20 mi % | siblings together % | mean miles |",
             "|---|---|---|---|---|---|---|---|---|---|",
-            f"| optimiser | {o['status']} | {o['objective']:,} | {_pct(o['gap'])} | {_pct(r['gap_to_reference'])} | "
+            f"| optimiser | {o['status']} | {o['objective']:,} | {_pct(o['gap'])} | {_ref_gap(r)} | "
             f"{o['children_placed']}/{o['children']} | {o['total_s']:.3f} | {o['pct_within_20_miles']} | "
             f"{o['pct_sibling_groups_together']} | {o['mean_miles']} |",
             f"| greedy nearest, FCFS (today) | - | {g['objective']:,} | - | "
-            f"{_pct((g['objective'] - ref['objective']) / max(1, ref['objective']) if ref and ref['objective'] else None, 2)}"
+            f"{_pct((g['objective'] - ref['objective']) / max(1, ref['objective']) if _ref_solved(r) else None, 2)}"
             f" | {g['children_placed']}/{g['children']} | {g['total_s']:.3f} | {g['pct_within_20_miles']} | "
             f"{g['pct_sibling_groups_together']} | {g['mean_miles']} |",
         ]
@@ -249,12 +270,11 @@ def markdown(results) -> str:
 def targets(results) -> list[dict]:
     out = []
     regional = [r for r in results["instances"] if r["instance"].startswith("regional")]
-    gaps = [(r["instance"], r["gap_to_reference"]) for r in regional]
     out.append(
         {
             "target": "gap to the full-set exact reference <= 0.01%, every regional instance",
-            "measured": "; ".join(f"{n}: {_pct(gp)}" for n, gp in gaps),
-            "met": all(gp is not None and gp <= 0.0001 for _, gp in gaps),
+            "measured": "; ".join(f"{r['instance']}: {_ref_gap(r)}" for r in regional),
+            "met": all(_ref_solved(r) and r["gap_to_reference"] <= 0.0001 for r in regional),
         }
     )
     for r in results["instances"]:
