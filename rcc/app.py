@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
+from rcc import audit
+from rcc.api import audit as audit_router
 from rcc.children import router as children
 from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
@@ -26,7 +28,7 @@ from rcc.sufficiency import router as sufficiency
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, audit_router)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
@@ -53,9 +55,42 @@ def _loc(loc: tuple) -> str:
     return out or ".".join(map(str, loc))
 
 
+def _audit_refusal(request: Request, exc: DomainError) -> None:
+    """A key refused a record (403) or told it is not there (404) leaves an audit event."""
+    who = getattr(request.state, "principal", None)
+    if who is None:
+        return
+    entity, ident = getattr(exc, "entity", None), getattr(exc, "ident", None)
+    if entity is None:
+        entity, ident = _entity_from_path(request)
+    try:
+        ident_int = int(str(ident)) if ident is not None and -(2**31) <= int(str(ident)) < 2**31 else 0
+    except (TypeError, ValueError):
+        ident_int = 0
+    try:
+        audit.refused(
+            request.app.state.engine,
+            who,
+            str(entity),
+            ident_int,
+            f"{request.method} {request.url.path}: {exc.status} {exc.message}",
+        )
+    except Exception:  # noqa: BLE001 - failing to audit must not turn a 404 into a 500
+        log.exception("could not record a refused attempt")
+
+
+def _entity_from_path(request: Request) -> tuple[str, object]:
+    for name, value in request.path_params.items():
+        if name.endswith("_id"):
+            return name.removesuffix("_id"), value
+    return "request", 0
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError):
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.status in (403, 404):
+            _audit_refusal(request, exc)
         details = [{"field": d.field, "message": d.message} for d in exc.details]
         return envelope(exc.status, exc.code, exc.message, details)
 

@@ -131,6 +131,46 @@ def apikey_create(
     typer.echo(key)
 
 
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key: Annotated[str, typer.Argument(help="key id, lookup prefix, or the key itself")],
+) -> None:
+    """Revoke a key: it stops working at once; the row stays for the audit trail."""
+    from rcc.auth import revoke_api_key
+    from rcc.db import transaction
+
+    try:
+        with transaction(_factory()) as s:
+            row = revoke_api_key(s, key)
+            typer.echo(
+                f"revoked key {row.id} ({row.prefix}, {row.role}) at {row.revoked_at:%Y-%m-%d %H:%M:%S}Z"
+            )
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@apikey_app.command("list")
+def apikey_list(
+    active: Annotated[bool, typer.Option(help="only keys not revoked")] = False,
+) -> None:
+    """Keys (never their secrets): id, prefix, role, scope, label, created and revoked times."""
+    from rcc.auth import list_api_keys
+
+    with _factory()() as s:
+        rows = list_api_keys(s, include_revoked=not active)
+        typer.echo("id\tprefix\trole\tscope\tlabel\tcreated_at\trevoked_at")
+        for r in rows:
+            scope = (
+                f"rcc {r.rcc_id}" if r.rcc_id else f"la {r.la_id}" if r.la_id else
+                f"provider {r.provider_id}" if r.provider_id else "-"
+            )  # fmt: skip
+            revoked = f"{r.revoked_at:%Y-%m-%dT%H:%M:%S}" if r.revoked_at else "-"
+            typer.echo(
+                f"{r.id}\t{r.prefix}\t{r.role}\t{scope}\t{r.label or '-'}\t{r.created_at:%Y-%m-%dT%H:%M:%S}\t{revoked}"
+            )
+
+
 def _demo_help() -> str:
     from rcc.demo.assumptions import assumptions
 

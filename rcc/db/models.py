@@ -230,17 +230,18 @@ class ApiKey(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+    """Append-only: the migrations install triggers that refuse UPDATE and DELETE (and TRUNCATE on
+    PostgreSQL)."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), index=True
     )
-    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    api_key_id: Mapped[int | None] = mapped_column(Integer, index=True)
     role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(10))  # read | create | update | delete
+    action: Mapped[str] = mapped_column(String(10))  # read | create | update | delete | refused
     entity: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[int] = mapped_column(Integer, index=True)
     detail: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,7 @@ from rcc.db.models import (
     Job,
     Rcc,
     Referral,
+    ReferralChild,
     UnmetNeedRecord,
     utcnow,
 )
@@ -69,7 +70,15 @@ def run_result(session: Session, who: Principal, run_id: str) -> dict[str, Any]:
     if job.status != "succeeded":
         extra = f": {job.error.splitlines()[-1]}" if job.status == "failed" and job.error else ""
         raise Conflict(f"matching run {run_id} is {job.status}; no result{extra}")
-    return dict(job.result or {})
+    result = dict(job.result or {})
+    named = [p["child_id"] for a in result.get("assignments", []) for p in a.get("placements", [])]
+    unplaced = [u["referral_id"] for u in result.get("unmatched", [])]
+    if unplaced:
+        named += list(
+            session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(unplaced)))
+        )
+    audit.record(session, who, "read", "child", named, detail=f"matching run {run_id} result")
+    return result
 
 
 @dataclass(frozen=True)
@@ -233,6 +242,13 @@ def list_unmet_need(
         stmt = stmt.where(UnmetNeedRecord.kind == kind)
     result = paginate(session, stmt, page)
     codes = la_codes(session)
+    named = [r.child_id for r in result.items if r.child_id is not None]
+    whole = [r.referral_id for r in result.items if r.child_id is None]
+    if whole:  # a record about a whole referral names its children through it
+        named += list(
+            session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(whole)))
+        )
+    audit.record(session, who, "read", "child", named, detail="unmet need")
     return PageResult(
         [UnmetView(r, codes[r.la_id]) for r in result.items], result.total, result.limit, result.offset
     )
