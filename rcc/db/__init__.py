@@ -46,3 +46,6 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+from rcc.db import versions as _versions  # noqa: E402,F401  (registers the register-version listeners)
