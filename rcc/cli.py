@@ -78,23 +78,32 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 @app.command()
 def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")] = False) -> None:
-    """Run persisted jobs (matching runs, forecasts) outside the web process."""
-    import time
+    """Run persisted jobs (matching runs, forecasts) outside the web process.
+
+    SIGTERM or Ctrl-C drains: no new claims, running jobs get RCC_JOB_DRAIN_SECONDS to finish,
+    the rest go back to the queue. Per-kind slots come from RCC_JOB_CONCURRENCY."""
+    import logging
+    import signal
+    import threading
 
     from rcc.jobs import Worker, drain
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     factory = _factory()
     if once:
         typer.echo(f"ran {drain(factory)} job(s)")
         return
     w = Worker(factory)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     w.start()
-    typer.echo("worker running; Ctrl-C to stop")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        w.stop()
+    typer.echo(f"worker {w.id} running; SIGTERM or Ctrl-C drains and stops it")
+    while not stop.wait(1):
+        pass
+    typer.echo(f"worker {w.id} draining")
+    w.stop()
+    typer.echo(f"worker {w.id} stopped")
 
 
 @apikey_app.command("create")

@@ -2,47 +2,35 @@
 
 A job is a row in ``jobs``; nothing lives in process memory. Any number of workers
 (the in-process one that ``rcc serve`` starts on the embedded default, or ``rcc worker``
-processes beside a PostgreSQL deployment) claim queued jobs with a conditional UPDATE,
-so a job runs once. Handlers are plain functions registered by kind; they receive a
-:class:`JobContext` and return a JSON-able result. A cancel request is honoured
-before start and, for handlers that poll ``ctx.cancelled()``, while running.
+processes beside a PostgreSQL deployment) claim queued jobs for a lease that they renew
+with a heartbeat (:mod:`rcc.jobqueue`), so a job runs once and a job whose worker died
+goes back to the queue. Handlers are plain functions registered by kind; they receive a
+:class:`JobContext` and return a JSON-able result. A cancel request is honoured before
+start and, while running, at the handler's next ``ctx.cancelled()`` check.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from rcc import jobqueue
 from rcc.auth import Principal, Role
-from rcc.db import transaction
 from rcc.db.models import Job, utcnow
-from rcc.errors import Conflict, DomainError, Invalid, NotFound
+from rcc.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger("rcc.jobs")
 
-TERMINAL = ("succeeded", "failed", "cancelled")
+TERMINAL = jobqueue.TERMINAL
 
 
-@dataclass(frozen=True)
-class JobContext:
-    job_id: str
-    kind: str
-    params: dict[str, Any]
-    sessions: sessionmaker[Session]
-    principal: Principal
-
-    def cancelled(self) -> bool:
-        with self.sessions() as s:
-            return bool(s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id)))
-
+JobContext = jobqueue.JobContext
+LeaseLost = jobqueue.LeaseLost
 
 Handler = Callable[[JobContext], dict[str, Any]]
 _HANDLERS: dict[str, Handler] = {}
@@ -109,94 +97,42 @@ def cancel(session: Session, who: Principal, job_id: str, kind: str | None = Non
     return job
 
 
-def _principal_for(session: Session, job: Job) -> Principal:
-    from rcc.db.models import ApiKey, RccMember
-
-    key = session.get(ApiKey, job.api_key_id) if job.api_key_id else None
-    if key is None:
-        return Principal(key_id=None, role=Role.ADMIN)
-    las = (
-        frozenset(session.scalars(select(RccMember.la_id).where(RccMember.rcc_id == key.rcc_id)))
-        if key.rcc_id
-        else frozenset()
-    )
-    return Principal(key.id, Role(key.role), key.rcc_id, key.la_id, key.provider_id, las)
+_principal_for = jobqueue.principal_for
 
 
-def claim_next(factory: sessionmaker[Session]) -> JobContext | None:
-    """Atomically move the oldest queued job to running; None when the queue is empty."""
-    with transaction(factory) as s:
-        candidates = s.scalars(
-            select(Job.id).where(Job.status == "queued").order_by(Job.created_at).limit(5)
-        ).all()
-        for job_id in candidates:
-            claimed = s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", started_at=utcnow())
-            ).rowcount
-            if claimed:
-                job = s.get(Job, job_id)
-                return JobContext(job.id, job.kind, dict(job.params or {}), factory, _principal_for(s, job))
-    return None
-
-
-def run_one(ctx: JobContext) -> None:
+def handlers() -> dict[str, Handler]:
+    """Every registered job kind and its handler."""
     _load_handlers()
-    try:
-        result = _HANDLERS[ctx.kind](ctx)
-        status, error = ("cancelled", None) if ctx.cancelled() else ("succeeded", None)
-    except DomainError as exc:
-        result, status, error = None, "failed", exc.message
-    except Exception:  # a failed job is recorded, never lost
-        log.exception("job %s failed", ctx.job_id)
-        result, status, error = None, "failed", traceback.format_exc(limit=5)
-    with transaction(ctx.sessions) as s:
-        s.execute(
-            update(Job)
-            .where(Job.id == ctx.job_id)
-            .values(
-                status=status,
-                result=result if status == "succeeded" else None,
-                error=error,
-                finished_at=utcnow(),
-            )
-        )
+    return dict(_HANDLERS)
+
+
+def claim_next(factory: sessionmaker[Session], worker_id: str | None = None) -> JobContext | None:
+    """Claim the oldest queued job of any registered kind for a lease; None when the queue is empty."""
+    return jobqueue.claim(
+        factory,
+        worker_id or jobqueue.new_worker_id(),
+        list(handlers()),
+        jobqueue.QueueSettings.from_env().lease_seconds,
+    )
+
+
+def run_one(ctx: JobContext) -> str:
+    """Run a claimed job here and record its outcome (fenced by its lease)."""
+    return jobqueue.run_claimed(ctx, handlers())
 
 
 def drain(factory: sessionmaker[Session]) -> int:
     """Run queued jobs until none is left (used by tests and ``rcc worker --once``)."""
-    n = 0
-    while (ctx := claim_next(factory)) is not None:
-        run_one(ctx)
-        n += 1
-    return n
+    return jobqueue.drain(factory, handlers())
 
 
-class Worker:
-    """A background thread that polls the jobs table; never blocks the event loop."""
-
-    def __init__(self, factory: sessionmaker[Session], poll_seconds: float = 0.5):
-        self.factory = factory
-        self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rcc-job-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                ctx = claim_next(self.factory)
-            except Exception:  # database briefly unavailable: back off and retry
-                log.exception("job worker could not poll")
-                ctx = None
-            if ctx is None:
-                self._stop.wait(self.poll_seconds)
-            else:
-                run_one(ctx)
+def Worker(  # noqa: N802 - kept as the class-like constructor callers already use
+    factory: sessionmaker[Session],
+    poll_seconds: float | None = None,
+    settings: jobqueue.QueueSettings | None = None,
+) -> jobqueue.Worker:
+    """A background worker (claims, heartbeats, reaper) over every registered job kind."""
+    base = settings or jobqueue.QueueSettings.from_env()
+    if poll_seconds is not None:
+        base = replace(base, poll_seconds=poll_seconds)
+    return jobqueue.Worker(factory, handlers, base)
