@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rcc.auth import Principal, Role
@@ -322,6 +322,23 @@ def finish(
         )  # fmt: skip
 
 
+def retry_later(ctx: JobContext, reason: str, backoff_base: float = BACKOFF_BASE_SECONDS) -> str:
+    """Back to the queue with a backoff while attempts are left, else failed with ``reason``."""
+    now = utcnow()
+    with transaction(ctx.sessions) as s:
+        job = s.get(Job, ctx.job_id)
+        if job is None or job.status != "running" or (ctx.worker_id and job.claimed_by != ctx.worker_id):
+            return "lost"
+        if job.attempts >= job.max_attempts:
+            job.status, job.finished_at = "failed", now
+            job.error = f"{reason}; no attempts left ({job.max_attempts})"
+        else:
+            job.status, job.error = "queued", reason
+            job.run_after = now + dt.timedelta(seconds=backoff_seconds(job.attempts, backoff_base))
+        job.claimed_by, job.lease_expires_at = None, None
+        return job.status
+
+
 Handler = Callable[[JobContext], dict[str, Any]]
 
 
@@ -341,6 +358,13 @@ def run_claimed(ctx: JobContext, handlers: Mapping[str, Handler]) -> str:
         return "lost"
     except DomainError as exc:
         result, status, error = None, "failed", exc.message
+    except OperationalError as exc:  # the database went away, a deadlock, a lock timeout: try again later
+        reason = f"attempt {ctx.attempt}: {type(exc.orig).__name__ if exc.orig else 'database'}: {str(exc.orig or exc).splitlines()[0][:200]}"
+        log.warning("job %s: %s", ctx.job_id, reason)
+        try:
+            return retry_later(ctx, reason)
+        except SQLAlchemyError:
+            return "lost"  # the lease will expire and the reaper re-queues it
     except Exception:  # a failed job is recorded, never lost
         log.exception("job %s failed", ctx.job_id)
         result, status, error = None, "failed", traceback.format_exc(limit=5)

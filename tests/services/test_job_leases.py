@@ -227,3 +227,24 @@ def test_an_unreachable_database_is_logged_once_not_every_poll(caplog):
     lines = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(lines) == 1 and not any(r.exc_info for r in caplog.records)
     engine.dispose()
+
+
+@jobs.handler("test-flaky")
+def _flaky(ctx: jobs.JobContext) -> dict:
+    if ctx.attempt == 1:
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("SELECT 1", {}, Exception("could not obtain lock"))
+    return {"attempt": ctx.attempt}
+
+
+def test_a_database_error_is_retried_with_backoff_a_domain_error_is_not(factory):
+    job_id = _submit(factory, "test-flaky")
+    ctx = jobqueue.claim(factory, "w", ["test-flaky"], 60)
+    assert jobqueue.run_claimed(ctx, jobs.handlers()) == "queued"
+    job = _job(factory, job_id)
+    assert job.status == "queued" and "could not obtain lock" in job.error and job.attempts == 1
+    with transaction(factory) as s:
+        s.execute(update(Job).where(Job.id == job_id).values(run_after=None))
+    assert jobs.drain(factory) == 1
+    assert _job(factory, job_id).result == {"attempt": 2}
