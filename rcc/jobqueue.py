@@ -540,7 +540,9 @@ class Worker:
         for ctx, _ in self._running_items():
             if ctx.job_id in cancel:
                 ctx._cancel.set()
-            if ctx.job_id not in still:
+            if (
+                ctx.job_id in held and ctx.job_id not in still
+            ):  # (a job claimed since `held` was read is ours)
                 ctx._lost.set()
 
     def _beat(self) -> None:
