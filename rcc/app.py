@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
+from rcc.api import resilience
 from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
 from rcc.config import Settings, load_settings
-from rcc.db import make_engine, make_sessionmaker
+from rcc.db import api_concurrency, api_lock_timeout_ms, api_queue_timeout, make_engine, make_sessionmaker
 from rcc.errors import DomainError
 
 log = logging.getLogger("rcc")
@@ -28,7 +30,9 @@ ERROR_RESPONSES = {
         403: "the key's role may not do this",
         404: "not found, or outside the caller's scope",
         409: "conflicts with the register's current state",
+        413: "the request body is larger than RCC_MAX_UPLOAD_BYTES",
         422: "invalid input; `details` names each field",
+        503: "busy or the database is unavailable; `Retry-After` says when to try again",
     }.items()
 }
 
@@ -66,36 +70,43 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):
-        code = {401: "unauthorised", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.status_code, "error"
-        )
+        code = {
+            401: "unauthorised",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+        }.get(exc.status_code, "error")
         return envelope(exc.status_code, code, str(exc.detail))
-
-    @app.exception_handler(OperationalError)
-    async def _db_down(_: Request, exc: OperationalError):
-        log.exception("database error")
-        return envelope(503, "unavailable", "the database is unavailable; try again")
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, lock_timeout_ms=api_lock_timeout_ms())
     factory = make_sessionmaker(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        worker = None
+        # Admission lets api_concurrency() requests in at once; a request uses up to three thread hops
+        # (auth, endpoint, commit), so give each of them room and never make one wait for a thread
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 3 * api_concurrency() + 4
+        worker = worker_engine = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
             from rcc.jobs import Worker
 
-            worker = Worker(factory)
+            worker_engine = make_engine(
+                settings.database_url, pool_size=4
+            )  # its own pool: never starves requests
+            worker = Worker(make_sessionmaker(worker_engine))
             worker.start()
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            if worker_engine is not None:
+                worker_engine.dispose()
             engine.dispose()
 
     app = FastAPI(
@@ -112,6 +123,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.state.engine = engine
     app.state.sessionmaker = factory
     install_error_handlers(app)
+    resilience.install_error_handlers(app)
+    app.add_middleware(resilience.BodyLimit, limit=resilience.max_upload_bytes())
+    app.add_middleware(resilience.Admission, limit=api_concurrency(), queue_timeout=api_queue_timeout())
+    app.include_router(resilience.health)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
 
