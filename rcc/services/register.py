@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Select, delete, exists, func, or_, select
+from sqlalchemy import Select, String, cast, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from api_schemas.register import (
@@ -348,12 +348,8 @@ class HomeFilters:
 
 
 def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
-    occ = occupied_subquery()
-    stmt = (
-        select(Home, func.coalesce(occ.c.occupied, 0))
-        .outerjoin(occ, occ.c.home_id == Home.id)
-        .order_by(Home.id)
-    )
+    """The homes that match the filters, in id order (homes only: occupancy is added per page)."""
+    stmt = select(Home).order_by(Home.id)
     if who.role is Role.PROVIDER:
         stmt = stmt.where(Home.provider_id == who.provider_id)
     if f.rcc_id is not None:
@@ -373,16 +369,35 @@ def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
     if f.has_vacancy is not None:
         has = exists().where(Vacancy.home_id == Home.id, Vacancy.places > 0)
         stmt = stmt.where(has if f.has_vacancy else ~has)
+    if f.need:
+        # JSON list membership, portable across SQLite and PostgreSQL: needs are identifiers, so the
+        # quoted value appears in the stored JSON text exactly when it is an element of the list
+        stmt = stmt.where(cast(Home.needs_met, String).contains(f'"{f.need}"', autoescape=True))
     return stmt
 
 
 def list_homes(session: Session, who: Principal, page: PageRequest, f: HomeFilters) -> PageResult:
+    """One page of homes: counted and windowed in the database, occupancy for the page's homes only."""
     stmt = home_query(session, who, f)
-    rows = session.execute(stmt).all()
-    if f.need:  # JSON list membership, portable across SQLite and PostgreSQL
-        rows = [r for r in rows if f.need in (r[0].needs_met or [])]
-    window = rows[page.offset : page.offset + page.limit]
-    return PageResult([HomeView(h, occ) for h, occ in window], len(rows), page.limit, page.offset)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    homes = list(session.scalars(stmt.offset(page.offset).limit(page.limit)))
+    occ: dict[int, int] = {}
+    if homes:
+        on = dt.date.today()
+        occ = dict(
+            session.execute(
+                select(Placement.home_id, func.count())
+                .where(
+                    Placement.home_id.in_([h.id for h in homes]),
+                    Placement.start_date <= on,
+                    or_(Placement.end_date.is_(None), Placement.end_date > on),
+                )
+                .group_by(Placement.home_id)
+            )
+            .tuples()
+            .all()
+        )
+    return PageResult([HomeView(h, occ.get(h.id, 0)) for h in homes], total, page.limit, page.offset)
 
 
 def update_home(session: Session, who: Principal, home_id: int, patch: HomePatch) -> HomeView:
