@@ -83,6 +83,8 @@ def prepare_database(url: str, region: str, seed: int, data_dir: str) -> None:
             engine.dispose()
         if have:
             print(f"  {region} already loaded in {url.rsplit('/', 1)[-1]}", flush=True)
+            upgrade = [sys.executable, "-m", "rcc.cli", "db", "upgrade"]  # the schema of the code under test
+            subprocess.run(upgrade, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
             return
     t0 = time.perf_counter()
     cmd = [sys.executable, "-m", "rcc.cli", "demo", "--region", region, "--seed", str(seed), "--no-keys"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Select, String, cast, delete, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from api_schemas.register import (
     HomeIn,
@@ -380,7 +380,7 @@ def list_homes(session: Session, who: Principal, page: PageRequest, f: HomeFilte
     """One page of homes: counted and windowed in the database, occupancy for the page's homes only."""
     stmt = home_query(session, who, f)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    homes = list(session.scalars(stmt.offset(page.offset).limit(page.limit)))
+    homes = list(session.scalars(stmt.options(selectinload(Home.la)).offset(page.offset).limit(page.limit)))
     occ: dict[int, int] = {}
     if homes:
         on = dt.date.today()
