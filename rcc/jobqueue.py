@@ -566,3 +566,33 @@ def drain(factory: sessionmaker[Session], handlers: Mapping[str, Handler], worke
         run_claimed(ctx, handlers)
         n += 1
     return n
+
+
+# ---------------------------------------------------------------- operators (``rcc jobs ...``)
+
+
+def list_jobs(
+    session: Session, status: str | None = None, kind: str | None = None, limit: int = 50
+) -> list[Job]:
+    stmt = select(Job).order_by(Job.created_at.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(Job.status == status)
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    return list(session.scalars(stmt))
+
+
+def retry(session: Session, job_id: str) -> Job:
+    """Queue a failed or cancelled job again, with its attempts reset."""
+    from rcc.errors import Conflict, NotFound
+
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("job", job_id)
+    if job.status not in ("failed", "cancelled"):
+        raise Conflict(f"job {job_id} is {job.status}; only failed or cancelled jobs are retried")
+    job.error = f"retried by an operator (was {job.status}): {job.error or ''}"[:2000]
+    job.status, job.attempts, job.run_after, job.cancel_requested = "queued", 0, None, False
+    job.result = job.finished_at = job.claimed_by = job.lease_expires_at = None
+    session.flush()
+    return job

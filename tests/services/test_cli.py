@@ -71,3 +71,38 @@ def test_demo_help_lists_every_assumption():
     flat = " ".join(result.output.split())
     for line in assumptions():
         assert " ".join(line.split())[:60] in flat
+
+
+def test_jobs_list_retry_cancel(cli_db):
+    from rcc import jobs
+    from rcc.auth import SYSTEM
+    from rcc.db import transaction
+    from rcc.db.models import Job
+
+    runner, factory = cli_db
+    with transaction(factory) as s:
+        failed = jobs.submit(s, SYSTEM, "matching_run", {"rcc_id": 1})
+        failed.status, failed.error, failed.attempts = "failed", "lease expired; no attempts left (3)", 3
+        queued = jobs.submit(s, SYSTEM, "matching_run", {"rcc_id": 1})
+        failed_id, queued_id = failed.id, queued.id
+    out = runner.invoke(app, ["jobs", "list"])
+    assert out.exit_code == 0 and failed_id in out.output and "no attempts left" in out.output
+    assert "0 live worker(s)" in out.output
+    assert queued_id not in runner.invoke(app, ["jobs", "list", "--status", "failed"]).output
+
+    out = runner.invoke(app, ["jobs", "retry", failed_id])
+    assert out.exit_code == 0, out.output
+    with factory() as s:
+        job = s.get(Job, failed_id)
+        assert (
+            job.status == "queued"
+            and job.attempts == 0
+            and "retried by an operator (was failed)" in job.error
+        )
+    assert runner.invoke(app, ["jobs", "retry", queued_id]).exit_code == 2  # only failed or cancelled
+
+    out = runner.invoke(app, ["jobs", "cancel", queued_id])
+    assert out.exit_code == 0 and "cancelled" in out.output
+    with factory() as s:
+        assert s.get(Job, queued_id).status == "cancelled"
+    assert runner.invoke(app, ["jobs", "cancel", queued_id]).exit_code == 2  # already finished
