@@ -27,8 +27,9 @@ class VersionedCache:
     """Entries per database engine (a process normally has one; tests and tools make several, whose
     version counters are unrelated), each keyed by (key, register version)."""
 
-    def __init__(self, maxsize: int = 32):
+    def __init__(self, maxsize: int = 32, version: str = versions.REGISTER):
         self.maxsize = maxsize
+        self.version = version
         self._engines: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, Any]] = (
             weakref.WeakKeyDictionary()
         )
@@ -38,7 +39,7 @@ class VersionedCache:
 
     def get(self, session: Session, key: Hashable, build: Callable[[], T]) -> T:
         """The entry for ``key`` at the database's current register version, built if missing."""
-        full = (key, versions.current(session))
+        full = (key, versions.current(session, self.version))
         bind = session.get_bind()
         with self._lock:
             data = self._engines.setdefault(bind, OrderedDict())

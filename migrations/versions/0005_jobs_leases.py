@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
-    op.execute("INSERT INTO data_versions (name, version) VALUES ('register', 0)")
+    op.execute("INSERT INTO data_versions (name, version) VALUES ('register', 0), ('data', 0)")
 
 
 def downgrade() -> None:

@@ -7,8 +7,10 @@ bump happens in the same transaction as the change, so several processes on one 
 consistent without a message broker: a reader either sees the change and the new version, or
 neither.
 
-Tracked: homes, vacancies, placements, children (resident ages) and matching policies, whether
-changed through the ORM unit of work or by ``session.execute(insert/update/delete(...))``. The
+``register`` tracks homes, vacancies, placements, children (resident ages) and matching policies;
+``data`` tracks every table but the bookkeeping ones (audit trail, jobs, workers, keys), for caches
+of reports. Changes count whether made through the ORM unit of work or by
+``session.execute(insert/update/delete(...))``. The
 counter row is written as the transaction's last statement (``before_commit``, after the final
 flush), so the row lock is held only for the commit and is always taken last: writers never
 deadlock on it, and writers that touch nothing tracked never wait for it.
@@ -22,8 +24,19 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 REGISTER = "register"
+DATA = "data"  # any change to the service's records (not its bookkeeping): reports cache on this one
 TRACKED_TABLES = frozenset({"homes", "vacancies", "placements", "children", "matching_policies"})
-_FLAG = "rcc_register_changed"
+BOOKKEEPING = frozenset(
+    {"audit_events", "jobs", "job_workers", "data_versions", "api_keys", "alembic_version"}
+)
+_FLAG = "rcc_versions_changed"
+
+
+def _names_for(table: str | None) -> set[str]:
+    if table is None or table in BOOKKEEPING:
+        return set()
+    return {REGISTER, DATA} if table in TRACKED_TABLES else {DATA}
+
 
 _BUMP = text(
     "INSERT INTO data_versions (name, version) VALUES (:n, 1) "
@@ -49,12 +62,13 @@ def _table_of(obj: Any) -> str | None:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
-    if session.info.get(_FLAG):
+    flagged: set[str] = session.info.setdefault(_FLAG, set())
+    if flagged >= {REGISTER, DATA}:
         return
     for obj in (*session.new, *session.deleted, *session.dirty):
-        if _table_of(obj) in TRACKED_TABLES and (obj not in session.dirty or session.is_modified(obj)):
-            session.info[_FLAG] = True
-            return
+        names = _names_for(_table_of(obj))
+        if names - flagged and (obj not in session.dirty or session.is_modified(obj)):
+            flagged |= names
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -62,15 +76,16 @@ def _bulk(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in TRACKED_TABLES:
-        state.session.info[_FLAG] = True
+    names = _names_for(getattr(table, "name", None))
+    if names:
+        state.session.info.setdefault(_FLAG, set()).update(names)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     session.flush()  # the final flush, so that every change has been seen
-    if session.info.pop(_FLAG, False):
-        bump(session)
+    for name in sorted(session.info.pop(_FLAG, ())):  # always in one order: writers never deadlock here
+        bump(session, name)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -42,3 +42,34 @@ def test_shortlists_reuse_the_prepared_register_until_it_changes(client, world, 
     assert r.status_code == 200, r.text
     assert twin_id not in [e["home_id"] for e in client.post(url, headers=h).json()["entries"]]
     assert matching._REGISTERS.misses == misses + 2
+
+
+def test_the_published_report_is_built_once_per_change(client, world, factory):
+    from rcc.services import commissioning
+    from tests.api.test_commissioning_api import _q
+    from tests.services.commissioning_fixtures import build
+
+    build(factory, world)
+    h = world.h("commissioner")
+    first = client.get("/api/v1/commissioning/report", params=_q(world), headers=h)
+    assert first.status_code == 200
+    misses = commissioning._REPORTS.misses
+    assert client.get("/api/v1/commissioning/report", params=_q(world), headers=h).text == first.text
+    assert commissioning._REPORTS.misses == misses  # the same page, not computed again
+    # another role sees its own page, computed for it
+    assert (
+        client.get("/api/v1/commissioning/report", params=_q(world), headers=world.h("admin")).status_code
+        == 200
+    )
+    assert commissioning._REPORTS.misses == misses + 1
+    # any change to the records (here a provider, which the matching register does not track) rebuilds it
+    r = client.post(
+        "/api/v1/providers", json={"name": "Gamma Care", "sector": "private"}, headers=world.h("admin")
+    )
+    assert r.status_code == 201
+    client.get("/api/v1/commissioning/report", params=_q(world), headers=h)
+    assert commissioning._REPORTS.misses == misses + 2
+    # a caller outside the RCC is refused, whatever is cached
+    assert client.get(
+        "/api/v1/commissioning/report", params=_q(world), headers=world.h("officer_out")
+    ).status_code in (403, 404)
