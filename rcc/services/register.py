@@ -22,6 +22,8 @@ from api_schemas.register import (
 )
 from rcc import geo
 from rcc.auth import Principal, Role
+from rcc.cache import VersionedCache
+from rcc.db import versions
 from rcc.db.models import Home, LocalAuthority, Placement, Provider, Rcc, RccMember, Vacancy, utcnow
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
 from rcc.services.common import (
@@ -376,8 +378,19 @@ def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
     return stmt
 
 
+_PAGES = VersionedCache(maxsize=256, version=versions.DATA)
+
+
 def list_homes(session: Session, who: Principal, page: PageRequest, f: HomeFilters) -> PageResult:
-    """One page of homes: counted and windowed in the database, occupancy for the page's homes only."""
+    """One page of homes: counted and windowed in the database, occupancy for the page's homes only.
+    The same page for the same caller scope is served from this process's cache until any record
+    changes (the ``data`` version) or the day does (occupancy is counted for today)."""
+    scope = (who.role, who.provider_id)  # what home_query reads of the caller
+    key = ("homes", scope, page.limit, page.offset, f, dt.date.today())
+    return _PAGES.get(session, key, lambda: _list_homes(session, who, page, f))
+
+
+def _list_homes(session: Session, who: Principal, page: PageRequest, f: HomeFilters) -> PageResult:
     stmt = home_query(session, who, f)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     homes = list(session.scalars(stmt.options(selectinload(Home.la)).offset(page.offset).limit(page.limit)))
