@@ -10,7 +10,9 @@ in requests and in seconds:
 - ``homes``: ``GET /api/v1/homes`` with the filters an officer uses, at 1, 20 and 50 clients;
 - ``shortlist``: ``POST /api/v1/referrals/{id}/shortlist?top_n=10`` over the open referrals, at 1, 20, 50;
 - ``vacancy_patch``: 50 clients re-confirming 3 vacancies at once (write contention on a few rows);
-- ``report``: the commissioning HTML report at 5 clients.
+- ``report``: the commissioning HTML report at 5 clients;
+- ``upload_20mb``: a 20 MB SSDA903 upload sent over and over while 5 clients list homes (how fast it is
+  refused, and the others' p50 with and without it).
 
 Every scenario reports requests, throughput, p50/p95/p99/max latency and the count of each status
 code. The machine's load average before and after each run is recorded beside the numbers, because
@@ -31,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -270,6 +273,59 @@ def scenarios(info: dict[str, Any], quick: bool) -> list[tuple[str, int, Request
     ]
 
 
+async def upload_scenario(
+    base: str, headers: dict[str, str], info: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    """A 20 MB SSDA903 upload, sent again and again by one client, while 5 others list homes: how fast
+    the upload is refused, and the others' p50 with and without it."""
+    rcc = info["rcc_id"]
+
+    def homes(http: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
+        return http.get("/api/v1/homes?" + HOME_QUERIES[i % len(HOME_QUERIES)].format(rcc=rcc))
+
+    alone = await run_clients(base, headers, 5, homes, 100_000, seconds)
+    big = b"CHILD,SEX,DOB\n" + b"123456,1,01/01/2010\n" * (20 * 1024 * 1024 // 20)
+    times: list[float] = []
+    statuses: Counter = Counter()
+    done = threading.Event()
+
+    def uploader() -> None:  # a plain client in a thread, as an LA's upload script would be
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            while not done.is_set():
+                t = time.perf_counter()
+                try:
+                    r = http.post(
+                        "/api/v1/sufficiency/returns", data={"la_code": "E06000001"},
+                        files={"header": ("header.csv", big), "episodes": ("episodes.csv", big[:1000])},
+                    )  # fmt: skip
+                    statuses[r.status_code] += 1
+                except httpx.HTTPError as exc:
+                    statuses[f"error:{type(exc).__name__}"] += 1
+                times.append(time.perf_counter() - t)
+
+    task = asyncio.create_task(asyncio.to_thread(uploader))
+    during = await run_clients(base, headers, 5, homes, 100_000, seconds)
+    done.set()
+    await task
+    a, d = alone.summary(5), during.summary(5)
+    return {
+        "scenario": "upload_20mb",
+        "clients": 1,
+        "requests": len(times),
+        "seconds": round(during.wall_s, 2),
+        "req_per_s": round(len(times) / during.wall_s, 1),
+        "p50_ms": round(1000 * _pct(times, 0.5)),
+        "p95_ms": round(1000 * _pct(times, 0.95)),
+        "p99_ms": round(1000 * _pct(times, 0.99)),
+        "max_ms": round(1000 * max(times)),
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "load_avg_before": alone.load_before,
+        "load_avg_after": during.load_after,
+        "others_p50_alone_ms": a["p50_ms"],
+        "others_p50_during_ms": d["p50_ms"],
+    }
+
+
 def run_database(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"== {kind}: {url.split('@')[-1]}", flush=True)
     prepare_database(url, args.region, args.seed, args.data_dir)
@@ -283,11 +339,14 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any
         asyncio.run(
             run_clients(server.base, headers, 4, lambda h, i: h.get("/api/v1/rccs"), 20, 10)
         )  # warm-up
-        for name, clients, request, bounds in scenarios(info, args.quick):
-            if args.only and name not in args.only:
+        for name, clients, request, bounds in [*scenarios(info, args.quick), ("upload_20mb", 1, None, {})]:
+            if args.only and name not in args.only and f"{name}:{clients}" not in args.only:
                 continue
-            res = asyncio.run(run_clients(server.base, headers, clients, request, **bounds))
-            row = {"scenario": name, **res.summary(clients)}
+            if request is None:
+                row = asyncio.run(upload_scenario(server.base, headers, info, 6 if args.quick else 15))
+            else:
+                res = asyncio.run(run_clients(server.base, headers, clients, request, **bounds))
+                row = {"scenario": name, **res.summary(clients)}
             out["scenarios"].append(row)
             print(
                 f"  {name:<14} {clients:>3} clients: {row['requests']:>5} req {row['req_per_s']:>7} req/s  "
@@ -334,6 +393,13 @@ def render_md(results: dict[str, Any]) -> str:
                     f"{r['load_avg_before'][0]} → {r['load_avg_after'][0]} |"
                 )
             lines.append("")
+            for r in db["scenarios"]:
+                if r["scenario"] == "upload_20mb":
+                    lines += [
+                        f"upload_20mb: one client sends a 20 MB return again and again; 5 others list homes: "
+                        f"their p50 {r['others_p50_alone_ms']} ms alone, {r['others_p50_during_ms']} ms during the uploads.",
+                        "",
+                    ]
     return "\n".join(lines)
 
 
@@ -362,7 +428,7 @@ def main() -> None:
         "--data-dir", default=os.environ.get("RCC_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     )
     ap.add_argument("--label", default="current", help="key in load.json; 'baseline' for the numbers before")
-    ap.add_argument("--only", nargs="*", help="run only these scenarios")
+    ap.add_argument("--only", nargs="*", help="run only these scenarios (name, or name:clients)")
     ap.add_argument("--quick", action="store_true", help="a quarter of the requests and seconds")
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args()
