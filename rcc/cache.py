@@ -30,11 +30,11 @@ class VersionedCache:
     def __init__(self, maxsize: int = 32, version: str = versions.REGISTER):
         self.maxsize = maxsize
         self.version = version
-        self._engines: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, Any]] = (
+        self._engines: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[Hashable, int], Any]] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
-        self._building: dict[tuple[int, Hashable], threading.Lock] = {}
+        self._building: dict[tuple[int, tuple[Hashable, int]], threading.Lock] = {}
         self.hits = self.misses = 0
 
     def get(self, session: Session, key: Hashable, build: Callable[[], T]) -> T:

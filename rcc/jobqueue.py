@@ -37,9 +37,9 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, Result, delete, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +56,11 @@ DEFAULT_MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 300.0
 WORKER_STALE_SECONDS = 90.0  # a worker row older than this is not counted as alive
+
+
+def _affected(result: Result[Any]) -> int:
+    """Rows an UPDATE changed (``execute`` returns a cursor result for DML)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 class LeaseLost(Exception):
@@ -163,7 +168,7 @@ def _fence(s: Session, job_id: str, worker_id: str | None) -> None:
     cond = [Job.id == job_id, Job.status == "running"]
     if worker_id is not None:
         cond.append(Job.claimed_by == worker_id)
-    if not s.execute(update(Job).where(*cond).values(heartbeat_at=utcnow())).rowcount:
+    if not _affected(s.execute(update(Job).where(*cond).values(heartbeat_at=utcnow()))):
         raise LeaseLost(job_id)
 
 
@@ -202,19 +207,21 @@ def claim(
         job = s.scalars(stmt).first()
         if job is None:
             return None
-        took = s.execute(
-            update(Job)
-            .where(Job.id == job.id, Job.status == "queued")
-            .values(
-                status="running",
-                claimed_by=worker_id,
-                attempts=Job.attempts + 1,
-                lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
-                heartbeat_at=now,
-                started_at=now,
+        took = _affected(
+            s.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.status == "queued")
+                .values(
+                    status="running",
+                    claimed_by=worker_id,
+                    attempts=Job.attempts + 1,
+                    lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+                    heartbeat_at=now,
+                    started_at=now,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if not took:  # SQLite: another worker got there between our read and our write
             return None
         s.refresh(job)
@@ -271,12 +278,14 @@ def reap(factory: sessionmaker[Session], backoff_base: float = BACKOFF_BASE_SECO
             else:
                 values = {"status": "queued", "run_after": now + dt.timedelta(seconds=backoff_seconds(job.attempts, backoff_base)), "error": why}  # fmt: skip
             values.update(claimed_by=None, lease_expires_at=None)
-            took = s.execute(
-                update(Job)
-                .where(Job.id == job.id, Job.status == "running", Job.lease_expires_at < now)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            took = _affected(
+                s.execute(
+                    update(Job)
+                    .where(Job.id == job.id, Job.status == "running", Job.lease_expires_at < now)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+            )
             if took:
                 out.append((job.id, values["status"]))
     for job_id, outcome in out:
@@ -290,13 +299,13 @@ def give_back(factory: sessionmaker[Session], worker_id: str, job_ids: Collectio
     if not job_ids:
         return 0
     with transaction(factory) as s:
-        return s.execute(
+        return _affected(s.execute(
             update(Job)
             .where(Job.id.in_(list(job_ids)), Job.claimed_by == worker_id, Job.status == "running")
             .values(status="queued", claimed_by=None, lease_expires_at=None, attempts=Job.attempts - 1,
                     error="returned to the queue by a worker shutting down")
             .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
+        ))  # fmt: skip
 
 
 def finish(
@@ -312,13 +321,13 @@ def finish(
         if ctx.worker_id is not None:
             cond.append(Job.claimed_by == ctx.worker_id)
         return bool(
-            s.execute(
+            _affected(s.execute(
                 update(Job)
                 .where(*cond)
                 .values(status=status, result=result if status == "succeeded" else None, error=error,
                         finished_at=utcnow(), lease_expires_at=None)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
         )  # fmt: skip
 
 
