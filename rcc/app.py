@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -14,16 +15,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
 from rcc.api import resilience
-from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
+from rcc.children import router as children
+from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
 from rcc.db import api_concurrency, api_lock_timeout_ms, api_queue_timeout, make_engine, make_sessionmaker
 from rcc.errors import DomainError
+from rcc.jobs import router as jobs
+from rcc.matching import router as matching
+from rcc.nps import router as nps
+from rcc.register import router as register
+from rcc.sufficiency import router as sufficiency
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps)
 
-ERROR_RESPONSES = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
     for code, desc in {
         401: "missing or unknown API key",
@@ -93,7 +100,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         worker = worker_engine = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
-            from rcc.jobs import Worker
+            from rcc.jobs.worker import Worker
 
             worker_engine = make_engine(
                 settings.database_url, pool_size=4

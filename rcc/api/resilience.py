@@ -169,7 +169,7 @@ def live() -> dict[str, str]:
 @health.get("/health/ready", responses={503: {"description": "the database or the job workers are down"}})
 def ready(request: Request) -> JSONResponse:
     """Ready for traffic: the database answers and a job worker has sent a heartbeat lately."""
-    from rcc.jobqueue import WORKER_STALE_SECONDS, alive_workers
+    from rcc.jobs.queue import WORKER_STALE_SECONDS, alive_workers
 
     checks: dict[str, Any] = {}
     ok = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rcc.db import transaction
 from rcc.db.models import Home
-from rcc.services import matching
+from rcc.matching import shortlist as matching
 from tests.api.test_matching_api import make_home, make_referral
 
 
@@ -45,7 +45,7 @@ def test_shortlists_reuse_the_prepared_register_until_it_changes(client, world, 
 
 
 def test_the_published_report_is_built_once_per_change(client, world, factory):
-    from rcc.services import commissioning
+    from rcc.commissioning import reports as commissioning
     from tests.api.test_commissioning_api import _q
     from tests.services.commissioning_fixtures import build
 

@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from rcc import jobqueue
 from rcc.app import create_app
 from rcc.config import Settings
+from rcc.jobs import queue as jobqueue
 from tests.api.helpers import home_body
 from tests.conftest import DATA_DIR
 
@@ -67,7 +67,7 @@ def _over_the_limit(client, world):
 
 
 def test_pool_and_lock_timeouts_are_503_with_retry_after(client, world, monkeypatch):
-    from rcc.services import register
+    from rcc.register import homes as register
 
     def no_connection(*a, **k):
         raise PoolTimeout("QueuePool limit of size 10 overflow 5 reached, connection timed out, timeout 3.00")

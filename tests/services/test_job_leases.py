@@ -1,5 +1,5 @@
 """Job leases: an expired lease re-queues the job with a backoff, then fails it with the reason; a
-worker that lost its lease cannot record anything; draining returns unfinished work; each job kind
+w that lost its lease cannot record anything; draining returns unfinished work; each job kind
 has its own slots; cancel stops a running job; a worker logs a database outage once."""
 
 from __future__ import annotations
@@ -12,17 +12,19 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from rcc import audit, jobqueue, jobs
+from rcc import audit
 from rcc.auth import SYSTEM
 from rcc.db import make_engine, make_sessionmaker, transaction
 from rcc.db.models import AuditEvent, Job, JobWorker, utcnow
+from rcc.jobs import queue as jobqueue
+from rcc.jobs import worker as workers
+from rcc.jobs.queue import JobContext
 
 RELEASE = threading.Event()
 STARTED: dict[str, threading.Event] = {}
 
 
-@jobs.handler("test-wait")
-def _wait(ctx: jobs.JobContext) -> dict:
+def _wait(ctx: JobContext) -> dict:
     """Runs until RELEASE is set or the job is cancelled."""
     STARTED.setdefault(ctx.job_id, threading.Event()).set()
     while not RELEASE.is_set():
@@ -32,8 +34,7 @@ def _wait(ctx: jobs.JobContext) -> dict:
     return {"done": True}
 
 
-@jobs.handler("test-effect")
-def _effect(ctx: jobs.JobContext) -> dict:
+def _effect(ctx: JobContext) -> dict:
     """Writes its side effect and its completion in one fenced transaction."""
     with ctx.transaction() as s:
         audit.record(s, ctx.principal, "effect", "job", [1], detail=f"{ctx.job_id} by {ctx.worker_id}")
@@ -41,9 +42,11 @@ def _effect(ctx: jobs.JobContext) -> dict:
     return {"by": ctx.worker_id}
 
 
-@jobs.handler("test-quick")
-def _quick(ctx: jobs.JobContext) -> dict:
+def _quick(ctx: JobContext) -> dict:
     return {"ok": ctx.params.get("n")}
+
+
+HANDLERS = {"test-wait": _wait, "test-effect": _effect, "test-quick": _quick}  # passed in, never registered
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +59,7 @@ def _reset():
 
 def _submit(factory, kind: str, **params) -> str:
     with transaction(factory) as s:
-        return jobs.submit(s, SYSTEM, kind, params).id
+        return jobqueue.submit(s, SYSTEM, kind, params, kinds=HANDLERS).id
 
 
 def _job(factory, job_id: str) -> Job:
@@ -119,12 +122,12 @@ def test_a_worker_that_lost_its_lease_cannot_record_its_outcome_or_effects(facto
     jobqueue.reap(factory, backoff_base=0)
     new = jobqueue.claim(factory, "new", ["test-effect"], 60)
     assert new is not None and new.attempt == 2
-    # the old worker wakes up and finishes: its transaction is refused, nothing is written
-    assert jobqueue.run_claimed(old, jobs.handlers()) == "lost"
+    # the old w wakes up and finishes: its transaction is refused, nothing is written
+    assert jobqueue.run_claimed(old, HANDLERS) == "lost"
     assert _job(factory, job_id).status == "running" and _effects(factory, job_id) == []
     assert jobqueue.finish(factory, old, "succeeded", {"x": 1}, None) is False
     # the new holder's effect and completion commit together, once
-    assert jobqueue.run_claimed(new, jobs.handlers()) == "succeeded"
+    assert jobqueue.run_claimed(new, HANDLERS) == "succeeded"
     job = _job(factory, job_id)
     assert job.status == "succeeded" and job.result == {"by": "new"} and job.error is None
     assert _effects(factory, job_id) == [f"{job_id} by new"]
@@ -142,25 +145,27 @@ def _effects(factory, job_id: str) -> list[str]:
 
 
 def test_cancel_stops_a_running_job(factory):
-    worker = jobs.Worker(factory, settings=jobqueue.QueueSettings(lease_seconds=2, poll_seconds=0.05))
-    worker.start()
+    w = workers.Worker(
+        factory, handlers=HANDLERS, settings=jobqueue.QueueSettings(lease_seconds=2, poll_seconds=0.05)
+    )
+    w.start()
     try:
         job_id = _submit(factory, "test-wait")
         assert _wait_for(lambda: job_id in STARTED)
         with transaction(factory) as s:
-            assert jobs.cancel(s, SYSTEM, job_id).status == "running"  # asked, not yet taken effect
+            assert jobqueue.cancel(s, SYSTEM, job_id).status == "running"  # asked, not yet taken effect
         assert _wait_for(lambda: _job(factory, job_id).status == "cancelled")
         assert _job(factory, job_id).result is None
     finally:
-        worker.stop(timeout=5)
+        w.stop(timeout=5)
 
 
 def test_each_kind_has_its_own_slots(factory):
     settings = jobqueue.QueueSettings(
         lease_seconds=5, poll_seconds=0.05, concurrency={"test-wait": 1, "*": 1}
     )
-    worker = jobs.Worker(factory, settings=settings)
-    worker.start()
+    w = workers.Worker(factory, handlers=HANDLERS, settings=settings)
+    w.start()
     try:
         slow = _submit(factory, "test-wait")
         assert _wait_for(lambda: slow in STARTED)
@@ -174,34 +179,38 @@ def test_each_kind_has_its_own_slots(factory):
         assert _wait_for(lambda: _job(factory, second_slow).status == "succeeded")
     finally:
         RELEASE.set()
-        worker.stop(timeout=5)
+        w.stop(timeout=5)
 
 
 def test_stopping_a_worker_returns_unfinished_jobs_without_using_an_attempt(factory):
-    worker = jobs.Worker(factory, settings=jobqueue.QueueSettings(lease_seconds=5, poll_seconds=0.05))
-    worker.start()
+    w = workers.Worker(
+        factory, handlers=HANDLERS, settings=jobqueue.QueueSettings(lease_seconds=5, poll_seconds=0.05)
+    )
+    w.start()
     job_id = _submit(factory, "test-wait")
     assert _wait_for(lambda: job_id in STARTED)
-    worker.stop(timeout=0.2)  # drain time too short for the job: it goes back to the queue
+    w.stop(timeout=0.2)  # drain time too short for the job: it goes back to the queue
     job = _job(factory, job_id)
     assert job.status == "queued" and job.attempts == 0 and job.claimed_by is None
     with factory() as s:
-        assert s.get(JobWorker, worker.id).state == "stopped"
+        assert s.get(JobWorker, w.id).state == "stopped"
     RELEASE.set()
-    assert jobs.drain(factory) == 1
+    assert workers.drain(factory, HANDLERS) == 1
     assert _job(factory, job_id).status == "succeeded"
 
 
 def test_a_worker_registers_and_heartbeats(factory):
-    worker = jobs.Worker(factory, settings=jobqueue.QueueSettings(lease_seconds=0.8, poll_seconds=0.05))
-    worker.start()
+    w = workers.Worker(
+        factory, handlers=HANDLERS, settings=jobqueue.QueueSettings(lease_seconds=0.8, poll_seconds=0.05)
+    )
+    w.start()
     try:
         with factory() as s:
-            first = s.get(JobWorker, worker.id).heartbeat_at
-            assert [w.id for w in jobqueue.alive_workers(s)] == [worker.id]
-        assert _wait_for(lambda: _aware(_beat(factory, worker.id)) > _aware(first))
+            first = s.get(JobWorker, w.id).heartbeat_at
+            assert [w.id for w in jobqueue.alive_workers(s)] == [w.id]
+        assert _wait_for(lambda: _aware(_beat(factory, w.id)) > _aware(first))
     finally:
-        worker.stop(timeout=1)
+        w.stop(timeout=1)
     with factory() as s:
         assert jobqueue.alive_workers(s) == []
 
@@ -213,24 +222,25 @@ def _beat(factory, worker_id):
 
 def test_an_unreachable_database_is_logged_once_not_every_poll(caplog):
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-    worker = jobs.Worker(
-        make_sessionmaker(engine), settings=jobqueue.QueueSettings(lease_seconds=0.4, poll_seconds=0.01)
+    w = workers.Worker(
+        make_sessionmaker(engine),
+        handlers=HANDLERS,
+        settings=jobqueue.QueueSettings(lease_seconds=0.4, poll_seconds=0.01),
     )
     caplog.set_level(logging.INFO, logger="rcc.jobs")
-    worker._loop_thread.start()  # no registration: the database is down from the start
-    worker._beat_thread.start()
+    w._loop_thread.start()  # no registration: the database is down from the start
+    w._beat_thread.start()
     time.sleep(1.5)
-    worker._state = "stopped"
-    worker._stop.set()
-    worker._wake.set()
-    worker._loop_thread.join(5)
+    w._state = "stopped"
+    w._stop.set()
+    w._wake.set()
+    w._loop_thread.join(5)
     lines = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(lines) == 1 and not any(r.exc_info for r in caplog.records)
     engine.dispose()
 
 
-@jobs.handler("test-flaky")
-def _flaky(ctx: jobs.JobContext) -> dict:
+def _flaky(ctx: JobContext) -> dict:
     if ctx.attempt == 1:
         from sqlalchemy.exc import OperationalError
 
@@ -238,13 +248,16 @@ def _flaky(ctx: jobs.JobContext) -> dict:
     return {"attempt": ctx.attempt}
 
 
+HANDLERS["test-flaky"] = _flaky
+
+
 def test_a_database_error_is_retried_with_backoff_a_domain_error_is_not(factory):
     job_id = _submit(factory, "test-flaky")
     ctx = jobqueue.claim(factory, "w", ["test-flaky"], 60)
-    assert jobqueue.run_claimed(ctx, jobs.handlers()) == "queued"
+    assert jobqueue.run_claimed(ctx, HANDLERS) == "queued"
     job = _job(factory, job_id)
     assert job.status == "queued" and "could not obtain lock" in job.error and job.attempts == 1
     with transaction(factory) as s:
         s.execute(update(Job).where(Job.id == job_id).values(run_after=None))
-    assert jobs.drain(factory) == 1
+    assert workers.drain(factory, HANDLERS) == 1
     assert _job(factory, job_id).result == {"attempt": 2}
