@@ -18,7 +18,7 @@ from rcc.api import resilience
 from rcc.children import router as children
 from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
-from rcc.db import api_concurrency, api_lock_timeout_ms, api_queue_timeout, make_engine, make_sessionmaker
+from rcc.db import engine_for, make_sessionmaker
 from rcc.errors import DomainError
 from rcc.jobs import router as jobs
 from rcc.matching import router as matching
@@ -89,23 +89,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url, lock_timeout_ms=api_lock_timeout_ms())
+    engine = engine_for(settings, api=True)
     factory = make_sessionmaker(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # Admission lets api_concurrency() requests in at once; a request uses up to three thread hops
+        # Admission lets settings.requests_at_once requests in at once; a request uses up to three thread hops
         # (auth, endpoint, commit), so give each of them room and never make one wait for a thread
-        anyio.to_thread.current_default_thread_limiter().total_tokens = 3 * api_concurrency() + 4
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 3 * settings.requests_at_once + 4
         worker = worker_engine = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
+            from rcc.jobs.queue import QueueSettings
             from rcc.jobs.worker import Worker
 
-            worker_engine = make_engine(
-                settings.database_url, pool_size=4
-            )  # its own pool: never starves requests
-            worker = Worker(make_sessionmaker(worker_engine))
+            worker_engine = engine_for(settings, pool_size=4)  # its own pool: never starves requests
+            worker = Worker(make_sessionmaker(worker_engine), settings=QueueSettings.from_settings(settings))
             worker.start()
         try:
             yield
@@ -131,8 +130,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.state.sessionmaker = factory
     install_error_handlers(app)
     resilience.install_error_handlers(app)
-    app.add_middleware(resilience.BodyLimit, limit=resilience.max_upload_bytes())
-    app.add_middleware(resilience.Admission, limit=api_concurrency(), queue_timeout=api_queue_timeout())
+    app.add_middleware(resilience.BodyLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(
+        resilience.Admission, limit=settings.requests_at_once, queue_timeout=settings.api_queue_timeout
+    )
     app.include_router(resilience.health)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")

@@ -35,9 +35,9 @@ def _startup() -> None:
 
 
 def _factory():
-    from rcc.db import make_engine, make_sessionmaker
+    from rcc.db import engine_for, make_sessionmaker
 
-    return make_sessionmaker(make_engine(load_settings().database_url))
+    return make_sessionmaker(engine_for(load_settings()))
 
 
 def prepare_database() -> None:
@@ -101,14 +101,16 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
     import signal
     import threading
 
+    from rcc.jobs.queue import QueueSettings
     from rcc.jobs.worker import Worker, drain
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    queue_settings = QueueSettings.from_settings(load_settings())
     factory = _factory()
     if once:
         typer.echo(f"ran {drain(factory)} job(s)")
         return
-    w = Worker(factory)
+    w = Worker(factory, settings=queue_settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

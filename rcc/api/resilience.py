@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -30,13 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("rcc")
 
-DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 RETRY_AFTER_BUSY = 1  # seconds: contention clears quickly
 RETRY_AFTER_DOWN = 5  # seconds: the database is away
-
-
-def max_upload_bytes() -> int:
-    return int(os.environ.get("RCC_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
 
 
 def envelope(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

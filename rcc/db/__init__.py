@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from rcc.config import Settings
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
 
-
-def make_engine(url: str, *, lock_timeout_ms: int | None = None, pool_size: int | None = None) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    lock_timeout_ms: int | None = None,
+    pool_size: int = 10,
+    max_overflow: int = 5,
+    pool_timeout: float = 3.0,
+    connect_timeout: int = 5,
+) -> Engine:
     """An engine for ``url``; SQLite files get their folder, WAL, a busy timeout and enforced foreign keys.
 
     ``lock_timeout_ms`` bounds waits for row locks (PostgreSQL ``lock_timeout``) or the write lock
-    (SQLite ``busy_timeout``); the API passes a short one (``RCC_DB_LOCK_TIMEOUT_MS``, 1.5 s) so a
-    contended request fails fast with 503. PostgreSQL pools hold ``RCC_DB_POOL_SIZE`` (10) connections
-    plus ``RCC_DB_MAX_OVERFLOW`` (5), and a request waits ``RCC_DB_POOL_TIMEOUT`` (3) seconds at most.
+    (SQLite ``busy_timeout``); the API passes a short one (``RCC_DB_LOCK_TIMEOUT_MS``) so a contended
+    request fails fast with 503. PostgreSQL pools hold ``pool_size`` connections plus ``max_overflow``,
+    and a checkout waits ``pool_timeout`` seconds at most. :func:`engine_for` takes these from settings.
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -41,32 +47,30 @@ def make_engine(url: str, *, lock_timeout_ms: int | None = None, pool_size: int 
             cur.close()
 
         return engine
-    connect_args: dict[str, object] = {"connect_timeout": _env_int("RCC_DB_CONNECT_TIMEOUT", 5)}
+    connect_args: dict[str, object] = {"connect_timeout": connect_timeout}
     if lock_timeout_ms is not None:
         connect_args["options"] = f"-c lock_timeout={int(lock_timeout_ms)}"
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=pool_size or _env_int("RCC_DB_POOL_SIZE", 10),
-        max_overflow=_env_int("RCC_DB_MAX_OVERFLOW", 5),
-        pool_timeout=_env_int("RCC_DB_POOL_TIMEOUT", 3),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         connect_args=connect_args,
     )
 
 
-def api_lock_timeout_ms() -> int:
-    return _env_int("RCC_DB_LOCK_TIMEOUT_MS", 1500)
-
-
-def api_queue_timeout() -> float:
-    """Seconds a request may wait for admission before it gets 503 (``RCC_API_QUEUE_TIMEOUT``)."""
-    return float(os.environ.get("RCC_API_QUEUE_TIMEOUT") or 5)
-
-
-def api_concurrency() -> int:
-    """Requests one API process works on at once (``RCC_API_CONCURRENCY``): the pool's base size, so
-    each has a connection and the overflow is left for probes and the in-process job worker."""
-    return _env_int("RCC_API_CONCURRENCY", _env_int("RCC_DB_POOL_SIZE", 10))
+def engine_for(settings: Settings, *, api: bool = False, pool_size: int | None = None) -> Engine:
+    """The engine a process of this service uses: the pool from settings; API requests also get the
+    short lock timeout."""
+    return make_engine(
+        settings.database_url,
+        lock_timeout_ms=settings.db_lock_timeout_ms if api else None,
+        pool_size=pool_size or settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        connect_timeout=settings.db_connect_timeout,
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

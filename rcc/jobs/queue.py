@@ -49,6 +49,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rcc.auth import Principal, Role
+from rcc.config import Settings
 from rcc.db import rowcount, transaction
 from rcc.db.models import ApiKey, Job, JobWorker, RccMember, utcnow
 from rcc.errors import Conflict, DomainError, Invalid, NotFound
@@ -95,14 +96,13 @@ class QueueSettings:
         return max(0.2, self.lease_seconds / 4)
 
     @classmethod
-    def from_env(cls) -> QueueSettings:
-        env = os.environ
+    def from_settings(cls, settings: Settings) -> QueueSettings:
         return cls(
-            lease_seconds=float(env.get("RCC_JOB_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)),
-            drain_seconds=float(env.get("RCC_JOB_DRAIN_SECONDS", 30)),
-            poll_seconds=float(env.get("RCC_JOB_POLL_SECONDS", 0.5)),
-            concurrency=parse_concurrency(env.get("RCC_JOB_CONCURRENCY")),
-            backoff_base=float(env.get("RCC_JOB_BACKOFF_SECONDS", BACKOFF_BASE_SECONDS)),
+            lease_seconds=settings.job_lease_seconds,
+            drain_seconds=settings.job_drain_seconds,
+            poll_seconds=settings.job_poll_seconds,
+            concurrency=parse_concurrency(settings.job_concurrency),
+            backoff_base=settings.job_backoff_seconds,
         )
 
 

@@ -50,7 +50,7 @@ class Worker:
     ):
         self.factory = factory
         self._handlers = handlers
-        base = settings or QueueSettings.from_env()
+        base = settings or QueueSettings()
         self.settings = base if poll_seconds is None else replace(base, poll_seconds=poll_seconds)
         self.id = worker_id or new_worker_id()
         self._stop = threading.Event()

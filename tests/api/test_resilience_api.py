@@ -31,11 +31,10 @@ def test_live_and_ready(client, factory):
     assert client.get("/health/ready").status_code == 503
 
 
-def test_ready_is_503_when_the_database_is_unreachable(monkeypatch):
-    monkeypatch.setenv("RCC_DB_CONNECT_TIMEOUT", "1")
+def test_ready_is_503_when_the_database_is_unreachable():
     settings = Settings(
         database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", data_dir=DATA_DIR, worker="off",
-        stale_vacancy_days=14,
+        stale_vacancy_days=14, db_connect_timeout=1,
     )  # fmt: skip
     with TestClient(create_app(settings, start_worker=False)) as c:
         assert c.get("/health/live").status_code == 200
@@ -47,9 +46,10 @@ def test_ready_is_503_when_the_database_is_unreachable(monkeypatch):
         assert r.json()["error"]["code"] == "unavailable"
 
 
-def test_a_body_over_the_limit_is_413_before_it_is_read(settings, world, monkeypatch):
-    monkeypatch.setenv("RCC_MAX_UPLOAD_BYTES", "1000")
-    with TestClient(create_app(settings, start_worker=False)) as client:
+def test_a_body_over_the_limit_is_413_before_it_is_read(settings, world):
+    with TestClient(
+        create_app(settings.model_copy(update={"max_upload_bytes": 1000}), start_worker=False)
+    ) as client:
         _over_the_limit(client, world)
 
 

@@ -83,7 +83,14 @@ def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkey
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("RCC_STALE_VACANCY_DAYS", "0"), ("RCC_STALE_VACANCY_DAYS", "x")]
+    ("variable", "value"),
+    [
+        ("RCC_STALE_VACANCY_DAYS", "0"),
+        ("RCC_STALE_VACANCY_DAYS", "x"),
+        ("RCC_JOB_CONCURRENCY", "matching_run=two"),
+        ("RCC_DB_POOL_SIZE", "0"),
+        ("RCC_JOB_LEASE_SECONDS", "-1"),
+    ],
 )
 def test_every_bad_value_is_refused_naming_its_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
