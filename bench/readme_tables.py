@@ -80,6 +80,24 @@ def service_block() -> str:
     return "\n".join(_tables(path.read_text().splitlines())[:1]) if path.exists() else ""
 
 
+def load_block() -> str:
+    """The load test's tables for the newest run and the baseline (``bench/results/load.md``)."""
+    path = RESULTS / "load.md"
+    if not path.exists():
+        return ""
+    out, keep = [], False
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            keep = True
+            out.append("**" + line[3:] + "**")
+            continue
+        if keep and not line.startswith("**"):
+            out.append(line)
+        elif keep:
+            out.append(line.replace("**", "*"))
+    return "\n".join(out).strip()
+
+
 def render() -> str:
     return "\n".join(
         [
@@ -91,6 +109,11 @@ def render() -> str:
             "### Matching (`python -m bench.matching_bench`; full report in `bench/results/matching.md`)",
             "",
             matching_block(),
+            "",
+            "### Load (`python -m bench.load`; 2 uvicorn workers, httpx clients on the same 2-core machine;"
+            " the load average shows how busy the shared machine was)",
+            "",
+            load_block(),
             "",
             "### Forecast backtest on simulated 6-LA regions (`python -m bench.forecast_region_backtest`;"
             " full report in `bench/results/forecast_region.md`)",

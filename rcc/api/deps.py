@@ -27,7 +27,7 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:  # async: no thread hop for a lookup
     return request.app.state.settings
 
 
@@ -41,7 +41,7 @@ def get_principal(
     return principal
 
 
-def get_page(
+async def get_page(  # async: no thread hop for arithmetic
     limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 50,
     offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
 ) -> PageRequest:

@@ -13,7 +13,6 @@ import matching as mlib
 from api_schemas.matching import MatchingRunIn
 from rcc import audit
 from rcc.auth import Principal, Role
-from rcc.db import transaction
 from rcc.db.models import (
     Job,
     Rcc,
@@ -170,7 +169,9 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
         for m in matches
     ]
     unmatched_out = []
-    with transaction(ctx.sessions) as s:
+    # the run's effects (unmet need, the audit trail) and its completion commit together, and only
+    # while this worker still holds the job: a run re-tried after a crash never records them twice
+    with ctx.transaction() as s:
         for u in unmatched:
             rid = int(u.referral_id)
             unmatched_out.append(
@@ -193,20 +194,22 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
             )
         child_ids = [int(c.id) for r in inp.referrals for c in r.children]
         audit.record(s, ctx.principal, "read", "child", child_ids, detail=f"matching run {ctx.job_id}")
-    clean_stats = {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
-    return {
-        **base,
-        "status": status,
-        "objective": objective,
-        "bound": bound,
-        "gap": gap,
-        "referrals_considered": len(inp.referrals),
-        "homes_considered": len(inp.supply.homes),
-        "children_placed": sum(len(a["placements"]) for a in assignments),
-        "assignments": assignments,
-        "unmatched": unmatched_out,
-        "stats": clean_stats,
-    }
+        clean_stats = {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
+        result = {
+            **base,
+            "status": status,
+            "objective": objective,
+            "bound": bound,
+            "gap": gap,
+            "referrals_considered": len(inp.referrals),
+            "homes_considered": len(inp.supply.homes),
+            "children_placed": sum(len(a["placements"]) for a in assignments),
+            "assignments": assignments,
+            "unmatched": unmatched_out,
+            "stats": clean_stats,
+        }
+        ctx.complete(s, result)
+    return result
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, String, cast, delete, exists, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from api_schemas.register import (
     HomeIn,
@@ -16,6 +16,8 @@ from api_schemas.register import (
 )
 from rcc import occupancy, permissions
 from rcc.auth import Principal, Role
+from rcc.cache import VersionedCache
+from rcc.db import versions
 from rcc.db.models import Home, Placement, Provider, RccMember, Vacancy, utcnow
 from rcc.errors import Conflict, Invalid, NotFound
 from rcc.pagination import (
@@ -122,6 +124,7 @@ class HomeFilters:
 
 
 def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
+    """The homes that match the filters, in id order (homes only: occupancy is added per page)."""
     stmt = select(Home).order_by(Home.id)
     if who.role is Role.PROVIDER:
         stmt = stmt.where(Home.provider_id == who.provider_id)
@@ -142,19 +145,36 @@ def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
     if f.has_vacancy is not None:
         has = exists().where(Vacancy.home_id == Home.id, Vacancy.places > 0)
         stmt = stmt.where(has if f.has_vacancy else ~has)
+    if f.need:
+        # JSON list membership, portable across SQLite and PostgreSQL: needs are identifiers, so the
+        # quoted value appears in the stored JSON text exactly when it is an element of the list
+        stmt = stmt.where(cast(Home.needs_met, String).contains(f'"{f.need}"', autoescape=True))
     return stmt
+
+
+_PAGES = VersionedCache(maxsize=256, version=versions.DATA)
 
 
 def list_homes(
     session: Session, who: Principal, page: PageRequest, f: HomeFilters, on: dt.date | None = None
 ) -> PageResult:
+    """One page of homes with their occupancy on ``on`` (today by default): counted and windowed in
+    the database, occupancy for the page's homes only. The same page for the same caller scope and
+    date is served from this process's cache until any record changes (the ``data`` version)."""
+    day = on or dt.date.today()
+    scope = (who.role, who.provider_id)  # what home_query reads of the caller
+    key = ("homes", scope, page.limit, page.offset, f, day, dt.date.today())
+    return _PAGES.get(session, key, lambda: _list_homes(session, who, page, f, day))
+
+
+def _list_homes(
+    session: Session, who: Principal, page: PageRequest, f: HomeFilters, on: dt.date
+) -> PageResult:
     stmt = home_query(session, who, f)
-    rows = list(session.scalars(stmt))
-    if f.need:  # JSON list membership, portable across SQLite and PostgreSQL
-        rows = [h for h in rows if f.need in (h.needs_met or [])]
-    window = rows[page.offset : page.offset + page.limit]
-    loads = occupancy.load(session, [(h.id, h.registered_places) for h in window], on or dt.date.today())
-    return PageResult([HomeView(h, loads[h.id]) for h in window], len(rows), page.limit, page.offset)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    homes = list(session.scalars(stmt.options(selectinload(Home.la)).offset(page.offset).limit(page.limit)))
+    loads = occupancy.load(session, [(h.id, h.registered_places) for h in homes], on)
+    return PageResult([HomeView(h, loads[h.id]) for h in homes], total, page.limit, page.offset)
 
 
 def update_home(session: Session, who: Principal, home_id: int, patch: HomePatch) -> HomeView:
