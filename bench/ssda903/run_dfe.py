@@ -24,7 +24,6 @@ from lac_validator import lac_validator  # noqa: E402
 from lac_validator.rules.ruleset_utils import get_year_ruleset  # noqa: E402
 
 
-
 def _no_postcodes(episodes, local_authority):
     """Stand-in for DfE's postcode lookup (about 25 s per return against the ONS directory).
     Only rules on PL_LA / PL_LOCATION / PL_DISTANCE (164, 392a, 406, 452, 453, 503G/H/J, ...) read
