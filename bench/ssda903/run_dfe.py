@@ -10,6 +10,7 @@ blank lines, so they equal rcc's row numbers). Table names are lower-cased to rc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -55,16 +56,22 @@ def run_one(item: dict) -> dict:
     # DfE ships rule packs for 2022-23 .. 2026-27; earlier years use the 2022-23 pack (as rcc does).
     registry = get_year_ruleset(str(min(max(int(end_year), 2023), 2027)))
     t0 = time.perf_counter()
-    try:
-        v = lac_validator.LacValidator(
-            metadata={"collectionYear": end_year, "localAuthority": LA},
-            files=files,
-            registry=registry,
-            selected_rules=item.get("rules"),
-        )
+    try:  # DfE's 2024-25 rule 503D prints its result; keep stdout for our JSON lines
+        with contextlib.redirect_stdout(sys.stderr):
+            v = lac_validator.LacValidator(
+                metadata={"collectionYear": end_year, "localAuthority": LA},
+                files=files,
+                registry=registry,
+                selected_rules=item.get("rules"),
+            )
     except Exception as exc:  # the whole run failed (ingress): report it, do not stop the batch
-        return {"id": item["id"], "errors": [], "failed": ["*"], "crash": repr(exc)[:300],
-                "seconds": time.perf_counter() - t0}
+        return {
+            "id": item["id"],
+            "errors": [],
+            "failed": ["*"],
+            "crash": repr(exc)[:300],
+            "seconds": time.perf_counter() - t0,
+        }
     errors = []
     for name, frame in v.ds_results.items():
         if name not in TABLES:
@@ -77,8 +84,12 @@ def run_one(item: dict) -> dict:
             for pos, idx in enumerate(frame.index):
                 if flagged.iloc[pos]:
                     errors.append([TABLES[name], int(idx) + 1, code])
-    return {"id": item["id"], "errors": errors, "failed": sorted(map(str, v.fails)),
-            "seconds": time.perf_counter() - t0}
+    return {
+        "id": item["id"],
+        "errors": errors,
+        "failed": sorted(map(str, v.fails)),
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def main() -> None:

@@ -156,10 +156,16 @@ def rule_202_203_204_header_changed(ctx: Context) -> list[RowError]:
          head["ETHNIC"], prev["ETHNIC"]),
     )  # fmt: skip
     for code, fld, message, now, before in checks:
-        last = pd.Series(before.values, index=prev["CHILD"].values)
-        was = head["CHILD"].map(last)
-        in_both = head["CHILD"].isin(last.index)
-        a, b = now.astype(object), was.astype(object)
-        differs = a.where(a.notna(), None) != b.where(b.notna(), None)
+        last = dict(zip(prev["CHILD"], _keys(before), strict=True))
+        in_both = head["CHILD"].isin(list(last))
+        was = [last.get(c) for c in head["CHILD"]]
+        differs = pd.Series(
+            [x != y for x, y in zip(_keys(now), was, strict=True)], index=head.index, dtype=bool
+        )
         out += [RowError("header", int(r), fld, code, message) for r in head.index[in_both & differs]]
     return out
+
+
+def _keys(values: pd.Series) -> list[str | None]:
+    """Comparable cell values: text as it is, dates as ISO text, blanks and NaT as None."""
+    return [None if pd.isna(v) else v.isoformat() if isinstance(v, pd.Timestamp) else str(v) for v in values]
