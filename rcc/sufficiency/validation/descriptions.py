@@ -114,6 +114,17 @@ DELIBERATE_DIFFERENCES: tuple[tuple[str, str, str], ...] = (
         "UASC SEX/DOB checked only against the header",
         "as DfE: its 101/102 are header-only.",
     ),
+    (
+        "142 388 433 501",
+        "an episode with an invalid DECOM is left out of the sequence rules",
+        "it is reported once (141); DfE sorts it last and also flags its neighbours.",
+    ),
+    (
+        "165",
+        "MOTHER must be 0 or 1 whenever given",
+        "DfE's 165 runs only when the OC3 table is uploaded, which an RCC return does not carry.",
+    ),
+    ("INT03", "an empty header is one RCC-EMPTY error", "DfE also reports every episode's child as missing."),
 )
 
 

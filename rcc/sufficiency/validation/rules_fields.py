@@ -238,13 +238,14 @@ def rule_int09_uasc_child_in_header(ctx: Context) -> list[RowError]:
 
 
 def rule_int32_child_unique(ctx: Context) -> list[RowError]:
-    """INT32 (header) / INT36 (uasc): a child should only appear once."""
+    """INT32 (header) / INT36 (uasc): a child should only appear once (every row of the child is
+    reported, as DfE does)."""
     out: list[RowError] = []
     for table, code, name in (("header", "INT32", "Header"), ("uasc", "INT36", "UASC")):
         if not ctx.has(table):
             continue
         child = ctx.raw[table]["CHILD"]
-        rows = child.index[child.notna() & child.duplicated(keep="first")]
+        rows = child.index[child.notna() & child.duplicated(keep=False)]  # every copy, as DfE
         out += errors_at(
             table, rows, "CHILD", code, f"Internal Check: Child should only exist once in {name}."
         )
@@ -252,8 +253,9 @@ def rule_int32_child_unique(ctx: Context) -> list[RowError]:
 
 
 def rule_int18_int21_uasc_matches_header(ctx: Context) -> list[RowError]:
-    """INT18 / INT21: DOB / SEX in UASC different to the header's (both given). DfE has no code-list
-    rule on the UASC table (its 101 is header-only); a bad UASC SEX shows up here."""
+    """INT18 / INT21: DOB / SEX in UASC different to the header's (both given; dates both valid). DfE
+    has no code-list or date rule on the UASC SEX/DOB (its 101/102 are header-only); a bad UASC SEX
+    shows up here, an unreadable UASC DOB nowhere (it is not stored)."""
     if not ctx.has("uasc"):
         return []
     uasc, out = ctx.raw["uasc"], []
@@ -270,24 +272,29 @@ def rule_int18_int21_uasc_matches_header(ctx: Context) -> list[RowError]:
         )
         for r in rows
     ]
-    h_raw = uasc["CHILD"].map(_header_by_child(ctx, ctx.raw["header"]["DOB"]))
-    h_dob = uasc["CHILD"].map(_header_by_child(ctx, ctx.dates["header"]["DOB"]))
+    h_dob = uasc["CHILD"].map(_header_by_child(ctx, ctx.dates["header"]["DOB"])).astype("datetime64[ns]")
     u_dob = ctx.dates["uasc"]["DOB"]
-    given = uasc["DOB"].notna() & h_raw.notna()
-    differs = (u_dob.isna() | h_dob.isna() | (u_dob != h_dob)) & (uasc["DOB"] != h_raw)
-    out += errors_at("uasc", uasc.index[given & differs], "DOB", "INT18",
-                     "Internal Check: DOB in UASC is different to DOB in Header.")  # fmt: skip
+    rows = uasc.index[h_dob.notna() & u_dob.notna() & (u_dob != h_dob)]
+    out += errors_at(
+        "uasc", rows, "DOB", "INT18", "Internal Check: DOB in UASC is different to DOB in Header."
+    )
     return out
 
 
 def rule_302_decom_before_dob(ctx: Context) -> list[RowError]:
-    """302: episode starts before the child was born (DfE checks the first episode; we flag every
-    such episode, which includes the first)."""
+    """302: episode starts before the child was born. Reported on the episode and, as DfE does, on
+    the child's header DOB (DfE checks the first episode; we flag every such episode)."""
     eps = ctx.raw["episodes"]
     child_dob = eps["CHILD"].map(_header_by_child(ctx, ctx.dates["header"]["DOB"]))
     decom = ctx.dates["episodes"]["DECOM"]
     rows = eps.index[child_dob.notna() & decom.notna() & (decom < child_dob)]
-    return errors_at("episodes", rows, "DECOM", "302", "First episode starts before child was born.")
+    head = ctx.raw["header"]
+    children = set(eps.loc[rows, "CHILD"])
+    head_rows = head.index[head["CHILD"].isin(children) & ~head["CHILD"].duplicated(keep="first")]
+    message = "First episode starts before child was born."
+    return errors_at("episodes", rows, "DECOM", "302", message) + errors_at(
+        "header", head_rows, "DOB", "302", message
+    )
 
 
 def _plus_years(dates: pd.Series, years: int) -> pd.Series:
