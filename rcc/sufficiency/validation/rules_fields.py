@@ -209,10 +209,20 @@ def rule_148_dec_rec_together(ctx: Context) -> list[RowError]:
 # --- between tables -------------------------------------------------------------------------
 
 
-def _header_by_child(ctx: Context, col: pd.Series) -> pd.Series:
-    child = ctx.raw["header"]["CHILD"]
-    out = pd.Series(col.values, index=child.values)
-    return out[out.index.notna() & ~out.index.duplicated(keep="first")]
+def _from_header(ctx: Context, children: pd.Series, values: pd.Series) -> pd.Series:
+    """For each child in ``children``, ``values`` of their (first) header row; missing -> NaN/NaT.
+
+    Built from a dict, not ``Series.map``: mapping onto an empty datetime series raises in pandas."""
+    lookup: dict[object, object] = {}
+    for child, value in zip(ctx.raw["header"]["CHILD"], values, strict=True):
+        if child is not None and child not in lookup:
+            lookup[child] = value
+    out = [lookup.get(c) for c in children]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return pd.Series(
+            [pd.NaT if v is None else v for v in out], index=children.index, dtype="datetime64[ns]"
+        )
+    return pd.Series(out, index=children.index, dtype=object)
 
 
 def rule_int03_episode_child_in_header(ctx: Context) -> list[RowError]:
@@ -259,7 +269,7 @@ def rule_int18_int21_uasc_matches_header(ctx: Context) -> list[RowError]:
     if not ctx.has("uasc"):
         return []
     uasc, out = ctx.raw["uasc"], []
-    sex = uasc["CHILD"].map(_header_by_child(ctx, ctx.raw["header"]["SEX"]))
+    sex = _from_header(ctx, uasc["CHILD"], ctx.raw["header"]["SEX"])
     rows = uasc.index[uasc["SEX"].notna() & sex.notna() & (uasc["SEX"] != sex)]
     out += [
         RowError(
@@ -272,7 +282,7 @@ def rule_int18_int21_uasc_matches_header(ctx: Context) -> list[RowError]:
         )
         for r in rows
     ]
-    h_dob = uasc["CHILD"].map(_header_by_child(ctx, ctx.dates["header"]["DOB"])).astype("datetime64[ns]")
+    h_dob = _from_header(ctx, uasc["CHILD"], ctx.dates["header"]["DOB"])
     u_dob = ctx.dates["uasc"]["DOB"]
     rows = uasc.index[h_dob.notna() & u_dob.notna() & (u_dob != h_dob)]
     out += errors_at(
@@ -285,7 +295,7 @@ def rule_302_decom_before_dob(ctx: Context) -> list[RowError]:
     """302: episode starts before the child was born. Reported on the episode and, as DfE does, on
     the child's header DOB (DfE checks the first episode; we flag every such episode)."""
     eps = ctx.raw["episodes"]
-    child_dob = eps["CHILD"].map(_header_by_child(ctx, ctx.dates["header"]["DOB"]))
+    child_dob = _from_header(ctx, eps["CHILD"], ctx.dates["header"]["DOB"])
     decom = ctx.dates["episodes"]["DECOM"]
     rows = eps.index[child_dob.notna() & decom.notna() & (decom < child_dob)]
     head = ctx.raw["header"]
@@ -310,7 +320,7 @@ def _plus_years(dates: pd.Series, years: int) -> pd.Series:
 def rule_352_started_aged_18(ctx: Context) -> list[RowError]:
     """352: a child who started to be looked after (RNE S) was aged 18 or over."""
     eps = ctx.raw["episodes"]
-    dob = eps["CHILD"].map(_header_by_child(ctx, ctx.dates["header"]["DOB"])).astype("datetime64[ns]")
+    dob = _from_header(ctx, eps["CHILD"], ctx.dates["header"]["DOB"])
     decom = ctx.dates["episodes"]["DECOM"]
     dob18 = _plus_years(dob, 18)
     rows = eps.index[(eps["RNE"] == "S") & dob18.notna() & decom.notna() & (dob18 <= decom)]
