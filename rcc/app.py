@@ -107,6 +107,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         ),
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # rcc.web serves /docs and /redoc from bundled assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -114,6 +116,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
+
+    from rcc import web
+
+    web.install(app)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
