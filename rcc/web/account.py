@@ -125,6 +125,6 @@ def job_status(request: Request, who: Who, job_id: str) -> Response:
     with unit(request) as s:
         job = jobs.get(s, who.principal, job_id)
         status, created, started, finished = job.status, job.created_at, job.started_at, job.finished_at
-    html = render(request, "_job_status.html", who, status=status, created=created, started=started,
+    html = render(request, "_job_status.html", who, job_status=status, created=created, started=started,
                   finished=finished).body  # fmt: skip
     return HTMLResponse(html, headers={"X-Job-Status": status, "Cache-Control": "no-store"})

@@ -61,7 +61,9 @@ def _report_csv(problems: list[dict]) -> str:
 
 def _returns_page(request: Request, who: SignedIn, status: int = 200, **ctx):
     la_code = _la_code(request, who)
-    problems = ctx.get("problems") or []
+    for key in ("problems", "outcome", "return_id"):
+        ctx.setdefault(key, None)
+    problems = ctx["problems"] or []
     csv_href = None
     if problems:
         csv_href = "data:text/csv;base64," + base64.b64encode(_report_csv(problems).encode()).decode()
