@@ -10,7 +10,9 @@ from tests.web.conftest import csrf_of, sign_in
 
 
 def _home(client, world, **over) -> int:
-    r = client.post("/api/v1/homes", json=home_body(world.provider_a, urn=None, **over), headers=world.h("admin"))
+    r = client.post(
+        "/api/v1/homes", json=home_body(world.provider_a, urn=None, **over), headers=world.h("admin")
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -75,7 +77,9 @@ def test_officer_sees_their_own_las_unmet_need_only(web, users):
     assert r.status_code == 200 and "No unmet need recorded" in r.text
 
 
-def test_provider_confirms_a_stale_vacancy_in_one_click_and_declines_with_a_coded_reason(web, client, world, users, factory):
+def test_provider_confirms_a_stale_vacancy_in_one_click_and_declines_with_a_coded_reason(
+    web, client, world, users, factory
+):
     import datetime as dt
 
     from rcc.db import transaction
@@ -92,7 +96,10 @@ def test_provider_confirms_a_stale_vacancy_in_one_click_and_declines_with_a_code
     assert "1 vacancy is stale" in page.text and "vacancy--stale" in page.text
     r = web.post(f"/provider/vacancies/{vid}/confirm", data={"csrf_token": csrf_of(page.text)})
     assert "Every vacancy has been confirmed" in r.text and "vacancy--stale" not in r.text
-    assert "Priya Provider" in client.get(f"/api/v1/vacancies/{vid}", headers=world.h("admin")).json()["confirmed_by"]
+    assert (
+        "Priya Provider"
+        in client.get(f"/api/v1/vacancies/{vid}", headers=world.h("admin")).json()["confirmed_by"]
+    )
 
     # an offer arrives; the provider declines it with a coded reason
     c = client.post("/api/v1/children", headers=world.h("officer_a"), json={
@@ -100,16 +107,25 @@ def test_provider_confirms_a_stale_vacancy_in_one_click_and_declines_with_a_code
         "home_postcode_sector": "NE1 4", "needs": ["complex_trauma"]}).json()["id"]  # fmt: skip
     ref = client.post("/api/v1/referrals", headers=world.h("officer_a"),
                       json={"la_code": world.la_a, "child_ids": [c], "needed_by": "< 5 days"}).json()["id"]  # fmt: skip
-    offer = client.post("/api/v1/offers", headers=world.h("officer_a"), json={"referral_id": ref, "home_id": home})
+    offer = client.post(
+        "/api/v1/offers", headers=world.h("officer_a"), json={"referral_id": ref, "home_id": home}
+    )
     assert offer.status_code == 201, offer.text
     oid = offer.json()["id"]
     page = web.get("/provider/offers")
     assert f"Offer {oid}" in page.text and "Hill House" in page.text
-    r = web.post(f"/provider/offers/{oid}/decline", data={"reason": "other", "csrf_token": csrf_of(page.text)})
+    r = web.post(
+        f"/provider/offers/{oid}/decline", data={"reason": "other", "csrf_token": csrf_of(page.text)}
+    )
     assert r.status_code == 422 and f'id="text-{oid}-error"' in r.text  # 'other' needs words
-    r = web.post(f"/provider/offers/{oid}/decline", data={"reason": "risk_to_others", "csrf_token": csrf_of(page.text)})
+    r = web.post(
+        f"/provider/offers/{oid}/decline", data={"reason": "risk_to_others", "csrf_token": csrf_of(page.text)}
+    )
     assert "Declined: Risk to children already living here" in r.text
-    assert client.get(f"/api/v1/offers/{oid}", headers=world.h("officer_a")).json()["decline_reason"] == "risk_to_others"
+    assert (
+        client.get(f"/api/v1/offers/{oid}", headers=world.h("officer_a")).json()["decline_reason"]
+        == "risk_to_others"
+    )
 
 
 def test_commissioner_pages_show_charts_tables_and_csv(web, client, world, users):
