@@ -36,6 +36,25 @@ ensure_postgres() {
   fi
 }
 
+ensure_browser_tools() {
+  # the browser tests drive Debian's Chromium with Playwright (never `playwright install`) and check
+  # accessibility with axe-core from npm, kept in .test-tools
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Chromium (Debian package)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -f .test-tools/node_modules/axe-core/axe.min.js ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq npm >/dev/null
+    fi
+    log "installing axe-core (npm) into .test-tools"
+    mkdir -p .test-tools
+    npm install --prefix .test-tools --silent --no-audit --no-fund axe-core@4 >/dev/null
+  fi
+}
+
 log "installing the package and its test tools"
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv --system-site-packages .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
@@ -49,6 +68,7 @@ lint-imports
 log "tests on SQLite"
 env -u RCC_TEST_DATABASE_URL python -m pytest -p no:warnings
 
-log "database tests on PostgreSQL ($PG_URL)"
+log "database tests on PostgreSQL ($PG_URL), the web pages in Chromium among them"
 ensure_postgres
-RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings tests/api tests/services  # the database-backed tests
+ensure_browser_tools
+RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings tests/api tests/services tests/web  # the database-backed tests
