@@ -7,6 +7,8 @@ keeps its JSON error envelope. Every asset is served by the app itself: nothing 
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -39,6 +41,12 @@ def _error_page(request: Request, status: int, title: str, message: str) -> HTML
     return render(request, "error.html", who, status=status, title=title, message=message)
 
 
+async def _delegate(handler, request: Request, exc: Exception):
+    """Hand an /api error to the API's own handler (sync or async): JSON envelope as before."""
+    result = handler(request, exc)
+    return await result if inspect.isawaitable(result) else result
+
+
 def install(app: FastAPI, settings: WebSettings | None = None) -> None:
     app.state.web_settings = settings or WebSettings.from_env()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -69,7 +77,7 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
         if not _is_page(request) and api_domain is not None:
-            return await api_domain(request, exc)
+            return await _delegate(api_domain, request, exc)
         title = {404: "Page not found", 403: "You cannot do this", 409: "That cannot be done now"}.get(
             exc.status, "There is a problem"
         )
@@ -78,7 +86,7 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         if not _is_page(request) and api_http is not None:
-            return await api_http(request, exc)
+            return await _delegate(api_http, request, exc)
         title = "Page not found" if exc.status_code == 404 else "There is a problem"
         return _error_page(request, exc.status_code, title, str(exc.detail))
 

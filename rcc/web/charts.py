@@ -97,10 +97,11 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float | None]
     every = [v or 0 for vals in series.values() for v in vals]
     scale = (width - left - 70) / max([*every, 1])
     parts = [f'<text x="0" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
+    x = left
     for j, name in enumerate(names):
-        x = left + j * 170
         parts.append(f'<rect x="{x}" y="28" width="12" height="12" fill="{PALETTE[j % 4]}"/>')
         parts.append(f'<text x="{x + 16}" y="39" {FONT}>{escape(name)}</text>')
+        x += 16 + 7 * len(name) + 18
     for i, lab in enumerate(labels):
         y = top + i * group
         parts.append(

@@ -13,7 +13,7 @@ from rcc.db.models import Provider, Rcc
 from rcc.errors import DomainError, Invalid
 from rcc.services import commissioning as commissioning_svc
 from rcc.services import sufficiency as sufficiency_svc
-from rcc.web import charts, labels
+from rcc.web import cache, charts, labels
 from rcc.web.core import FormErrors, form_dict, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
 
@@ -47,7 +47,8 @@ def gap(request: Request, who: Commissioner, horizon: int = 12):
     rcc_id = _rcc_id(request, who)
     horizon = min(max(horizon, 1), 36)
     with unit(request) as s:
-        result = sufficiency_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=horizon)
+        result = cache.kept(s, who.principal, "gap", (rcc_id, horizon),
+                            lambda: sufficiency_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=horizon))  # fmt: skip
     totals = [r for r in result["totals"] if r["category"] != "all"]
     by_type = charts.grouped_bars(
         [r["category"].title() for r in totals],
@@ -86,7 +87,8 @@ def gap_csv(request: Request, who: Commissioner, horizon: int = 12):
 def cost_of_care(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        report = commissioning_svc.cost_of_care(s, who.principal, rcc_id, None, None, None)
+        report = cache.kept(s, who.principal, "cost_of_care", (rcc_id,),
+                            lambda: commissioning_svc.cost_of_care(s, who.principal, rcc_id, None, None, None))  # fmt: skip
     by_type = [r for r in report["rows"] if r["dimension"] == "home_type"]
     by_la = [r for r in report["rows"] if r["dimension"] == "la"]
     chart_type = charts.hbars(
@@ -120,7 +122,8 @@ def cost_of_care_csv(request: Request, who: Commissioner):
 def market(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        conc = commissioning_svc.concentration(s, who.principal, rcc_id)
+        conc = cache.kept(s, who.principal, "concentration", (rcc_id,),
+                          lambda: commissioning_svc.concentration(s, who.principal, rcc_id))  # fmt: skip
         oversight = commissioning_svc.financial_oversight(s, who.principal, rcc_id, None)
     whole = [a for a in conc["areas"] if a["area_code"] == "rcc"]
     chart = charts.hbars(

@@ -18,6 +18,7 @@ from rcc.errors import Conflict, DomainError, Invalid
 from rcc.services import returns as returns_svc
 from rcc.services import sufficiency as sufficiency_svc
 from rcc.services.common import PageRequest
+from rcc.web import cache
 from rcc.web.core import FormErrors, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
 
@@ -134,10 +135,9 @@ def forecast(request: Request, who: DataOfficer, job: str | None = None):
             job_view = {"id": j.id, "status": j.status, "error": j.error, "created_at": j.created_at,
                         "finished_at": j.finished_at}  # fmt: skip
         try:
-            gap = sufficiency_svc.gap(
-                s, who.principal, la_code=la_code, horizon=12,
-                job_id=job if job_view and job_view["status"] == "succeeded" else None,
-            )  # fmt: skip
+            job_id = job if job_view and job_view["status"] == "succeeded" else None
+            gap = cache.kept(s, who.principal, "gap", (la_code, 12, job_id),
+                             lambda: sufficiency_svc.gap(s, who.principal, la_code=la_code, horizon=12, job_id=job_id))  # fmt: skip
         except (Conflict, Invalid) as exc:
             gap, note = None, exc.message
     has_forecast = bool(gap and gap["forecast"]["kind"] != "none")
