@@ -1,9 +1,9 @@
-"""Matching benchmark instances from the demo-region generator (:mod:`rcc.demo.generate`).
+"""Matching benchmark instances from the demo-region generator (:mod:`rcc.demo`).
 
 The generator builds, deterministically from a seed and the shared open data, each region's
 real Ofsted-registered homes, generated foster and supported households, the children in care
 and their current placements, the providers' declared vacancies and the open referrals
-(including sibling groups). This module turns a :class:`~rcc.demo.generate.DemoRegion` into the
+(including sibling groups). This module turns a :class:`~rcc.demo.seeds.DemoRegion` into the
 matching library's dataclasses the way the service turns the register's rows into them once the
 region is loaded (:mod:`rcc.demo.load`), reusing the service's own adapters
 (:func:`rcc.services.matching.occupancy`, :func:`~rcc.services.matching.to_home`,
@@ -33,14 +33,8 @@ from types import SimpleNamespace
 
 from api_schemas.vocab import HOME_TYPE_CATEGORY, PlacementCategory, Urgency
 from matching import Home, Referral
-from rcc.demo.generate import (
-    VACANCY_MAX_LEAD_DAYS,
-    ChildSeed,
-    DemoRegion,
-    HomeSeed,
-    generate_region,
-    generate_regions,
-)
+from rcc.demo import ChildSeed, DemoRegion, HomeSeed, generate_region, generate_regions
+from rcc.demo.params import VACANCY_MAX_LEAD_DAYS
 from rcc.services.matching import child_profile, occupancy, to_home
 
 SEED = 1

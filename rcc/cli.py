@@ -167,7 +167,7 @@ def user_disable(email: Annotated[str, typer.Argument(help="the user's email add
 
 
 def _demo_help() -> str:
-    from rcc.demo.generate import assumptions
+    from rcc.demo.assumptions import assumptions
 
     lines = "\n\n".join(f"- {a}" for a in assumptions())
     return (

@@ -1,6 +1,10 @@
-"""Demo and benchmark data generated deterministically from the open data in the shared data directory."""
+"""Demo and benchmark data generated deterministically from the open data in the shared data directory.
 
-from rcc.demo.generate import (
+Used by the CLI (``rcc demo``), the tests and bench/; the web service never imports it.
+"""
+
+from rcc.demo.generate import generate_region, generate_regions
+from rcc.demo.seeds import (
     ChildSeed,
     DemoRegion,
     HomeSeed,
@@ -9,10 +13,8 @@ from rcc.demo.generate import (
     ProviderSeed,
     ReferralSeed,
     VacancySeed,
-    generate_region,
-    generate_regions,
-    region_names,
 )
+from rcc.demo.sources import region_names
 
 __all__ = [
     "ChildSeed",

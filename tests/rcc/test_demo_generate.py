@@ -13,7 +13,8 @@ import pytest
 
 from api_schemas.vocab import HomeType, RegistrationStatus
 from rcc import geo
-from rcc.demo.generate import OFSTED_FILE, ChildSeed, generate_region, generate_regions, region_names
+from rcc.demo import ChildSeed, generate_region, generate_regions, region_names
+from rcc.demo.sources import OFSTED_FILE
 
 DATA_DIR = Path(os.environ.get("RCC_DATA_DIR", "/work/shared/data"))
 pytestmark = pytest.mark.skipif(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from rcc.db import transaction
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Rcc, Referral, Vacancy
-from rcc.demo.generate import generate_region
+from rcc.demo import generate_region
 from rcc.demo.load import AlreadyLoaded, load_region
 from rcc.services.admin import load_demo
 from tests.conftest import DATA_DIR
