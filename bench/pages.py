@@ -160,7 +160,7 @@ def main() -> None:
                           "/officer/unmet-need", "/data/returns", "/data/forecast"],
         "provider@bench": ["/provider", "/provider/offers"],
         "commissioner@bench": ["/commissioner", "/commissioner/cost-of-care", "/commissioner/market",
-                               "/commissioner/stress-test"],
+                               "/commissioner/stress-test", "/commissioner/matching-run"],
     }  # fmt: skip
     out: dict = {"region": args.region, "seed": args.seed, "as_of": str(as_of), "database": url.split(":")[0],
                  "rounds": args.rounds, "facts": facts, "pages": {}}  # fmt: skip

@@ -6,12 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from api_schemas.matching import MatchingRunIn
 from rcc.auth import Role
 from rcc.db.models import Provider, Rcc
 from rcc.errors import DomainError, Invalid
 from rcc.services import commissioning as commissioning_svc
+from rcc.services import matching as matching_svc
 from rcc.services import sufficiency as sufficiency_svc
 from rcc.web import cache, charts, labels
 from rcc.web.core import FormErrors, form_dict, posted, render, role_is, text, unit
@@ -209,3 +212,39 @@ def stress_result(request: Request, who: Commissioner, job_id: str):
         )  # fmt: skip
     return render(request, "commissioner/stress_result.html", who, job=view, report=report, chart=chart,
                   labels=labels)  # fmt: skip
+
+
+# ---------------------------------------------------------------- region-wide matching run (a job, polled)
+
+
+@router.get("/commissioner/matching-run")
+def run_form(request: Request, who: Commissioner):
+    return render(request, "commissioner/run_form.html", who, form={"time_limit_s": "20"})
+
+
+@router.post("/commissioner/matching-run")
+async def run_submit(request: Request, who: Commissioner):
+    form = await posted(request, who)
+    rcc_id = _rcc_id(request, who)
+    try:
+        body = MatchingRunIn(rcc_id=rcc_id, time_limit_s=text(form, "time_limit_s") or 20)
+        with unit(request) as s:
+            job_id = matching_svc.submit_run(s, who.principal, body).id
+    except ValidationError:
+        errors = FormErrors([("time_limit_s", "Enter a time limit between 1 and 600 seconds")])
+        return render(
+            request, "commissioner/run_form.html", who, status=422, form=form_dict(form), errors=errors
+        )
+    except DomainError as exc:
+        return render(request, "commissioner/run_form.html", who, status=exc.status, form=form_dict(form),
+                      errors=FormErrors.from_domain(exc))  # fmt: skip
+    return RedirectResponse(f"/commissioner/matching-run/{job_id}", status_code=303)
+
+
+@router.get("/commissioner/matching-run/{run_id}")
+def run_page(request: Request, who: Commissioner, run_id: str):
+    with unit(request) as s:
+        job = matching_svc.get_run(s, who.principal, run_id)
+        view = {"id": job.id, "status": job.status, "error": job.error, "params": dict(job.params or {})}
+        result = matching_svc.run_result(s, who.principal, run_id) if job.status == "succeeded" else None
+    return render(request, "commissioner/run_result.html", who, job=view, result=result)

@@ -69,6 +69,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("/commissioner/cost-of-care", "Cost of care"),
         ("/commissioner/market", "Market oversight"),
         ("/commissioner/stress-test", "Stress test"),
+        ("/commissioner/matching-run", "Matching run"),
     ],
 }
 NAV[Role.ADMIN] = NAV[Role.RCC_COMMISSIONER]

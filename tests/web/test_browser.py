@@ -479,7 +479,7 @@ PAGES = {
     "officer@la.example": ["/officer", "/officer/referrals/new", "/officer/unmet-need", "/data/returns", "/data/forecast"],
     "provider@care.example": ["/provider", "/provider/offers"],
     "commissioner@rcc.example": ["/commissioner", "/commissioner/cost-of-care", "/commissioner/market",
-                                 "/commissioner/stress-test"],
+                                 "/commissioner/stress-test", "/commissioner/matching-run"],
 }  # fmt: skip
 
 

@@ -225,3 +225,20 @@ def test_api_errors_keep_the_json_envelope(web):
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorised"
     r = web.get("/no-such-page")
     assert r.status_code == 404 and "Page not found" in r.text
+
+
+def test_matching_run_shows_progress_then_proposals(web, world, users, factory):
+    from rcc import jobs
+
+    sign_in(web, users["commissioner"])
+    page = web.get("/commissioner/matching-run")
+    bad = web.post("/commissioner/matching-run", data={"time_limit_s": "0", "csrf_token": csrf_of(page.text)})
+    assert bad.status_code == 422 and 'id="time_limit_s-error"' in bad.text
+    r = web.post("/commissioner/matching-run", data={"time_limit_s": "5", "csrf_token": csrf_of(page.text)},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    running = web.get(r.headers["location"])
+    assert "data-poll=" in running.text
+    jobs.drain(factory)
+    done = web.get(r.headers["location"])
+    assert "Finished:" in done.text and "Proposals" in done.text
