@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from api_schemas.children import ChildIn, ReferralIn
@@ -16,6 +16,7 @@ from rcc.db.models import LocalAuthority
 from rcc.errors import DomainError
 from rcc.services import children as children_svc
 from rcc.services import matching as matching_svc
+from rcc.services import register as register_svc
 from rcc.services.common import PageRequest
 from rcc.web import labels
 from rcc.web.core import FormErrors, flag, form_dict, many, month, posted, render, role_is, text, unit
@@ -168,6 +169,20 @@ async def create_referral(request: Request, who: Officer):
     return RedirectResponse(f"/officer/referrals/{ref_id}?created=1", status_code=303)
 
 
+def _offers(s, who: SignedIn, referral_id: int) -> tuple[list[dict], dict[int, str]]:
+    offers = matching_svc.list_offers(s, who.principal, PageRequest(limit=100), referral_id=referral_id)
+    rows = [
+        {"id": o.id, "status": o.status, "provider_id": o.provider_id, "homes": sorted({c.home_id for c in o.children}),
+         "decline_reason": o.decline_reason, "decline_text": o.decline_text, "created_at": o.created_at,
+         "decided_at": o.decided_at, "start_date": o.start_date}
+        for o in offers.items
+    ]  # fmt: skip
+    names = {}
+    for hid in {h for r in rows for h in r["homes"]}:
+        names[hid] = register_svc.get_home(s, who.principal, hid).name
+    return rows, names
+
+
 def _referral_page(request: Request, who: SignedIn, referral_id: int, errors: FormErrors | None = None,
                    status: int = 200, sent: int = 0):  # fmt: skip
     with unit(request) as s:
@@ -183,14 +198,8 @@ def _referral_page(request: Request, who: SignedIn, referral_id: int, errors: Fo
         shortlist = None
         if ref.status in matching_svc.OPEN_STATUSES:
             shortlist = matching_svc.shortlist(s, who.principal, referral_id, top_n=10)
-        offers = matching_svc.list_offers(s, who.principal, PageRequest(limit=100), referral_id=referral_id)
-        offer_rows = [
-            {"id": o.id, "status": o.status, "provider_id": o.provider_id, "homes": sorted({c.home_id for c in o.children}),
-             "decline_reason": o.decline_reason, "decline_text": o.decline_text, "created_at": o.created_at,
-             "decided_at": o.decided_at, "start_date": o.start_date}
-            for o in offers.items
-        ]  # fmt: skip
-    home_names = {e["home_id"]: e["home_name"] for e in (shortlist or {}).get("entries", [])}
+        offer_rows, names = _offers(s, who, referral_id)
+    home_names = {**names, **{e["home_id"]: e["home_name"] for e in (shortlist or {}).get("entries", [])}}
     pending = any(o["status"] == "pending" for o in offer_rows)
     return render(
         request, "officer/referral.html", who, status=status, referral=referral, children=children,
@@ -202,6 +211,16 @@ def _referral_page(request: Request, who: SignedIn, referral_id: int, errors: Fo
 @router.get("/officer/referrals/{referral_id}")
 def referral(request: Request, who: Officer, referral_id: int, sent: int = 0):
     return _referral_page(request, who, referral_id, sent=sent)
+
+
+@router.get("/officer/referrals/{referral_id}/offers")
+def offers_fragment(request: Request, who: Officer, referral_id: int):
+    """The offers table alone, which the referral page polls while an offer awaits an answer."""
+    with unit(request) as s:
+        children_svc.get_referral(s, who.principal, referral_id)  # scope: 404 outside the LA
+        rows, names = _offers(s, who, referral_id)
+    html = render(request, "officer/_offers.html", who, offers=rows, home_names=names, labels=labels).body
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/officer/referrals/{referral_id}/offers")

@@ -52,6 +52,9 @@ def test_officer_creates_a_referral_sees_the_shortlist_in_words_and_sends_an_off
     r = web.post(f"/officer/referrals/{ref_id}/offers", data={"home_id": str(near), "csrf_token": csrf_of(page.text)},
                  follow_redirects=True)  # fmt: skip
     assert "1 offer sent" in r.text and "Waiting for the provider" in r.text
+    assert f'data-refresh-url="/officer/referrals/{ref_id}/offers"' in r.text  # polled while pending
+    part = web.get(f"/officer/referrals/{ref_id}/offers")
+    assert "Near House" in part.text and "<html" not in part.text
     # the same offer through the API, made by the page
     offers = client.get(f"/api/v1/offers?referral_id={ref_id}", headers=world.h("officer_a")).json()["items"]
     assert [o["children"][0]["home_id"] for o in offers] == [near] and offers[0]["status"] == "pending"

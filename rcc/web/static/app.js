@@ -34,13 +34,10 @@
   function refreshPart(el) {
     var seconds = parseInt(el.getAttribute("data-refresh"), 10) || 10;
     window.setInterval(function () {
-      fetch(window.location.pathname, { credentials: "same-origin" })
+      fetch(el.getAttribute("data-refresh-url"), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
-          if (!html) { return; }
-          var doc = new DOMParser().parseFromString(html, "text/html");
-          var fresh = doc.getElementById(el.id);
-          if (fresh && fresh.innerHTML !== el.innerHTML) { el.innerHTML = fresh.innerHTML; }
+          if (html !== null && html !== el.innerHTML) { el.innerHTML = html; }
         })
         .catch(function () { /* try again next time */ });
     }, seconds * 1000);
