@@ -41,15 +41,16 @@ def _prepare(url: str, data_dir: Path, region: str, seed: int, as_of: dt.date) -
 
     from api_schemas.forecasts import ForecastIn
     from api_schemas.matching import OfferIn
-    from rcc import jobs
+    from rcc.jobs import worker as jobs
     from rcc.auth import SYSTEM, Role
     from rcc.cli import prepare_database
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.models import Home, LocalAuthority, Provider, Rcc, RccMember, Referral
-    from rcc.services import matching as matching_svc
-    from rcc.services import returns as returns_svc
-    from rcc.services import sufficiency as sufficiency_svc
-    from rcc.services.admin import load_demo
+    from rcc.admin import load_demo
+    from rcc.matching import offers as offers_svc
+    from rcc.matching import shortlist as shortlist_svc
+    from rcc.sufficiency import forecasts as forecasts_svc
+    from rcc.sufficiency import returns as returns_svc
     from rcc.sufficiency import ssda903
     from rcc.web.users import create_user
 
@@ -75,9 +76,9 @@ def _prepare(url: str, data_dir: Path, region: str, seed: int, as_of: dt.date) -
         for ref_id in s.scalars(
             select(Referral.id).where(Referral.status == "open", Referral.la_id == la.id)
         ):
-            for e in matching_svc.shortlist(s, SYSTEM, ref_id, top_n=3)["entries"]:
+            for e in shortlist_svc.shortlist(s, SYSTEM, ref_id, top_n=3)["entries"]:
                 try:
-                    offer = matching_svc.create_offer(
+                    offer = offers_svc.create_offer(
                         s, SYSTEM, OfferIn(referral_id=ref_id, home_id=e["home_id"])
                     )
                     break
@@ -105,10 +106,10 @@ def _prepare(url: str, data_dir: Path, region: str, seed: int, as_of: dt.date) -
                 s, SYSTEM, facts["la_code"], year, files, {t: f"{year}/{t}.csv" for t in files}
             )
     with transaction(factory) as s:
-        sufficiency_svc.submit_forecast(
+        forecasts_svc.submit_forecast(
             s, SYSTEM, ForecastIn(la_code=facts["la_code"], horizon_months=12, n_sims=200)
         )
-        sufficiency_svc.submit_forecast(
+        forecasts_svc.submit_forecast(
             s, SYSTEM, ForecastIn(rcc_id=facts["rcc_id"], horizon_months=12, n_sims=200)
         )
     jobs.drain(factory)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,16 +13,23 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
-from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
+from rcc.children import router as children
+from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
 from rcc.errors import DomainError
+from rcc.jobs import router as jobs
+from rcc.matching import router as matching
+from rcc.nps import router as nps
+from rcc.register import router as register
+from rcc.sufficiency import router as sufficiency
+from rcc.web import install as _install_web
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps)
 
-ERROR_RESPONSES = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
     for code, desc in {
         401: "missing or unknown API key",
@@ -87,7 +95,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         worker = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
-            from rcc.jobs import Worker
+            from rcc.jobs.worker import Worker
 
             worker = Worker(factory)
             worker.start()
@@ -117,9 +125,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
 
-    from rcc import web
-
-    web.install(app)
+    _install_web(app)  # the pages for people, their assets, and offline /docs and /redoc
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rcc import jobs
+from rcc.jobs import queue as jobs
 from rcc.auth import Role
 from rcc.web.core import (
     HOME,

@@ -13,9 +13,12 @@ from api_schemas.matching import MatchingRunIn
 from rcc.auth import Role
 from rcc.db.models import Provider, Rcc
 from rcc.errors import DomainError, Invalid
-from rcc.services import commissioning as commissioning_svc
-from rcc.services import matching as matching_svc
-from rcc.services import sufficiency as sufficiency_svc
+from rcc.commissioning import cost as cost_svc
+from rcc.commissioning import reports as reports_svc
+from rcc.commissioning import stress as stress_svc
+from rcc.matching import runs as runs_svc
+from rcc.sufficiency import gap as gap_svc
+from rcc.sufficiency import report as report_svc
 from rcc.web import cache, charts, labels
 from rcc.web.core import FormErrors, form_dict, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -51,7 +54,7 @@ def gap(request: Request, who: Commissioner, horizon: int = 12):
     horizon = min(max(horizon, 1), 36)
     with unit(request) as s:
         result = cache.kept(s, who.principal, "gap", (rcc_id, horizon),
-                            lambda: sufficiency_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=horizon))  # fmt: skip
+                            lambda: gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=horizon))  # fmt: skip
     totals = [r for r in result["totals"] if r["category"] != "all"]
     by_type = charts.grouped_bars(
         [r["category"].title() for r in totals],
@@ -82,8 +85,8 @@ def gap(request: Request, who: Commissioner, horizon: int = 12):
 def gap_csv(request: Request, who: Commissioner, horizon: int = 12):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        result = sufficiency_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
-    return _csv(sufficiency_svc.gap_csv(result), "sufficiency-gap")
+        result = gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
+    return _csv(report_svc.gap_csv(result), "sufficiency-gap")
 
 
 @router.get("/commissioner/cost-of-care")
@@ -91,7 +94,7 @@ def cost_of_care(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         report = cache.kept(s, who.principal, "cost_of_care", (rcc_id,),
-                            lambda: commissioning_svc.cost_of_care(s, who.principal, rcc_id, None, None, None))  # fmt: skip
+                            lambda: cost_svc.cost_of_care(s, who.principal, rcc_id, None, None, None))  # fmt: skip
     by_type = [r for r in report["rows"] if r["dimension"] == "home_type"]
     by_la = [r for r in report["rows"] if r["dimension"] == "la"]
     chart_type = charts.hbars(
@@ -117,7 +120,7 @@ def cost_of_care(request: Request, who: Commissioner):
 def cost_of_care_csv(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        body = commissioning_svc.cost_of_care_csv(s, who.principal, rcc_id, None, None, None)
+        body = reports_svc.cost_of_care_csv(s, who.principal, rcc_id, None, None, None)
     return _csv(body, "cost-of-care")
 
 
@@ -126,8 +129,8 @@ def market(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         conc = cache.kept(s, who.principal, "concentration", (rcc_id,),
-                          lambda: commissioning_svc.concentration(s, who.principal, rcc_id))  # fmt: skip
-        oversight = commissioning_svc.financial_oversight(s, who.principal, rcc_id, None)
+                          lambda: cost_svc.concentration(s, who.principal, rcc_id))  # fmt: skip
+        oversight = cost_svc.financial_oversight(s, who.principal, rcc_id, None)
     whole = [a for a in conc["areas"] if a["area_code"] == "rcc"]
     chart = charts.hbars(
         [a["category"].title() for a in whole],
@@ -142,7 +145,7 @@ def market(request: Request, who: Commissioner):
 def concentration_csv(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        body = commissioning_svc.concentration_csv(s, who.principal, rcc_id)
+        body = reports_svc.concentration_csv(s, who.principal, rcc_id)
     return _csv(body, "concentration")
 
 
@@ -185,7 +188,7 @@ async def stress_submit(request: Request, who: Commissioner):
     if not errors:
         try:
             with unit(request) as s:
-                job = commissioning_svc.submit_stress_test(
+                job = stress_svc.submit_stress_test(
                     s, who.principal, rcc_id, text(form, "owner_group") or "", None, limit, capacity
                 )
                 job_id = job.id
@@ -199,7 +202,7 @@ async def stress_submit(request: Request, who: Commissioner):
 @router.get("/commissioner/stress-test/{job_id}")
 def stress_result(request: Request, who: Commissioner, job_id: str):
     with unit(request) as s:
-        view = commissioning_svc.stress_test_view(commissioning_svc.get_stress_test(s, who.principal, job_id))
+        view = stress_svc.stress_test_view(stress_svc.get_stress_test(s, who.principal, job_id))
     report = view["report"]
     chart = None
     if report:
@@ -229,7 +232,7 @@ async def run_submit(request: Request, who: Commissioner):
     try:
         body = MatchingRunIn(rcc_id=rcc_id, time_limit_s=text(form, "time_limit_s") or 20)
         with unit(request) as s:
-            job_id = matching_svc.submit_run(s, who.principal, body).id
+            job_id = runs_svc.submit_run(s, who.principal, body).id
     except ValidationError:
         errors = FormErrors([("time_limit_s", "Enter a time limit between 1 and 600 seconds")])
         return render(
@@ -244,7 +247,7 @@ async def run_submit(request: Request, who: Commissioner):
 @router.get("/commissioner/matching-run/{run_id}")
 def run_page(request: Request, who: Commissioner, run_id: str):
     with unit(request) as s:
-        job = matching_svc.get_run(s, who.principal, run_id)
+        job = runs_svc.get_run(s, who.principal, run_id)
         view = {"id": job.id, "status": job.status, "error": job.error, "params": dict(job.params or {})}
-        result = matching_svc.run_result(s, who.principal, run_id) if job.status == "succeeded" else None
+        result = runs_svc.run_result(s, who.principal, run_id) if job.status == "succeeded" else None
     return render(request, "commissioner/run_result.html", who, job=view, result=result)

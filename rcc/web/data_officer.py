@@ -15,9 +15,11 @@ from api_schemas.forecasts import ForecastIn
 from rcc.auth import Role
 from rcc.db.models import LocalAuthority
 from rcc.errors import Conflict, DomainError, Invalid
-from rcc.services import returns as returns_svc
-from rcc.services import sufficiency as sufficiency_svc
-from rcc.services.common import PageRequest
+from rcc.pagination import PageRequest
+from rcc.sufficiency import charts as charts_svc
+from rcc.sufficiency import forecasts as forecasts_svc
+from rcc.sufficiency import gap as gap_svc
+from rcc.sufficiency import returns as returns_svc
 from rcc.web import cache
 from rcc.web.core import FormErrors, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -131,19 +133,19 @@ def forecast(request: Request, who: DataOfficer, job: str | None = None):
     note = None
     with unit(request) as s:
         if job:
-            j = sufficiency_svc.get_forecast(s, who.principal, job)
+            j = forecasts_svc.get_forecast(s, who.principal, job)
             job_view = {"id": j.id, "status": j.status, "error": j.error, "created_at": j.created_at,
                         "finished_at": j.finished_at}  # fmt: skip
         try:
             job_id = job if job_view and job_view["status"] == "succeeded" else None
             gap = cache.kept(s, who.principal, "gap", (la_code, 12, job_id),
-                             lambda: sufficiency_svc.gap(s, who.principal, la_code=la_code, horizon=12, job_id=job_id))  # fmt: skip
+                             lambda: gap_svc.gap(s, who.principal, la_code=la_code, horizon=12, job_id=job_id))  # fmt: skip
         except (Conflict, Invalid) as exc:
             gap, note = None, exc.message
     has_forecast = bool(gap and gap["forecast"]["kind"] != "none")
     return render(
         request, "data/forecast.html", who, la_code=la_code, job=job_view, gap=gap, note=note,
-        has_forecast=has_forecast, placements=("all", *sufficiency_svc.CATEGORIES),
+        has_forecast=has_forecast, placements=("all", *forecasts_svc.CATEGORIES),
     )  # fmt: skip
 
 
@@ -153,7 +155,7 @@ async def run_forecast(request: Request, who: DataOfficer):
     la_code = _la_code(request, who)
     try:
         with unit(request) as s:
-            job = sufficiency_svc.submit_forecast(
+            job = forecasts_svc.submit_forecast(
                 s, who.principal, ForecastIn(la_code=la_code, horizon_months=12, n_sims=200)
             )
             job_id = job.id
@@ -168,5 +170,5 @@ async def run_forecast(request: Request, who: DataOfficer):
 def fan_png(request: Request, who: DataOfficer, placement: str = "all", job: str | None = None):
     la_code = _la_code(request, who)
     with unit(request) as s:
-        png = sufficiency_svc.fan_chart(s, who.principal, la_code=la_code, placement=placement, job_id=job)
+        png = charts_svc.fan_chart(s, who.principal, la_code=la_code, placement=placement, job_id=job)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})

@@ -14,10 +14,12 @@ from api_schemas.vocab import LivingCompanions, Need, OutOfLAReason, RiskFlag, S
 from rcc.auth import Role
 from rcc.db.models import LocalAuthority
 from rcc.errors import DomainError
-from rcc.services import children as children_svc
-from rcc.services import matching as matching_svc
-from rcc.services import register as register_svc
-from rcc.services.common import PageRequest
+from rcc.children import service as children_svc
+from rcc.matching import offers as offers_svc
+from rcc.matching import runs as runs_svc
+from rcc.matching import shortlist as shortlist_svc
+from rcc.pagination import PageRequest
+from rcc.register import homes as homes_svc
 from rcc.web import labels
 from rcc.web.core import FormErrors, flag, form_dict, many, month, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -73,7 +75,7 @@ def dashboard(request: Request, who: Officer, offset: int = 0):
              "created_at": r.created_at, "la_code": r.la_code}
             for r in refs.items
         ]  # fmt: skip
-        offers = matching_svc.list_offers(s, who.principal, PageRequest(limit=100), status="pending")
+        offers = offers_svc.list_offers(s, who.principal, PageRequest(limit=100), status="pending")
         pending = offers.total
     return render(
         request, "officer/dashboard.html", who, referrals=rows, total=refs.total, offset=refs.offset,
@@ -170,7 +172,7 @@ async def create_referral(request: Request, who: Officer):
 
 
 def _offers(s, who: SignedIn, referral_id: int) -> tuple[list[dict], dict[int, str]]:
-    offers = matching_svc.list_offers(s, who.principal, PageRequest(limit=100), referral_id=referral_id)
+    offers = offers_svc.list_offers(s, who.principal, PageRequest(limit=100), referral_id=referral_id)
     rows = [
         {"id": o.id, "status": o.status, "provider_id": o.provider_id, "homes": sorted({c.home_id for c in o.children}),
          "decline_reason": o.decline_reason, "decline_text": o.decline_text, "created_at": o.created_at,
@@ -179,7 +181,7 @@ def _offers(s, who: SignedIn, referral_id: int) -> tuple[list[dict], dict[int, s
     ]  # fmt: skip
     names = {}
     for hid in {h for r in rows for h in r["homes"]}:
-        names[hid] = register_svc.get_home(s, who.principal, hid).name
+        names[hid] = homes_svc.get_home(s, who.principal, hid).name
     return rows, names
 
 
@@ -196,8 +198,8 @@ def _referral_page(request: Request, who: SignedIn, referral_id: int, errors: Fo
         referral = {"id": ref.id, "status": ref.status, "needed_by": ref.needed_by, "la_code": ref.la_code,
                     "local": ref.preferred_location_local, "out_of_la_reason": ref.out_of_la_reason}  # fmt: skip
         shortlist = None
-        if ref.status in matching_svc.OPEN_STATUSES:
-            shortlist = matching_svc.shortlist(s, who.principal, referral_id, top_n=10)
+        if ref.status in shortlist_svc.OPEN_STATUSES:
+            shortlist = shortlist_svc.shortlist(s, who.principal, referral_id, top_n=10)
         offer_rows, names = _offers(s, who, referral_id)
     home_names = {**names, **{e["home_id"]: e["home_name"] for e in (shortlist or {}).get("entries", [])}}
     pending = any(o["status"] == "pending" for o in offer_rows)
@@ -235,7 +237,7 @@ async def send_offers(request: Request, who: Officer, referral_id: int):
         with unit(request) as s:
             for hid in home_ids:
                 body = OfferIn(referral_id=referral_id, home_id=int(hid))
-                matching_svc.create_offer(s, who.principal, body)
+                offers_svc.create_offer(s, who.principal, body)
     except (DomainError, ValueError) as exc:
         errors = (
             FormErrors.from_domain(exc, {"home_id": "home_id"})
@@ -249,7 +251,7 @@ async def send_offers(request: Request, who: Officer, referral_id: int):
 @router.get("/officer/unmet-need")
 def unmet_need(request: Request, who: Officer):
     with unit(request) as s:
-        result = matching_svc.list_unmet_need(s, who.principal, PageRequest(limit=500))
+        result = runs_svc.list_unmet_need(s, who.principal, PageRequest(limit=500))
         rows = [
             {"referral_id": r.referral_id, "la_code": r.la_code, "child_id": r.child_id, "kind": r.kind,
              "detail": r.detail, "miles": r.distance_miles, "recorded_at": r.recorded_at}

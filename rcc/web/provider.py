@@ -14,9 +14,9 @@ from api_schemas.register import VacancyIn, VacancyPatch
 from api_schemas.vocab import DeclineReason
 from rcc.auth import Role
 from rcc.errors import DomainError
-from rcc.services import matching as matching_svc
-from rcc.services import register as register_svc
-from rcc.services.common import PageRequest
+from rcc.matching import offers as offers_svc
+from rcc.pagination import PageRequest
+from rcc.register import homes as homes_svc
 from rcc.web import labels
 from rcc.web.core import FormErrors, form_dict, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -33,9 +33,9 @@ def _homes_page(request: Request, who: SignedIn, errors: FormErrors | None = Non
                 done: str | None = None, offset: int = 0):  # fmt: skip
     stale_days = _stale_days(request)
     with unit(request) as s:
-        filters = register_svc.HomeFilters(provider_id=who.principal.provider_id)
-        homes = register_svc.list_homes(s, who.principal, PageRequest(limit=100, offset=offset), filters)
-        vacs = register_svc.list_vacancies(s, who.principal, PageRequest(limit=500), stale_days)
+        filters = homes_svc.HomeFilters(provider_id=who.principal.provider_id)
+        homes = homes_svc.list_homes(s, who.principal, PageRequest(limit=100, offset=offset), filters)
+        vacs = homes_svc.list_vacancies(s, who.principal, PageRequest(limit=500), stale_days)
         by_home: dict[int, list[dict]] = {}
         for v in vacs.items:
             by_home.setdefault(v.home_id, []).append(
@@ -68,7 +68,7 @@ async def confirm_vacancy(request: Request, who: Provider, vacancy_id: int):
     try:
         with unit(request) as s:
             patch = VacancyPatch(confirmed_by=who.user.display_name[:120])
-            register_svc.update_vacancy(s, who.principal, vacancy_id, patch, _stale_days(request))
+            homes_svc.update_vacancy(s, who.principal, vacancy_id, patch, _stale_days(request))
     except DomainError as exc:
         return _homes_page(request, who, FormErrors.from_domain(exc), status=exc.status)
     return RedirectResponse(f"/provider?done=confirmed-{vacancy_id}#vacancy-{vacancy_id}", status_code=303)
@@ -85,7 +85,7 @@ async def update_vacancy(request: Request, who: Provider, vacancy_id: int):
             confirmed_by=who.user.display_name[:120],
         )
         with unit(request) as s:
-            register_svc.update_vacancy(s, who.principal, vacancy_id, patch, _stale_days(request))
+            homes_svc.update_vacancy(s, who.principal, vacancy_id, patch, _stale_days(request))
     except ValidationError as exc:
         errors = FormErrors()
         for e in exc.errors():
@@ -108,7 +108,7 @@ async def add_vacancy(request: Request, who: Provider, home_id: int):
             confirmed_by=who.user.display_name[:120],
         )
         with unit(request) as s:
-            v = register_svc.create_vacancy(s, who.principal, body, _stale_days(request))
+            v = homes_svc.create_vacancy(s, who.principal, body, _stale_days(request))
             vid = v.id
     except ValidationError as exc:
         errors = FormErrors()
@@ -127,13 +127,13 @@ async def add_vacancy(request: Request, who: Provider, home_id: int):
 def _offers_page(request: Request, who: SignedIn, errors: FormErrors | None = None, status: int = 200,
                  form: dict | None = None, done: str | None = None):  # fmt: skip
     with unit(request) as s:
-        result = matching_svc.list_offers(s, who.principal, PageRequest(limit=200))
+        result = offers_svc.list_offers(s, who.principal, PageRequest(limit=200))
         homes: dict[int, str] = {}
         rows = []
         for o in result.items:
             for c in o.children:
                 if c.home_id not in homes:
-                    homes[c.home_id] = register_svc.get_home(s, who.principal, c.home_id).name
+                    homes[c.home_id] = homes_svc.get_home(s, who.principal, c.home_id).name
             rows.append(
                 {"id": o.id, "status": o.status, "referral_id": o.referral_id,
                  "children": [{"child_id": c.child_id, "home_id": c.home_id} for c in o.children],
@@ -165,7 +165,7 @@ async def accept(request: Request, who: Provider, offer_id: int):
             weekly_other=text(form, "weekly_other") or 0,
         )
         with unit(request) as s:
-            matching_svc.accept_offer(s, who.principal, offer_id, body)
+            offers_svc.accept_offer(s, who.principal, offer_id, body)
     except ValidationError as exc:
         errors = FormErrors()
         for e in exc.errors():
@@ -184,7 +184,7 @@ async def decline(request: Request, who: Provider, offer_id: int):
     try:
         body = DeclineIn(reason=text(form, "reason"), text=text(form, "text"))
         with unit(request) as s:
-            matching_svc.decline_offer(s, who.principal, offer_id, body)
+            offers_svc.decline_offer(s, who.principal, offer_id, body)
     except ValidationError as exc:
         errors = FormErrors()
         for e in exc.errors():

@@ -261,7 +261,7 @@ def create_account(
     """``rcc user create``: resolve the scope as ``rcc apikey create`` does, then :func:`create_user`."""
     from rcc.db import transaction
     from rcc.db.models import Provider, Rcc
-    from rcc.services.common import resolve_la
+    from rcc.pagination import resolve_la
 
     try:
         r = Role(role)

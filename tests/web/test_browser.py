@@ -88,10 +88,11 @@ def _setup(url: str, tmp: Path) -> dict:
     from rcc.auth import SYSTEM, Role
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.models import Home, LocalAuthority, Provider, Rcc, RccMember, Referral, Vacancy
-    from rcc.services import matching as matching_svc
-    from rcc.services import register as register_svc
-    from rcc.services import returns as returns_svc
-    from rcc.services.admin import load_demo
+    from rcc.admin import load_demo
+    from rcc.matching import offers as offers_svc
+    from rcc.matching import shortlist as shortlist_svc
+    from rcc.register import homes as homes_svc
+    from rcc.sufficiency import returns as returns_svc
     from rcc.sufficiency import ssda903
     from rcc.web.users import create_user
 
@@ -118,10 +119,10 @@ def _setup(url: str, tmp: Path) -> dict:
         # a pending offer to the provider of the best home for an open referral
         offer = None
         for ref_id in s.scalars(select(Referral.id).where(Referral.status == "open").order_by(Referral.id)):
-            sl = matching_svc.shortlist(s, SYSTEM, ref_id, top_n=3)
+            sl = shortlist_svc.shortlist(s, SYSTEM, ref_id, top_n=3)
             for e in sl["entries"]:
                 try:
-                    offer = matching_svc.create_offer(
+                    offer = offers_svc.create_offer(
                         s, SYSTEM, OfferIn(referral_id=ref_id, home_id=e["home_id"])
                     )
                     break
@@ -137,9 +138,9 @@ def _setup(url: str, tmp: Path) -> dict:
         if vac is None:
             home = next(
                 h for h in s.scalars(select(Home).where(Home.provider_id == provider.id))
-                if register_svc.home_view(s, h).free_places > 0
+                if homes_svc.home_view(s, h).free_places > 0
             )  # fmt: skip
-            view = register_svc.create_vacancy(
+            view = homes_svc.create_vacancy(
                 s,
                 SYSTEM,
                 VacancyIn(home_id=home.id, places=1, available_from=dt.date.today(), confirmed_by="demo"),
@@ -361,11 +362,11 @@ def _decline_first_offer_on(url: str) -> None:
 
     ref_id = int(url.rstrip("/").split("/")[-1].split("?")[0])
     engine = make_engine(PG_URL)
-    from rcc.services import matching as matching_svc
+    from rcc.matching import offers as offers_svc
 
     with transaction(make_sessionmaker(engine)) as s:
         offer_id = s.scalar(select(Offer.id).where(Offer.referral_id == ref_id).order_by(Offer.id).limit(1))
-        matching_svc.decline_offer(s, SYSTEM, offer_id, DeclineIn(reason="no_vacancy"))
+        offers_svc.decline_offer(s, SYSTEM, offer_id, DeclineIn(reason="no_vacancy"))
     engine.dispose()
 
 

@@ -153,7 +153,7 @@ def test_commissioner_pages_show_charts_tables_and_csv(web, client, world, users
 
 
 def test_stress_test_shows_progress_then_the_result(web, world, users, factory):
-    from rcc import jobs
+    from rcc.jobs import worker as jobs
 
     _home(web, world, name="Hill House", postcode="NE6 1")
     sign_in(web, users["commissioner"])
@@ -231,7 +231,7 @@ def test_api_errors_keep_the_json_envelope(web):
 
 
 def test_matching_run_shows_progress_then_proposals(web, world, users, factory):
-    from rcc import jobs
+    from rcc.jobs import worker as jobs
 
     sign_in(web, users["commissioner"])
     page = web.get("/commissioner/matching-run")
