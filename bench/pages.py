@@ -41,12 +41,12 @@ def _prepare(url: str, data_dir: Path, region: str, seed: int, as_of: dt.date) -
 
     from api_schemas.forecasts import ForecastIn
     from api_schemas.matching import OfferIn
-    from rcc.jobs import worker as jobs
+    from rcc.admin import load_demo
     from rcc.auth import SYSTEM, Role
     from rcc.cli import prepare_database
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.models import Home, LocalAuthority, Provider, Rcc, RccMember, Referral
-    from rcc.admin import load_demo
+    from rcc.jobs import worker as jobs
     from rcc.matching import offers as offers_svc
     from rcc.matching import shortlist as shortlist_svc
     from rcc.sufficiency import forecasts as forecasts_svc

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rcc.jobs import queue as jobs
 from rcc.auth import Role
+from rcc.jobs import queue as jobs
 from rcc.web.core import (
     HOME,
     PRE_SESSION_CSRF_COOKIE,

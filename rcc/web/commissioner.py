@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from api_schemas.matching import MatchingRunIn
 from rcc.auth import Role
-from rcc.db.models import Provider, Rcc
-from rcc.errors import DomainError, Invalid
 from rcc.commissioning import cost as cost_svc
 from rcc.commissioning import reports as reports_svc
 from rcc.commissioning import stress as stress_svc
+from rcc.db.models import Provider, Rcc
+from rcc.errors import DomainError, Invalid
 from rcc.matching import runs as runs_svc
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import report as report_svc

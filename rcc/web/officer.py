@@ -12,9 +12,9 @@ from api_schemas.children import ChildIn, ReferralIn
 from api_schemas.matching import OfferIn
 from api_schemas.vocab import LivingCompanions, Need, OutOfLAReason, RiskFlag, Sex, Suitability, Urgency
 from rcc.auth import Role
+from rcc.children import service as children_svc
 from rcc.db.models import LocalAuthority
 from rcc.errors import DomainError
-from rcc.children import service as children_svc
 from rcc.matching import offers as offers_svc
 from rcc.matching import runs as runs_svc
 from rcc.matching import shortlist as shortlist_svc

@@ -85,10 +85,10 @@ def _setup(url: str, tmp: Path) -> dict:
     """The demo region, a user per journey, stored returns, a pending offer and a stale vacancy."""
     from api_schemas.matching import OfferIn
     from api_schemas.register import VacancyIn
+    from rcc.admin import load_demo
     from rcc.auth import SYSTEM, Role
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.models import Home, LocalAuthority, Provider, Rcc, RccMember, Referral, Vacancy
-    from rcc.admin import load_demo
     from rcc.matching import offers as offers_svc
     from rcc.matching import shortlist as shortlist_svc
     from rcc.register import homes as homes_svc
