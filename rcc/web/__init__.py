@@ -38,7 +38,7 @@ def _error_page(request: Request, status: int, title: str, message: str) -> HTML
         who = signed_in(request)
     except Exception:  # an error page never fails for want of a session
         who = None
-    return render(request, "error.html", who, status=status, title=title, message=message)
+    return render(request, "error.html.j2", who, status=status, title=title, message=message)
 
 
 async def _delegate(handler, request: Request, exc: Exception):

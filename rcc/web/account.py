@@ -56,7 +56,7 @@ def start(request: Request):
 def _sign_in_page(request: Request, errors: FormErrors | None = None, email: str = "", status: int = 200):
     token = request.cookies.get(PRE_SESSION_CSRF_COOKIE) or secrets.token_urlsafe(32)
     resp = render(
-        request, "sign_in.html", None, status=status, csrf_token=token, errors=errors, form={"email": email},
+        request, "sign_in.html.j2", None, status=status, csrf_token=token, errors=errors, form={"email": email},
         next=_safe_next(request.query_params.get("next")) or "",
     )  # fmt: skip
     resp.set_cookie(
@@ -125,6 +125,6 @@ def job_status(request: Request, who: Who, job_id: str) -> Response:
     with unit(request) as s:
         job = jobs.get(s, who.principal, job_id)
         status, created, started, finished = job.status, job.created_at, job.started_at, job.finished_at
-    html = render(request, "_job_status.html", who, job_status=status, created=created, started=started,
+    html = render(request, "_job_status.html.j2", who, job_status=status, created=created, started=started,
                   finished=finished).body  # fmt: skip
     return HTMLResponse(html, headers={"X-Job-Status": status, "Cache-Control": "no-store"})

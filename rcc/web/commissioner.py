@@ -76,7 +76,7 @@ def gap(request: Request, who: Commissioner, horizon: int = 12):
         title="Places by local authority",
     )  # fmt: skip
     return render(
-        request, "commissioner/gap.html", who, result=result, totals=totals, chart_type=by_type,
+        request, "commissioner/gap.html.j2", who, result=result, totals=totals, chart_type=by_type,
         chart_area=by_area, horizon=horizon, rcc_id=rcc_id,
     )  # fmt: skip
 
@@ -111,7 +111,7 @@ def cost_of_care(request: Request, who: Commissioner):
         money=True,
     )
     return render(
-        request, "commissioner/cost.html", who, report=report, by_type=by_type, by_la=by_la,
+        request, "commissioner/cost.html.j2", who, report=report, by_type=by_type, by_la=by_la,
         chart_type=chart_type, chart_trend=chart_trend,
     )  # fmt: skip
 
@@ -138,7 +138,7 @@ def market(request: Request, who: Commissioner):
         title="Concentration across the RCC (HHI, 0 to 10,000)",
         marks={"moderate": conc["thresholds"]["moderate"], "high": conc["thresholds"]["high"]},
     )
-    return render(request, "commissioner/market.html", who, conc=conc, oversight=oversight, chart=chart)
+    return render(request, "commissioner/market.html.j2", who, conc=conc, oversight=oversight, chart=chart)
 
 
 @router.get("/commissioner/concentration.csv")
@@ -166,7 +166,7 @@ def _groups(request: Request, rcc_id: int) -> list[str]:
 @router.get("/commissioner/stress-test")
 def stress_form(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
-    return render(request, "commissioner/stress_form.html", who, groups=_groups(request, rcc_id),
+    return render(request, "commissioner/stress_form.html.j2", who, groups=_groups(request, rcc_id),
                   form={"capacity": "vacancies", "time_limit_s": "20"})  # fmt: skip
 
 
@@ -195,7 +195,7 @@ async def stress_submit(request: Request, who: Commissioner):
             return RedirectResponse(f"/commissioner/stress-test/{job_id}", status_code=303)
         except DomainError as exc:
             errors = FormErrors.from_domain(exc)
-    return render(request, "commissioner/stress_form.html", who, status=422, groups=_groups(request, rcc_id),
+    return render(request, "commissioner/stress_form.html.j2", who, status=422, groups=_groups(request, rcc_id),
                   form=form_dict(form), errors=errors)  # fmt: skip
 
 
@@ -213,7 +213,7 @@ def stress_result(request: Request, who: Commissioner, job_id: str):
              "Used by re-placements": [h["used_by_re_placements"] for h in report["home_types"]]},
             title="Places by type of home after the exit",
         )  # fmt: skip
-    return render(request, "commissioner/stress_result.html", who, job=view, report=report, chart=chart,
+    return render(request, "commissioner/stress_result.html.j2", who, job=view, report=report, chart=chart,
                   labels=labels)  # fmt: skip
 
 
@@ -222,7 +222,7 @@ def stress_result(request: Request, who: Commissioner, job_id: str):
 
 @router.get("/commissioner/matching-run")
 def run_form(request: Request, who: Commissioner):
-    return render(request, "commissioner/run_form.html", who, form={"time_limit_s": "20"})
+    return render(request, "commissioner/run_form.html.j2", who, form={"time_limit_s": "20"})
 
 
 @router.post("/commissioner/matching-run")
@@ -236,10 +236,10 @@ async def run_submit(request: Request, who: Commissioner):
     except ValidationError:
         errors = FormErrors([("time_limit_s", "Enter a time limit between 1 and 600 seconds")])
         return render(
-            request, "commissioner/run_form.html", who, status=422, form=form_dict(form), errors=errors
+            request, "commissioner/run_form.html.j2", who, status=422, form=form_dict(form), errors=errors
         )
     except DomainError as exc:
-        return render(request, "commissioner/run_form.html", who, status=exc.status, form=form_dict(form),
+        return render(request, "commissioner/run_form.html.j2", who, status=exc.status, form=form_dict(form),
                       errors=FormErrors.from_domain(exc))  # fmt: skip
     return RedirectResponse(f"/commissioner/matching-run/{job_id}", status_code=303)
 
@@ -250,4 +250,4 @@ def run_page(request: Request, who: Commissioner, run_id: str):
         job = runs_svc.get_run(s, who.principal, run_id)
         view = {"id": job.id, "status": job.status, "error": job.error, "params": dict(job.params or {})}
         result = runs_svc.run_result(s, who.principal, run_id) if job.status == "succeeded" else None
-    return render(request, "commissioner/run_result.html", who, job=view, result=result)
+    return render(request, "commissioner/run_result.html.j2", who, job=view, result=result)

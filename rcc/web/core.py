@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -25,6 +24,7 @@ from starlette.datastructures import FormData
 from rcc.auth import Role
 from rcc.db import transaction
 from rcc.errors import DomainError
+from rcc.templates import environment
 from rcc.web.settings import WebSettings
 from rcc.web.users import SignedIn, csrf_ok, resume_session
 
@@ -32,13 +32,7 @@ HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "rcc_session"
 PRE_SESSION_CSRF_COOKIE = "rcc_signin_csrf"
 
-templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,  # every template, whatever its name
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+templates = environment("rcc.web")  # rcc/web/templates/**.html.j2, autoescaped (rcc.templates)
 
 
 class NeedSignIn(Exception):

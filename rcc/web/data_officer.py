@@ -71,7 +71,7 @@ def _returns_page(request: Request, who: SignedIn, status: int = 200, **ctx):
     if problems:
         csv_href = "data:text/csv;base64," + base64.b64encode(_report_csv(problems).encode()).decode()
     return render(
-        request, "data/returns.html", who, status=status, la_code=la_code, history=_history(request, who, la_code),
+        request, "data/returns.html.j2", who, status=status, la_code=la_code, history=_history(request, who, la_code),
         csv_href=csv_href, **ctx,
     )  # fmt: skip
 
@@ -144,7 +144,7 @@ def forecast(request: Request, who: DataOfficer, job: str | None = None):
             gap, note = None, exc.message
     has_forecast = bool(gap and gap["forecast"]["kind"] != "none")
     return render(
-        request, "data/forecast.html", who, la_code=la_code, job=job_view, gap=gap, note=note,
+        request, "data/forecast.html.j2", who, la_code=la_code, job=job_view, gap=gap, note=note,
         has_forecast=has_forecast, placements=("all", *forecasts_svc.CATEGORIES),
     )  # fmt: skip
 
@@ -160,7 +160,7 @@ async def run_forecast(request: Request, who: DataOfficer):
             )
             job_id = job.id
     except DomainError as exc:
-        return render(request, "data/forecast.html", who, status=exc.status, la_code=la_code, job=None,
+        return render(request, "data/forecast.html.j2", who, status=exc.status, la_code=la_code, job=None,
                       gap=None, note=None, has_forecast=False, placements=(),
                       errors=FormErrors.from_domain(exc))  # fmt: skip
     return RedirectResponse(f"/data/forecast?job={job_id}", status_code=303)

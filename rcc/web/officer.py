@@ -78,7 +78,7 @@ def dashboard(request: Request, who: Officer, offset: int = 0):
         offers = offers_svc.list_offers(s, who.principal, PageRequest(limit=100), status="pending")
         pending = offers.total
     return render(
-        request, "officer/dashboard.html", who, referrals=rows, total=refs.total, offset=refs.offset,
+        request, "officer/dashboard.html.j2", who, referrals=rows, total=refs.total, offset=refs.offset,
         limit=refs.limit, pending_offers=pending, labels=labels,
     )  # fmt: skip
 
@@ -87,7 +87,7 @@ def dashboard(request: Request, who: Officer, offset: int = 0):
 def new_referral(request: Request, who: Officer):
     form = {"la_code": _own_la_code(request, who) or "", "needed_by": Urgency.WITHIN_5_DAYS.value,
             "preferred_location_local": "on"}  # fmt: skip
-    return render(request, "officer/new_referral.html", who, form=form, choices=_choices())
+    return render(request, "officer/new_referral.html.j2", who, form=form, choices=_choices())
 
 
 def _child_in(form, la_code: str) -> ChildIn:
@@ -156,7 +156,7 @@ async def create_referral(request: Request, who: Officer):
     except ValidationError as exc:
         errors.items += _referral_errors(exc).items
     if errors or child_in is None or referral_in is None:
-        return render(request, "officer/new_referral.html", who, status=422, form=form_dict(form),
+        return render(request, "officer/new_referral.html.j2", who, status=422, form=form_dict(form),
                       errors=errors, choices=_choices())  # fmt: skip
     try:
         with unit(request) as s:
@@ -166,7 +166,7 @@ async def create_referral(request: Request, who: Officer):
             )
             ref_id = ref.id
     except DomainError as exc:
-        return render(request, "officer/new_referral.html", who, status=exc.status, form=form_dict(form),
+        return render(request, "officer/new_referral.html.j2", who, status=exc.status, form=form_dict(form),
                       errors=FormErrors.from_domain(exc), choices=_choices())  # fmt: skip
     return RedirectResponse(f"/officer/referrals/{ref_id}?created=1", status_code=303)
 
@@ -204,7 +204,7 @@ def _referral_page(request: Request, who: SignedIn, referral_id: int, errors: Fo
     home_names = {**names, **{e["home_id"]: e["home_name"] for e in (shortlist or {}).get("entries", [])}}
     pending = any(o["status"] == "pending" for o in offer_rows)
     return render(
-        request, "officer/referral.html", who, status=status, referral=referral, children=children,
+        request, "officer/referral.html.j2", who, status=status, referral=referral, children=children,
         shortlist=shortlist, offers=offer_rows, home_names=home_names, errors=errors, labels=labels,
         created=request.query_params.get("created") == "1", sent=sent, poll=pending,
     )  # fmt: skip
@@ -221,7 +221,7 @@ def offers_fragment(request: Request, who: Officer, referral_id: int):
     with unit(request) as s:
         children_svc.get_referral(s, who.principal, referral_id)  # scope: 404 outside the LA
         rows, names = _offers(s, who, referral_id)
-    html = render(request, "officer/_offers.html", who, offers=rows, home_names=names, labels=labels).body
+    html = render(request, "officer/_offers.html.j2", who, offers=rows, home_names=names, labels=labels).body
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
@@ -260,5 +260,5 @@ def unmet_need(request: Request, who: Officer):
     by_kind: dict[str, int] = {}
     for r in rows:
         by_kind[r["kind"]] = by_kind.get(r["kind"], 0) + 1
-    return render(request, "officer/unmet_need.html", who, rows=rows, total=result.total, by_kind=by_kind,
+    return render(request, "officer/unmet_need.html.j2", who, rows=rows, total=result.total, by_kind=by_kind,
                   labels=labels)  # fmt: skip

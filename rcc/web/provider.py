@@ -51,7 +51,7 @@ def _homes_page(request: Request, who: SignedIn, errors: FormErrors | None = Non
     rows.sort(key=lambda r: (not any(v["stale"] for v in r["vacancies"]), not r["vacancies"], r["name"]))
     stale = sum(1 for r in rows for v in r["vacancies"] if v["stale"])
     return render(
-        request, "provider/homes.html", who, status=status, homes=rows, total=homes.total, offset=offset,
+        request, "provider/homes.html.j2", who, status=status, homes=rows, total=homes.total, offset=offset,
         stale=stale, stale_days=stale_days, errors=errors, done=done, labels=labels,
         today=dt.date.today().isoformat(),
     )  # fmt: skip
@@ -142,7 +142,7 @@ def _offers_page(request: Request, who: SignedIn, errors: FormErrors | None = No
             )  # fmt: skip
     rows.sort(key=lambda r: (r["status"] != "pending", -r["id"]))
     return render(
-        request, "provider/offers.html", who, status=status, offers=rows, homes=homes, errors=errors,
+        request, "provider/offers.html.j2", who, status=status, offers=rows, homes=homes, errors=errors,
         form=form, done=done, labels=labels, today=dt.date.today().isoformat(),
         reasons=[(r.value, labels.DECLINE[r]) for r in DeclineReason],
     )  # fmt: skip

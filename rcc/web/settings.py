@@ -11,29 +11,23 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from pydantic import PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    return default if raw is None else raw.strip().lower() not in ("0", "false", "no", "off")
+class WebSettings(BaseSettings):
+    """Typed like :class:`rcc.config.Settings`; keyword arguments override the environment."""
 
+    model_config = SettingsConfigDict(
+        env_prefix="RCC_WEB_", env_ignore_empty=True, frozen=True, extra="ignore"
+    )
 
-@dataclass(frozen=True)
-class WebSettings:
     cookie_secure: bool = True
-    session_hours: int = 8
-    idle_minutes: int = 60
-    lockout_attempts: int = 5
-    lockout_minutes: int = 15
+    session_hours: PositiveInt = 8
+    idle_minutes: PositiveInt = 60
+    lockout_attempts: PositiveInt = 5
+    lockout_minutes: PositiveInt = 15
 
     @classmethod
     def from_env(cls) -> WebSettings:
-        return cls(
-            cookie_secure=_flag("RCC_WEB_COOKIE_SECURE", True),
-            session_hours=int(os.environ.get("RCC_WEB_SESSION_HOURS", "8")),
-            idle_minutes=int(os.environ.get("RCC_WEB_IDLE_MINUTES", "60")),
-            lockout_attempts=int(os.environ.get("RCC_WEB_LOCKOUT_ATTEMPTS", "5")),
-            lockout_minutes=int(os.environ.get("RCC_WEB_LOCKOUT_MINUTES", "15")),
-        )
+        return cls()

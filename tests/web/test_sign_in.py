@@ -126,3 +126,18 @@ def test_oidc_seam_finds_only_enabled_users_by_issuer_and_subject(factory, world
         assert user_for_oidc(s, iss, "oid-123").email == "sso@example.org"
         assert user_for_oidc(s, iss, "oid-999") is None
         assert user_for_oidc(s, "https://other.example", "oid-123") is None
+
+
+def test_web_settings_come_from_rcc_web_variables(monkeypatch):
+    import pydantic
+    import pytest
+
+    from rcc.web.settings import WebSettings
+
+    monkeypatch.setenv("RCC_WEB_COOKIE_SECURE", "false")
+    monkeypatch.setenv("RCC_WEB_LOCKOUT_ATTEMPTS", "3")
+    cfg = WebSettings.from_env()
+    assert (cfg.cookie_secure, cfg.lockout_attempts, cfg.session_hours) == (False, 3, 8)
+    monkeypatch.setenv("RCC_WEB_LOCKOUT_ATTEMPTS", "0")
+    with pytest.raises(pydantic.ValidationError, match="lockout_attempts"):
+        WebSettings.from_env()
