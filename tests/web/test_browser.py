@@ -469,7 +469,9 @@ def test_la_data_officer_journey(page, demo):
     for i in range(fans.count()):
         fans.nth(i).scroll_into_view_if_needed()
         page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=fans.nth(i).element_handle()
+            "img => img.complete && img.naturalWidth > 0",
+            arg=fans.nth(i).element_handle(),
+            timeout=120_000,  # five charts drawn by matplotlib at once; slow on a busy machine
         )
     accessible(page, "data-forecast")
 
