@@ -27,6 +27,7 @@ from rcc.matching import router as matching
 from rcc.nps import router as nps
 from rcc.register import router as register
 from rcc.sufficiency import router as sufficiency
+from rcc.web import install as _install_web
 
 log = logging.getLogger("rcc")
 
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         ),
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # rcc.web serves /docs and /redoc from bundled assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -172,6 +175,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.include_router(resilience.health)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
+
+    _install_web(app)  # the pages for people, their assets, and offline /docs and /redoc
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

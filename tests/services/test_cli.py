@@ -73,6 +73,33 @@ def test_demo_help_lists_every_assumption():
         assert " ".join(line.split())[:60] in flat
 
 
+def test_user_create_hashes_the_password_and_user_disable_stops_them(cli_db):
+    from rcc.db.models import User
+
+    runner, factory = cli_db
+    result = runner.invoke(
+        app, ["user", "create", "ola@example.org", "--role", "la_officer", "--la", "805", "--name", "Ola",
+              "--password-stdin"], input="a long enough password\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with factory() as s:
+        user = s.scalars(select(User)).one()
+        assert user.password_hash.startswith("$argon2id$") and user.display_name == "Ola"
+        la = s.get(LocalAuthority, user.la_id)
+        assert la.dfe_code == "805" and s.get(ApiKey, user.api_key_id).role == "la_officer"
+    short = runner.invoke(
+        app, ["user", "create", "b@example.org", "--role", "admin", "--password-stdin"], input="short\n"
+    )
+    assert short.exit_code == 2 and "12 characters" in short.output
+    again = runner.invoke(app, ["user", "create", "OLA@example.org", "--role", "admin", "--password-stdin"],
+                          input="a long enough password\n")  # fmt: skip
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert runner.invoke(app, ["user", "disable", "ola@example.org"]).exit_code == 0
+    with factory() as s:
+        user = s.scalars(select(User)).one()
+        assert user.disabled_at is not None and s.get(ApiKey, user.api_key_id).revoked_at is not None
+
+
 def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkeypatch):
     monkeypatch.setenv("RCC_WORKER", "inlnie")
     result = CliRunner().invoke(app, ["serve"])
