@@ -107,7 +107,12 @@ class ChoiceOut(BaseModel):
 class MatchingRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rcc_id: int
-    time_limit_s: float = Field(default=20.0, gt=0, le=600, description="solver time limit")
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=600,
+        description="solver time limit, seconds (default: RCC_MATCHING_TIME_LIMIT_S)",
+    )
     referral_ids: list[int] | None = Field(
         default=None, max_length=5000, description="only these open referrals (default: all open in the RCC)"
     )
@@ -141,11 +146,35 @@ class AssignmentOut(BaseModel):
     contributions: list[ContributionOut]
 
 
+class UnusedHomeOut(BaseModel):
+    home_id: int
+    reason: str = Field(
+        description="taken | too_few_places | split_not_allowed | split_incomplete | worse_than_unplaced | not_proven"
+    )
+    free_after: int = Field(description="the home's free places left after this run's plan")
+    children: int = Field(description="how many of the group the home could take by the hard rules")
+    taken_by: list[int] = Field(description="referrals this run's plan placed in the home")
+    points: int | None
+    text: str
+
+
 class UnmatchedOut(BaseModel):
     referral_id: int
     la_code: str
     points: int
     reasons: list[str]
+    homes: list[UnusedHomeOut] = Field(
+        default_factory=list,
+        description="why not placed: each eligible home not used and why, true of this run's plan (at most 20)",
+    )
+
+
+class ExcludedOut(BaseModel):
+    kind: str = Field(description="referral | home")
+    id: int
+    la_code: str | None = Field(default=None, description="the referral's LA")
+    field: str = Field(description="the unusable field, e.g. children[0].age_years")
+    reason: str
 
 
 class MatchingRunResult(BaseModel):
@@ -160,6 +189,9 @@ class MatchingRunResult(BaseModel):
     children_placed: int
     assignments: list[AssignmentOut]
     unmatched: list[UnmatchedOut]
+    excluded: list[ExcludedOut] = Field(
+        default_factory=list, description="records left out of the run as unusable, with the field and why"
+    )
     stats: dict[str, Any]
 
 

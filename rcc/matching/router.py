@@ -24,7 +24,7 @@ from api_schemas.matching import (
     UnmetNeedOut,
 )
 from rcc.api.convert import to_page
-from rcc.api.deps import DB, Caller, Paging
+from rcc.api.deps import DB, Caller, Config, Paging
 from rcc.matching import offers as offers_svc
 from rcc.matching import policy as policy_svc
 from rcc.matching import runs as runs_svc
@@ -77,8 +77,9 @@ def validate_choice(referral_id: int, body: ChoiceIn, db: DB, who: Caller, rcc: 
 
 
 @router.post("/matching-runs", response_model=MatchingRunOut, status_code=202, tags=["matching"])
-def submit_run(body: MatchingRunIn, db: DB, who: Caller):
-    return MatchingRunOut.model_validate(runs_svc.submit_run(db, who, body))
+def submit_run(body: MatchingRunIn, db: DB, who: Caller, cfg: Config):
+    job = runs_svc.submit_run(db, who, body, default_time_limit_s=cfg.matching_time_limit_s)
+    return MatchingRunOut.model_validate(job)
 
 
 @router.get("/matching-runs/{run_id}", response_model=MatchingRunOut, tags=["matching"])

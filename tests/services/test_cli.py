@@ -117,6 +117,7 @@ def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkey
         ("RCC_JOB_CONCURRENCY", "matching_run=two"),
         ("RCC_DB_POOL_SIZE", "0"),
         ("RCC_JOB_LEASE_SECONDS", "-1"),
+        ("RCC_MATCHING_TIME_LIMIT_S", "0"),
     ],
 )
 def test_every_bad_value_is_refused_naming_its_variable(monkeypatch, variable, value):
@@ -146,8 +147,10 @@ def test_settings_are_typed_and_empty_variables_count_as_unset(monkeypatch):
     monkeypatch.setenv("RCC_STALE_VACANCY_DAYS", "21")
     monkeypatch.setenv("RCC_WORKER", "off")
     monkeypatch.setenv("RCC_DATABASE_URL", "")
+    monkeypatch.setenv("RCC_MATCHING_TIME_LIMIT_S", "90")
     s = load_settings()
     assert (s.stale_vacancy_days, s.worker) == (21, "off") and s.database_url.startswith("sqlite:///")
+    assert s.matching_time_limit_s == 90.0
     assert Settings(worker="inline").worker == "inline"  # keyword arguments override the environment
 
 
