@@ -9,10 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
+from rcc.api.guard import InputGuard
+from rcc.api.integrity import allowed_methods, integrity_field
 from rcc.children import router as children
 from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
@@ -67,16 +69,31 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError):
-        return envelope(
-            409, "conflict", "conflicts with an existing record", [{"message": str(exc.orig)[:300]}]
-        )
+        # never echo the database's text: name the field the constraint is about
+        field, message = integrity_field(exc)
+        return envelope(422, "invalid", f"invalid input: {field}", [{"field": field, "message": message}])
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError):
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        msg = "a value is too long or out of range for the register"
+        return envelope(422, "invalid", msg, [{"field": None, "message": msg}])
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": bad input, like any other
+            msg = "the request body is not valid JSON (UTF-8)"
+            return envelope(422, "invalid", msg, [{"field": "body", "message": msg}])
         code = {401: "unauthorised", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
             exc.status_code, "error"
         )
-        return envelope(exc.status_code, code, str(exc.detail))
+        response = envelope(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:
+            allowed = allowed_methods(request) or [
+                m.strip() for m in (exc.headers or {}).get("Allow", "").split(",")
+            ]
+            response.headers["Allow"] = ", ".join(m for m in allowed if m)
+        return response
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError):
@@ -119,6 +136,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.state.engine = engine
     app.state.sessionmaker = factory
     install_error_handlers(app)
+    app.add_middleware(InputGuard)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
 

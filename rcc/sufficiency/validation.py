@@ -573,6 +573,22 @@ def rule_dates_parse(ctx: _Context) -> list[RowError]:
     return out
 
 
+# Free-text identifiers are stored as given; their column lengths (rcc.db.models; a test compares).
+STORED_MAX_LENGTH: dict[str, int] = {"CHILD": 40, "URN": 16}
+
+
+def rule_rcc_stored_length(ctx: _Context) -> list[RowError]:
+    """RCC-LEN: an identifier longer than the register stores (CHILD 40, URN 16 characters)."""
+    out: list[RowError] = []
+    for table, raw in ctx.raw.items():
+        for fld, limit in STORED_MAX_LENGTH.items():
+            if fld in raw.columns:
+                col = raw[fld]
+                long = col[col.notna() & (col.astype(str).str.len() > limit)]
+                out += _errors(table, long.index, fld, "RCC-LEN", f"{fld} is longer than {limit} characters.")
+    return out
+
+
 def rule_301_dob_after_year_end(ctx: _Context) -> list[RowError]:
     """301: date of birth falls after the collection year ended."""
     _, end = collection_year_bounds(ctx.collection_year)
@@ -760,6 +776,7 @@ RULES: tuple[Rule, ...] = (
     rule_1009_reason_place_change,
     rule_178_place_provider,
     rule_dates_parse,
+    rule_rcc_stored_length,
     rule_301_dob_after_year_end,
     rule_rcc_decom_after_year_end,
     rule_356_dec_before_decom,

@@ -38,8 +38,17 @@ def header_row(**over: str) -> dict[str, str]:
 
 def episode_row(**over: str) -> dict[str, str]:
     row = {
-        "CHILD": "1001", "DECOM": "01/05/2023", "RNE": "S", "LS": "C2", "CIN": "N1", "PLACE": "U1",
-        "PLACE_PROVIDER": "PR1", "DEC": "", "REC": "", "HOME_POST": "AB1 2CD", "PL_POST": "EF3 4GH",
+        "CHILD": "1001",
+        "DECOM": "01/05/2023",
+        "RNE": "S",
+        "LS": "C2",
+        "CIN": "N1",
+        "PLACE": "U1",
+        "PLACE_PROVIDER": "PR1",
+        "DEC": "",
+        "REC": "",
+        "HOME_POST": "AB1 2CD",
+        "PL_POST": "EF3 4GH",
         "URN": "SC123456",
     }
     return row | over
@@ -400,8 +409,12 @@ def test_errors_sorted_by_table_then_row():
     headers = [header_row(ETHNIC="X")]
     episodes = [episode_row(LS="X"), episode_row(DECOM="01/08/2023", CIN="X")]
     report = validate_return(make_files(headers=headers, episodes=episodes), YEAR)
-    assert [(e.table, e.row) for e in report.errors] == [("header", 1), ("episodes", 1), ("episodes", 1),
-                                                          ("episodes", 2)]
+    assert [(e.table, e.row) for e in report.errors] == [
+        ("header", 1),
+        ("episodes", 1),
+        ("episodes", 1),
+        ("episodes", 2),
+    ]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -474,3 +487,17 @@ def test_bytes_undefined_in_cp1252_are_reported_not_a_crash():
     report = validate_return({"header": header, "episodes": episodes}, 2021)
     assert not report.ok
     assert any(e.table == "header" and e.field == "ETHNIC" and e.row == 1 for e in report.errors)
+
+
+def test_identifiers_longer_than_their_columns_are_row_errors():
+    from rcc.db.models import Ssda903Episode
+    from rcc.sufficiency.validation import STORED_MAX_LENGTH
+
+    assert STORED_MAX_LENGTH == {
+        "CHILD": Ssda903Episode.child.type.length,
+        "URN": Ssda903Episode.urn.type.length,
+    }
+    report = validate_return(make_files(episodes=[episode_row(URN="SC" + "1" * 15)]), YEAR)
+    err = only_error(report)
+    assert (err.table, err.row, err.field, err.code) == ("episodes", 1, "URN", "RCC-LEN")
+    assert validate_return(make_files(episodes=[episode_row(URN="SC" + "1" * 14)]), YEAR).ok
