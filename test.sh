@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs and run all of it:
 #   lint (ruff), the import contracts (import-linter), types (mypy), the tests on SQLite, the tests on
-#   PostgreSQL. Tests run on two processes (pytest-xdist); each worker has its own database.
+#   PostgreSQL. Tests run on two processes (pytest-xdist); each worker has its own database. Both runs
+#   include the seeded, bounded Schemathesis fuzz of the OpenAPI document (tests/api/test_schemathesis.py).
 # Works on a fresh Debian machine as root; set RCC_TEST_DATABASE_URL to use another PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api_schemas.common import Orm
+from api_schemas.common import Id, Orm, Timestamp
 
 AgeBand = Literal["under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"]
 Category = Literal[
@@ -77,7 +77,7 @@ class ScenarioIn(_Strict):
 
 
 class ForecastIn(_Strict):
-    rcc_id: int | None = Field(None, description="forecast every member LA of this RCC (and the RCC total)")
+    rcc_id: Id | None = Field(None, description="forecast every member LA of this RCC (and the RCC total)")
     la_code: str | None = Field(None, description="or forecast one LA (GSS or DfE code)")
     horizon_months: int = Field(12, ge=1, le=36)
     levels: list[int] = Field(
@@ -151,9 +151,9 @@ class ForecastJobOut(Orm):
     status: str = Field(description="queued | running | succeeded | failed | cancelled")
     params: dict[str, Any]
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
     result: ForecastResult | None = None
 
 
@@ -224,7 +224,7 @@ class GapOut(BaseModel):
 
 
 class BacktestIn(_Strict):
-    rcc_id: int | None = None
+    rcc_id: Id | None = None
     la_code: str | None = None
     horizon_months: int = Field(12, ge=1, le=24)
     n_windows: int = Field(4, ge=1, le=8)
@@ -263,7 +263,7 @@ class BacktestJobOut(Orm):
     status: str
     params: dict[str, Any]
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
     result: BacktestResult | None = None

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from rcc.auth import Principal
+from rcc.csv_export import write_dicts
 from rcc.db.models import (
     Job,
 )
@@ -31,14 +30,8 @@ GAP_CSV_COLUMNS = (
 
 
 def to_csv(rows: list[dict[str, Any]], columns: Iterable[str] | None = None) -> str:
-    rows = list(rows)
-    cols = list(columns or (rows[0].keys() if rows else []))
-    out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: "" if r.get(k) is None else r.get(k) for k in cols})
-    return out.getvalue()
+    """Through :func:`rcc.csv_export.write_dicts`, which neutralises formula cells."""
+    return write_dicts(rows, list(columns) if columns is not None else None)
 
 
 def gap_csv(result: dict[str, Any]) -> str:

@@ -533,3 +533,17 @@ def test_bytes_undefined_in_cp1252_are_reported_not_a_crash():
     report = validate_return({"header": header, "episodes": episodes}, 2021)
     assert not report.ok
     assert any(e.table == "header" and e.field == "ETHNIC" and e.row == 1 for e in report.errors)
+
+
+def test_identifiers_longer_than_their_columns_are_row_errors():
+    from rcc.db.models import Ssda903Episode
+    from rcc.sufficiency.validation import STORED_MAX_LENGTH
+
+    assert STORED_MAX_LENGTH == {
+        "CHILD": Ssda903Episode.child.type.length,
+        "URN": Ssda903Episode.urn.type.length,
+    }
+    report = validate_return(make_files(episodes=[episode_row(URN="SC" + "1" * 15)]), YEAR)
+    err = only_error(report)
+    assert (err.table, err.row, err.field, err.code) == ("episodes", 1, "URN", "RCC-LEN")
+    assert validate_return(make_files(episodes=[episode_row(URN="SC" + "1" * 14)]), YEAR).ok

@@ -92,8 +92,10 @@ from rcc.sufficiency.validation.reading import (
     parse_dates,
     read_table,
 )
+from rcc.sufficiency.validation.rules_fields import STORED_MAX_LENGTH
 
 __all__ = [
+    "STORED_MAX_LENGTH",
     "DELIBERATE_DIFFERENCES",
     "DESCRIPTIONS",
     "OWN_CODES",
@@ -124,6 +126,7 @@ RULES: tuple[Rule, ...] = (
     _f.rule_178_place_provider,
     _f.rule_217t_p2_withdrawn,
     _f.rule_dates_parse,
+    _f.rule_rcc_stored_length,
     _f.rule_301_dob_after_year_end,
     _f.rule_354_decom_after_year_end,
     _f.rule_355_under_24_hours,

@@ -13,6 +13,7 @@ OWN_CODES: dict[str, str] = {
     "RCC-TABLE": "A required file (header, episodes) is missing, or a file is not an SSDA903 table. "
     "DfE's tool refuses such an upload without a code.",
     "RCC-FILE": "The file cannot be read as CSV text (empty, not UTF-8/UTF-16/Windows-1252, broken quoting).",
+    "RCC-LEN": "CHILD is longer than 40 or URN longer than 16 characters, more than the register stores.",
     "RCC-COLUMN": "A required column is missing or a column appears twice; the rows are not checked.",
     "RCC-EMPTY": "The header or episodes file has column names but no rows: a return with no children "
     "would silently empty the LA's counts.",

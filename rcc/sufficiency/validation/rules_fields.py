@@ -327,3 +327,21 @@ def rule_352_started_aged_18(ctx: Context) -> list[RowError]:
     return errors_at(
         "episodes", rows, "DECOM", "352", "Child who started to be looked after was aged 18 or over."
     )
+
+
+# Free-text identifiers are stored as given; their column lengths (rcc.db.models; a test compares).
+STORED_MAX_LENGTH: dict[str, int] = {"CHILD": 40, "URN": 16}
+
+
+def rule_rcc_stored_length(ctx: Context) -> list[RowError]:
+    """RCC-LEN: an identifier longer than the register stores (CHILD 40, URN 16 characters)."""
+    out: list[RowError] = []
+    for table, raw in ctx.raw.items():
+        for fld, limit in STORED_MAX_LENGTH.items():
+            if fld in raw.columns:
+                col = raw[fld]
+                long = col[col.notna() & (col.astype(str).str.len() > limit)]
+                out += errors_at(
+                    table, long.index, fld, "RCC-LEN", f"{fld} is longer than {limit} characters."
+                )
+    return out
