@@ -125,7 +125,9 @@ def quarantine(
             break
         dropped += flagged
         for table in {e.table for e in flagged}:
-            current[table] = drop_rows(current[table], {e.row for e in flagged if e.table == table})
+            current[table] = drop_rows(
+                current[table], {e.row for e in flagged if e.table == table and e.row is not None}
+            )
     return current, dropped
 
 
