@@ -10,6 +10,15 @@ what-if :class:`forecasting.Scenario`. The result is the long-format forecast (L
 coarse placement category x month, with ``all`` totals; for an RCC also the ``RCC`` rows, the
 LAs summed draw by draw so means add up exactly) and a cost projection from the register's fees.
 
+Coverage
+--------
+The library leaves out of the forecast (and the RCC total) an LA whose latest return ends before the
+origin while other LAs' do not. The result's ``coverage`` holds its per-LA notes
+(:meth:`forecasting.MultiStateForecaster.coverage_notes`) plus ``no_returns`` for a member LA with
+no stored return; ``covered_las`` lists the LAs forecast; when any is left out or behind, the first
+note (also the gap's first note and the report's headline) says which, and that the RCC totals
+cover only the others. Children at origin for the RCC count the covered LAs only.
+
 Gap
 ---
 :func:`gap` sets the forecast at the horizon against the register's homes located in each LA
@@ -377,6 +386,9 @@ def _latest_job(session: Session, scope: Scope, horizon: int) -> Job | None:
             continue
         if scope.kind == "la" and scope.la_codes[0] not in (js.get("la_codes") or []):
             continue
+        covered = job.result.get("covered_las")
+        if scope.kind == "la" and covered is not None and scope.la_codes[0] not in covered:
+            continue  # an RCC job that left this LA out (stale return): compute it on its own
         return job
     return None
 

@@ -149,7 +149,7 @@ def gap(
         las = [la for la in las if any((la, c) in proj for c in CATEGORIES)]
         if view.coverage:
             las = [la for la in las if la in set(view.covered_las)]
-    total_name = scope.name if scope.kind == "rcc" else scope.la_names[las[0]]
+    total_name = scope.name if scope.kind == "rcc" else scope.la_names[scope.la_codes[0]]
     totals = []
     for c in CATEGORIES:
         parts = [r for r in rows if r["category"] == c]

@@ -338,6 +338,10 @@ def test_an_la_whose_return_is_stale_is_left_out_and_says_to_when_it_is_covered(
     las = df[df["la"] == world.la_a].set_index(["age_band", "placement", "period"])["mean"]
     tot = df[df["la"] == scope_svc.REGION].set_index(["age_band", "placement", "period"])["mean"]
     assert (las - tot.reindex(las.index)).abs().max() < 0.01  # the RCC rows are LA A's alone
+    with factory() as s:  # LA B on its own: not read from the RCC job that left it out
+        g = gap_svc.gap(s, who(factory, world, "commissioner"), la_code=world.la_b, horizon=6)
+    assert g["forecast"]["kind"] == "computed" and g["forecast"]["origin"] == "2021-03-31"
+    assert g["covered_las"] == [world.la_b] and g["totals"][0]["projected_mean"] is not None
 
 
 def test_a_fully_covered_forecast_has_no_incomplete_headline(factory, world):
