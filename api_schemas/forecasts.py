@@ -66,6 +66,18 @@ class ScenarioIn(_Strict):
     la_codes: list[str] | None = Field(
         None, max_length=20, description="apply to these LAs only (GSS or DfE codes); default all"
     )
+    uasc_monthly_arrivals: dict[str, float] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='UASC arriving per month by LA (GSS or DfE code, or "*" for every LA), replacing the '
+        'fitted arrivals, e.g. national transfer scheme transfers: {"E08000021": 2}',
+    )
+    uasc_quota: dict[str, float] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='most UASC in care an LA takes (GSS or DfE code, or "*"), e.g. the NTS threshold '
+        "of 0.1% of its child population; no UASC arrive while it is reached",
+    )
 
     @model_validator(mode="after")
     def _multipliers_in_range(self) -> ScenarioIn:
@@ -73,6 +85,10 @@ class ScenarioIn(_Strict):
             for key, value in getattr(self, name).items():
                 if not 0 <= value <= 10:
                     raise ValueError(f"{name}[{key}] must be between 0 and 10")
+        for name, top in (("uasc_monthly_arrivals", 1000), ("uasc_quota", 100_000)):
+            for key, value in getattr(self, name).items():
+                if not 0 <= value <= top:
+                    raise ValueError(f"{name}[{key}] must be between 0 and {top}")
         return self
 
 
@@ -129,6 +145,22 @@ class CostRow(BaseModel):
     annual_cost_hi_80: float | None
 
 
+class CoverageNote(BaseModel):
+    """Whether a member LA's returns cover the forecast's origin (from ``forecasting``'s
+    ``coverage_notes``, plus ``no_returns`` for an LA with no stored return)."""
+
+    la: str
+    la_name: str | None = None
+    status: str = Field(
+        description="covered | missing (latest return ends before the origin while other LAs' do not: "
+        "left out) | behind (every LA's returns end before the origin) | unknown | no_returns"
+    )
+    covered_to: dt.date | None = Field(description="end of the LA's latest return")
+    last_recorded: dt.date | None = Field(None, description="latest start or end date in its episodes")
+    in_forecast: bool = Field(description="false: not forecast and not in the scope's totals")
+    note: str
+
+
 class ForecastResult(BaseModel):
     scope: dict[str, Any]
     origin: dt.date
@@ -142,7 +174,11 @@ class ForecastResult(BaseModel):
     forecast: list[ForecastRow]
     costs: list[CostRow]
     inflation: float
-    notes: list[str]
+    notes: list[str] = Field(description="the first says which LAs are missing or stale, if any")
+    coverage: list[CoverageNote] = Field(default_factory=list, description="per member LA")
+    covered_las: list[str] = Field(
+        default_factory=list, description="the LAs forecast: the RCC rows are their sum"
+    )
 
 
 class ForecastJobOut(Orm):
@@ -218,6 +254,12 @@ class GapOut(BaseModel):
     unmet_need_available: bool = Field(description="false when the matching tables do not exist")
     fees: list[FeeRow]
     notes: list[str]
+    coverage: list[CoverageNote] = Field(
+        default_factory=list, description="per member LA: does the forecast cover it (see notes[0])"
+    )
+    covered_las: list[str] = Field(
+        default_factory=list, description="the LAs the projected totals cover (all LAs when no forecast)"
+    )
 
 
 # ---------------------------------------------------------------- backtest

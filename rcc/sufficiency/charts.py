@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 import forecasting as fc
 from rcc.auth import Principal
 from rcc.errors import Conflict, Invalid
-from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, forecast_view
+from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, covers_label, forecast_view
 from rcc.sufficiency.gap import gap
 from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, Scope, load_history, resolve_scope
 
@@ -60,6 +60,8 @@ def _fan_png(session: Session, scope: Scope, view: ForecastView, placement: str)
     r = r[(r["la"] == scope.label) & (r["age_band"] == "all") & (r["placement"] == placement)]
     r = r.sort_values("period")
     history = load_history(session, scope)
+    if view.coverage and not history.empty:  # observed like the forecast: the LAs it covers
+        history = history[history["la"].astype(str).isin(view.covered_las)]
     origin = pd.Timestamp(view.source["origin"])
     past = pd.date_range(origin - pd.DateOffset(months=24), origin, freq="ME")
     obs = None
@@ -78,7 +80,7 @@ def _fan_png(session: Session, scope: Scope, view: ForecastView, placement: str)
         ax.plot(obs.index, obs.values, color="black", lw=1.5, label="observed (returns)")
     ax.axvline(origin, color="grey", ls=":", lw=1)
     what = "all placements" if placement == "all" else placement
-    name = scope.name or scope.label
+    name = covers_label(scope.name or scope.label, view.coverage)
     ax.set_title(f"Children looked after, {what}: {name}")
     ax.set_ylabel("children")
     ax.set_ylim(bottom=0)
@@ -122,7 +124,8 @@ def _gap_png(result: dict[str, Any]) -> bytes:
     ax.set_xticks(xs, cats)
     ax.set_ylabel("places")
     period = result["forecast"].get("period") or "no forecast"
-    ax.set_title(f"Places required vs registered at {period}: {result['scope']['name']}")
+    name = covers_label(result["scope"]["name"], result.get("coverage") or [])
+    ax.set_title(f"Places required vs registered at {period}: {name}", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)

@@ -17,7 +17,7 @@ from rcc.db.models import (
 )
 from rcc.errors import Conflict
 from rcc.sufficiency.charts import _fan_png, _gap_png
-from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, forecast_view
+from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, coverage_headline, covers_label, forecast_view
 from rcc.sufficiency.gap import gap
 from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, resolve_scope
 from rcc.templates import render
@@ -96,6 +96,8 @@ def report_html(
         "rcc.sufficiency",
         "report.html.j2",
         name=result["scope"]["name"],
+        covers=covers_label(result["scope"]["name"], result["coverage"]),
+        incomplete=coverage_headline(result["coverage"], str(src.get("origin")), scope.label),
         prepared=f"{dt.date.today():%d %B %Y}",
         horizon=horizon,
         inflation=inflation,
