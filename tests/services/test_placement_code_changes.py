@@ -96,23 +96,17 @@ def test_codes_before_their_year_are_refused(factory, world, code):
     assert all(d.message.startswith("146") for d in exc.value.details if d.field.endswith(".PLACE"))
 
 
-def test_p2_is_supported_before_28_october_2023_and_refused_in_2025_26(factory, world):
-    data = _return(2023, "P2", decom="01/06/2023")  # independent living, placement began before the change
-    assert validate_return(data, 2023).ok
-    _submit(factory, world.la_a, 2023, data)
-    assert _counts(factory, world.la_a, 2023) == pytest.approx(
+def test_p2_is_supported_before_the_change_and_refused_once_open_after_28_october_2023(factory, world):
+    data = _return(2022, "P2", decom="01/06/2022")  # independent living, in a 2022-23 return
+    assert validate_return(data, 2022).ok
+    _submit(factory, world.la_a, 2022, data)
+    assert _counts(factory, world.la_a, 2022) == pytest.approx(
         {"fostering": 2.0, "residential": 1.0, "supported": 3.0, "other": 0.0}
     )
+    # DfE 217t: P2 is not valid for an episode still open on 28 October 2023, wherever it began
+    for decom in ("01/06/2023", "01/11/2023"):
+        report = validate_return(_return(2023, "P2", decom=decom), 2023)
+        assert {(e.code, e.field) for e in report.errors} == {("217t", "PLACE")}
+        assert len({e.row for e in report.errors}) == 3
     report = validate_return(_return(2025, "P2"), 2025)  # withdrawn from 2025-26
     assert {(e.code, e.field) for e in report.errors} == {("146", "PLACE")} and len(report.errors) == 3
-
-
-def test_p2_placement_starting_on_or_after_28_october_2023_is_refused(world):
-    report = validate_return(_return(2024, "P2", decom="01/11/2023"), 2024)
-    if report.ok:
-        pytest.skip(
-            "validator does not yet refuse P2/H5 placements starting on or after 28 Oct 2023 (rule being "
-            "added to rcc/sufficiency/validation.py on the validation branch)"
-        )
-    assert {e.field for e in report.errors} >= {"PLACE"}
-    assert len({e.row for e in report.errors}) == 3
