@@ -16,10 +16,11 @@ from rcc.api.routers import children, commissioning, forecasts, jobs, matching, 
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
 from rcc.errors import DomainError
+from rcc.webhooks import router as webhooks
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps, webhooks)
 
 ERROR_RESPONSES = {
     code: {"model": ErrorEnvelope, "description": desc}
