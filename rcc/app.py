@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
+from rcc.api import docs
 from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
 from rcc.api.strict_query import reject_unknown_query
 from rcc.config import Settings, load_settings
@@ -103,10 +104,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app = FastAPI(
         title="RCC placement matching and sufficiency",
         version="0.1.0",
-        description=(
-            "The engine of a Regional Care Cooperative: the register of homes and places, "
-            "placement matching, and sufficiency planning. Authenticate with `Authorization: Bearer <API key>`."
-        ),
+        description=docs.API_DESCRIPTION,
+        openapi_tags=docs.TAGS,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         dependencies=[Depends(reject_unknown_query)],
@@ -115,6 +114,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.state.engine = engine
     app.state.sessionmaker = factory
     install_error_handlers(app)
+    docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
 
