@@ -157,6 +157,7 @@ def document(spec: dict[str, Any], prefix: str = "/api/v1") -> dict[str, Any]:
     for path, ops in spec.get("paths", {}).items():
         short = path[len(prefix) :] if path.startswith(prefix) else path
         for method, op in ops.items():
+            _errors_as_json(op)
             entry = OPERATIONS.get(f"{method.upper()} {short}")
             if entry is None:
                 continue
@@ -166,7 +167,30 @@ def document(spec: dict[str, Any], prefix: str = "/api/v1") -> dict[str, Any]:
             if not op.get("description"):
                 op["description"] = description
     spec["tags"] = TAGS
+    envelope = spec.get("components", {}).get("schemas", {}).get("ErrorEnvelope")
+    if envelope is not None:
+        envelope["examples"] = [ERROR_EXAMPLE]
     return spec
+
+
+ERROR_EXAMPLE = {
+    "error": {
+        "code": "invalid",
+        "message": "unknown query parameter(s): postcode",
+        "details": [{"field": "postcode", "message": "unknown query parameter"}],
+    }
+}
+
+
+def _errors_as_json(op: dict[str, Any]) -> None:
+    """Errors are always JSON, also from operations whose success is HTML, CSV or PNG."""
+    for code, response in op.get("responses", {}).items():
+        content = response.get("content") or {}
+        if not code.startswith(("4", "5")) or "application/json" in content:
+            continue
+        for media in list(content):
+            if content[media].get("schema", {}).get("$ref", "").endswith("/ErrorEnvelope"):
+                content["application/json"] = content.pop(media)
 
 
 def install(app: FastAPI) -> None:
