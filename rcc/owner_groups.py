@@ -67,13 +67,18 @@ def canonical(name: str | None, aliases: Mapping[str, str], la_names: Mapping[st
 
 
 def la_name_index(names: Iterable[str]) -> dict[str, str]:
-    """LA names keyed for :func:`canonical`, also without a leading "City of" / "County"."""
+    """LA names keyed for :func:`canonical`, also without "City of" / "County" ("City of Bristol"
+    is also "bristol", "County Durham" also "durham", "Bristol, City of" also "bristol")."""
     out: dict[str, str] = {}
     for n in names:
-        out[key(n)] = n
-        for extra in (", city of", ", county of"):
-            if key(n).endswith(extra):
-                out[key(n)[: -len(extra)]] = n
+        k = key(n)
+        out[k] = n
+        for prefix in ("city of ", "county "):
+            if k.startswith(prefix):
+                out.setdefault(k[len(prefix) :], n)
+        for suffix in (", city of", ", county of"):
+            if k.endswith(suffix):
+                out.setdefault(k[: -len(suffix)], n)
     return out
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from rcc.owner_groups import canonical, key, la_name_index
 
-LAS = la_name_index(["Hartlepool", "Camden", "Durham", "Bristol, City of", "Kingston upon Thames"])
+LAS = la_name_index(["Hartlepool", "Camden", "County Durham", "City of Bristol", "Kingston upon Thames"])
 
 
 def test_council_names_are_their_la():
     assert canonical("Hartlepool Borough Council", {}, LAS) == "Hartlepool"
     assert canonical("Hartlepool", {}, LAS) == "Hartlepool"
     assert canonical("London Borough of Camden", {}, LAS) == "Camden"
-    assert canonical("Durham County Council", {}, LAS) == "Durham"
-    assert canonical("Bristol City Council", {}, LAS) == "Bristol, City of"
+    assert canonical("Durham County Council", {}, LAS) == "County Durham"
+    assert canonical("Bristol City Council", {}, LAS) == "City of Bristol"
     assert canonical("Royal Borough of Kingston upon Thames", {}, LAS) == "Kingston upon Thames"
 
 
