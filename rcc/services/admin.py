@@ -146,7 +146,7 @@ def demo_keys(
             f"the offer journey: referral {journey.referral_id} ({journey.la_code}) can be offered "
             f"home {journey.home_id} of {journey.provider_name}, which has room for it"
         )
-        exports |= {"REFERRAL": str(journey.referral_id), "HOME": str(journey.home_id)}
+        exports |= {"REFERRAL": str(journey.referral_id), "HOME_ID": str(journey.home_id)}
     else:
         lines.append("no open referral has a home with room today: the offer journey cannot be shown")
     lines.append("for the README tour, paste:")

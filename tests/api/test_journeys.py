@@ -75,7 +75,7 @@ def demo(template_url: str, tmp_path_factory) -> Iterator[Demo]:
     }
     settings = Settings(database_url=url, data_dir=DATA_DIR, worker="off", stale_vacancy_days=14)
     with TestClient(create_app(settings, start_worker=False)) as client:
-        yield Demo(client, factory, keys, int(env["REFERRAL"]), int(env["HOME"]), env["LA"], lines)
+        yield Demo(client, factory, keys, int(env["REFERRAL"]), int(env["HOME_ID"]), env["LA"], lines)
     engine.dispose()
 
 

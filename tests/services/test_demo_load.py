@@ -50,7 +50,7 @@ def test_demo_region_loads(factory):
     assert any(line.startswith("homes: ") for line in lines)
     assert sum("rcc_" in line and not line.startswith("export ") for line in lines) == 4  # one key per role
     exports = dict(kv.split("=", 1) for kv in lines[-1].removeprefix("export ").split())
-    assert {"KEY", "LA_KEY", "PROVIDER_KEY", "ADMIN_KEY", "REFERRAL", "HOME"} <= set(exports)
+    assert {"KEY", "LA_KEY", "PROVIDER_KEY", "ADMIN_KEY", "REFERRAL", "HOME_ID"} <= set(exports)
     snap = _snapshot(factory)
     assert len(snap["homes"]) > 100 and len(snap["children"]) > 100 and len(snap["placements"]) > 50
 
