@@ -157,7 +157,9 @@ returns_app = typer.Typer(help="SSDA903 sufficiency returns.", no_args_is_help=T
 app.add_typer(returns_app, name="returns")
 
 
-def _submit_one(la: str, year: int | None, files: dict[str, bytes], names: dict[str, str]) -> None:
+def _submit_one(
+    la: str, year: int | None, files: dict[str, bytes], names: dict[str, str], quarantine: bool = False
+) -> None:
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
@@ -165,8 +167,10 @@ def _submit_one(la: str, year: int | None, files: dict[str, bytes], names: dict[
 
     try:
         with transaction(_factory()) as s:
-            result = submit_return(s, SYSTEM, la, year, files, names)
+            result = submit_return(s, SYSTEM, la, year, files, names, quarantine=quarantine)
             ret = result.ret
+            for p in result.quarantined:
+                typer.echo(f"  dropped {p.field}: {p.message}")
             typer.echo(
                 f"{ret.la_code} {ret.collection_year}: {result.outcome}, version {ret.version} (return {ret.id}); "
                 f"episodes {ret.changes.get('episodes', {})}"
@@ -185,12 +189,13 @@ def returns_submit(
     episodes: Annotated[typer.FileBinaryRead, typer.Option(help="SSDA903 episodes CSV")],
     uasc: Annotated[typer.FileBinaryRead | None, typer.Option(help="SSDA903 UASC CSV")] = None,
     year: Annotated[int | None, typer.Option(help="start year (2021 = 2021-22); else inferred")] = None,
+    quarantine: Annotated[bool, typer.Option(help="drop (and print) the rows DfE's rules reject")] = False,
 ) -> None:
     """Validate and store one SSDA903 return; prints the row-by-row report if it is rejected."""
     prepare_database()
     handles = {"header": header, "episodes": episodes, "uasc": uasc}
     files = {t: f.read() for t, f in handles.items() if f is not None}
-    _submit_one(la, year, files, {t: f.name for t, f in handles.items() if f is not None})
+    _submit_one(la, year, files, {t: f.name for t, f in handles.items() if f is not None}, quarantine)
 
 
 @returns_app.command("submit-sample")

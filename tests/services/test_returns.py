@@ -70,11 +70,11 @@ def test_bad_return_is_rejected_row_by_row_and_nothing_is_stored(factory):
     err = exc.value
     assert err.status == 422 and "nothing was stored" in err.message
     got = {(d.field, d.message.split(":")[0]) for d in err.details}
-    assert {
-        ("header[row 2].ETHNIC", "103"),
-        ("episodes[row 1].DEC", "356"),
-        ("episodes[row 2].PLACE", "146"),
-        ("episodes[row 3].CHILD", "INT03"),
+    assert {  # spreadsheet rows: the column names are row 1
+        ("header[row 3].ETHNIC", "103"),
+        ("episodes[row 2].DEC", "356"),
+        ("episodes[row 3].PLACE", "146"),
+        ("episodes[row 4].CHILD", "INT03"),
     } <= got
 
 
