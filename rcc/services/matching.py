@@ -52,7 +52,7 @@ from api_schemas.vocab import (
     Suitability,
     Urgency,
 )
-from rcc import audit, jobs
+from rcc import audit, events, jobs
 from rcc.auth import Principal, Role
 from rcc.db import transaction
 from rcc.db.models import (
@@ -869,6 +869,7 @@ def create_offer(session: Session, who: Principal, data: OfferIn) -> OfferView:
     ref.status = "offered"
     session.flush()
     audit.record(session, who, "read", "child", child_ids, detail=f"offer {offer.id} made")
+    _event(session, events.OFFER_MADE, offer, needed_by=ref.needed_by)
     return OfferView(offer, [])
 
 
@@ -902,6 +903,12 @@ def list_offers(
     return PageResult(
         [_offer_view(session, o) for o in result.items], result.total, result.limit, result.offset
     )
+
+
+def _event(session: Session, kind: str, offer: Offer, **extra: Any) -> None:
+    from rcc.services.offer_journey import offer_event
+
+    offer_event(session, kind, offer, **extra)
 
 
 def _provider_offer(session: Session, who: Principal, offer_id: int) -> Offer:
@@ -1061,12 +1068,19 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     for k, v in prices.items():
         setattr(offer, k, v)
     ref.status = "placed"
-    session.execute(
-        update(Offer)
-        .where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
-        .values(status="withdrawn", decided_at=utcnow())
+    superseded = list(
+        session.scalars(
+            select(Offer).where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
+        )
     )
+    for other in superseded:
+        other.status, other.decided_at = "withdrawn", utcnow()
+        other.decline_text = f"offer {offer.id} for the same referral was accepted"
     session.flush()
+    _event(session, events.OFFER_ACCEPTED, offer, placement_ids=[p.id for p in placements],
+           start_date=data.start_date.isoformat())  # fmt: skip
+    for other in superseded:
+        _event(session, events.OFFER_WITHDRAWN, other, reason=other.decline_text, by="acceptance")
     _placement_unmet(session, offer, ref, homes)
     session.flush()
     audit.record(
@@ -1093,6 +1107,7 @@ def decline_offer(session: Session, who: Principal, offer_id: int, data: Decline
     if ref.status == "offered" and still is None:
         ref.status = "open"
     session.flush()
+    _event(session, events.OFFER_DECLINED, offer, reason=offer.decline_reason)
     return OfferView(offer, [])
 
 
