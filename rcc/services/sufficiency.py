@@ -65,6 +65,7 @@ from rcc.errors import Conflict, Forbidden, Invalid, NotFound
 from rcc.services.common import get_or_404, resolve_la
 from rcc.services.register import occupied_subquery
 from rcc.services.returns import current_episodes, episodes_as_of_returns
+from rcc.sufficiency import coverage
 
 log = logging.getLogger(__name__)
 
@@ -724,7 +725,18 @@ def gap(
     )
     source = dict(view.source) if view else {"kind": "none"}
     source["period"] = str(pd.Timestamp(period).date()) if period is not None else None
+    cov = coverage.coverage(
+        scope.la_codes, scope.la_names, las if view is not None else [], source.get("origin")
+    )
+    to_c = everything["to_commission"]
+    figure = (
+        f"{total_name} needs {to_c} more place{'s' * (to_c != 1)} than are registered by {source['period']}"
+        if to_c is not None
+        else f"{total_name}: no places to commission could be computed"
+    )
     return {
+        "headline": coverage.headline(figure, cov),
+        "coverage": cov,
         "scope": scope.as_dict(),
         "horizon_months": horizon,
         "inflation": inflation,
@@ -845,7 +857,11 @@ def _fan_png(session: Session, scope: Scope, view: ForecastView, placement: str)
     ax.axvline(origin, color="grey", ls=":", lw=1)
     what = "all placements" if placement == "all" else placement
     name = scope.name or scope.label
-    ax.set_title(f"Children looked after, {what}: {name}")
+    covered = (
+        sorted(set(view.rows["la"]) & set(scope.la_codes)) if scope.kind == "rcc" else list(scope.la_codes)
+    )
+    cov = coverage.coverage(scope.la_codes, scope.la_names, covered, view.source.get("origin"))
+    ax.set_title(f"Children looked after, {what}: {coverage.data_label(cov, name)}", fontsize=10)
     ax.set_ylabel("children")
     ax.set_ylim(bottom=0)
     ax.legend(loc="best", fontsize=8)
@@ -888,7 +904,8 @@ def _gap_png(result: dict[str, Any]) -> bytes:
     ax.set_xticks(xs, cats)
     ax.set_ylabel("places")
     period = result["forecast"].get("period") or "no forecast"
-    ax.set_title(f"Places required vs registered at {period}: {result['scope']['name']}")
+    label = coverage.data_label(result["coverage"], result["scope"]["name"])
+    ax.set_title(f"Places required vs registered at {period}: {label}", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
@@ -942,6 +959,7 @@ def report_html(
         "img{max-width:100%}</style></head><body>",
         f"<h1>Sufficiency report: {name}</h1>",
         f"<p>Prepared {dt.date.today():%d %B %Y} by the RCC sufficiency service. Horizon: {horizon} months.</p>",
+        f"<p class='headline'><b>{e(result['headline'])}</b></p>",
     ]
     if src["kind"] == "none":
         parts.append(
