@@ -136,6 +136,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "GET /commissioning/stress-tests/{job_id}": ("Get a stress test", "The job's status and, when succeeded, who could be re-placed and at what cost."),
     "POST /nps/placements": ("Import an NPS record", "A National Placement Standard JSON-LD record: the child, referral and placement are created or updated."),
     "GET /nps/placements/{referral_id}": ("Export an NPS record", "Any referral (and its placement, if made) as a National Placement Standard record, whether or not it came in as one."),
+    "GET /nps/placements/by-placement/{placement_id}": ("Export a placement as an NPS record", "Any placement, including those recorded directly or loaded by the demo, as a National Placement Standard record (through its referral when it has one)."),
     "GET /health": ("Liveness", "Answers `{\"status\": \"ok\"}` while the process serves."),
 }  # fmt: skip
 

@@ -273,4 +273,19 @@ def test_nps_export_for_a_referral_made_through_the_api(demo):
                  headers=h).json()["id"]  # fmt: skip
     r = c.get(f"/api/v1/nps/placements/{ref}", headers=h)
     assert r.status_code == 200, r.text
-    assert r.text.strip()
+    record = r.json()
+    assert record["@type"] == "Placement" and record["childId"] == "JOURNEY-NPS1"
+    assert "actualPlacement" not in record  # not placed yet
+    # the export is a valid record: importing it back is accepted
+    from api_schemas.nps import parse_record
+
+    parse_record(record)
+    # every placement exports too, including the demo's (recorded without a referral)
+    placements = c.get("/api/v1/placements", params={"limit": 3}, headers=h).json()["items"]
+    assert placements
+    for p in placements:
+        r = c.get(f"/api/v1/nps/placements/by-placement/{p['id']}", headers=h)
+        assert r.status_code == 200, r.text
+        actual = r.json()["actualPlacement"]
+        assert float(actual["totalWeeklyCost"]) >= 0
+        parse_record(r.json())
