@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs and run all of it:
-#   lint (ruff), the import contract (import-linter), the tests on SQLite, the tests on PostgreSQL.
+#   lint (ruff), the import contracts (import-linter), types (mypy), the tests on SQLite, the tests on
+#   PostgreSQL. Tests run on two processes (pytest-xdist); each worker has its own database.
 # Works on a fresh Debian machine as root; set RCC_TEST_DATABASE_URL to use another PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -43,12 +44,14 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 log "ruff"
 ruff check .
-log "import contract"
+log "import contracts"
 lint-imports
+log "types (mypy; settings in pyproject.toml)"
+mypy
 
 log "tests on SQLite"
-env -u RCC_TEST_DATABASE_URL python -m pytest -p no:warnings
+env -u RCC_TEST_DATABASE_URL python -m pytest -p no:warnings -n 2
 
 log "database tests on PostgreSQL ($PG_URL)"
 ensure_postgres
-RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings tests/api tests/services  # the database-backed tests
+RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings -n 2 tests/api tests/services  # the database-backed tests

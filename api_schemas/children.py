@@ -84,7 +84,7 @@ class ChildPatch(Patch):
     communication_needs: list[str] | None = None
     wishes: str | None = None
 
-    _eth = field_validator("ethnicity")(ChildBase._ethnicity.__func__)
+    _eth = field_validator("ethnicity")(ChildBase._ethnicity.__func__)  # type: ignore[attr-defined]  # pydantic re-binds a classmethod
 
 
 class ChildOut(Orm, ChildBase):

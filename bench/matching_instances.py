@@ -6,8 +6,8 @@ and their current placements, the providers' declared vacancies and the open ref
 (including sibling groups). This module turns a :class:`~rcc.demo.seeds.DemoRegion` into the
 matching library's dataclasses the way the service turns the register's rows into them once the
 region is loaded (:mod:`rcc.demo.load`), reusing the service's own adapters
-(:func:`rcc.services.matching.occupancy`, :func:`~rcc.services.matching.to_home`,
-:func:`~rcc.services.matching.child_profile`):
+(:func:`rcc.matching.adapters.occupancy`, :func:`~rcc.matching.adapters.to_home`,
+:func:`~rcc.matching.adapters.child_profile`):
 
 * free places of a home = registered places - placements, capped by the declared vacancies
   available on the matching date (a home with no vacancy rows at all: registered capacity);
@@ -35,14 +35,14 @@ from api_schemas.vocab import HOME_TYPE_CATEGORY, PlacementCategory, Urgency
 from matching import Home, Referral
 from rcc.demo import ChildSeed, DemoRegion, HomeSeed, generate_region, generate_regions
 from rcc.demo.params import VACANCY_MAX_LEAD_DAYS
-from rcc.services.matching import child_profile, occupancy, to_home
+from rcc.matching.adapters import child_profile, occupancy, to_home
 
 SEED = 1
 
 
 def _home_row(h: HomeSeed) -> SimpleNamespace:
     """A generated home as the register row :func:`rcc.demo.load.load_region` stores (fees in whole
-    pounds), in the column names :func:`rcc.services.matching.to_home` reads."""
+    pounds), in the column names :func:`rcc.matching.adapters.to_home` reads."""
     return SimpleNamespace(
         id=h.key,
         home_type=h.home_type,
@@ -92,7 +92,7 @@ def to_instance(regions: Sequence[DemoRegion], on: dt.date) -> tuple[list[Referr
 
 def _child_row(c: ChildSeed) -> SimpleNamespace:
     """A generated child as the register row the loader stores (no places to avoid), for
-    :func:`rcc.services.matching.child_profile`."""
+    :func:`rcc.matching.adapters.child_profile`."""
     return SimpleNamespace(**{f.name: getattr(c, f.name) for f in fields(c)}, id=c.key, places_to_avoid=[])
 
 

@@ -57,14 +57,14 @@ def main() -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import func, select
 
-    from rcc import jobs
+    from rcc.admin import load_demo
     from rcc.app import create_app
     from rcc.auth import Role, create_api_key
     from rcc.cli import prepare_database
     from rcc.config import load_settings
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.models import Home, Provider
-    from rcc.services.admin import load_demo
+    from rcc.jobs import worker as jobs
 
     as_of = dt.date.fromisoformat(args.as_of)
     prepare_database()

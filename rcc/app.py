@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,18 +14,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
 from rcc.api import docs
-from rcc.api.routers import children, commissioning, forecasts, jobs, matching, nps, register, sufficiency
 from rcc.api.strict_query import reject_unknown_query
+from rcc.children import router as children
+from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
 from rcc.db import make_engine, make_sessionmaker
 from rcc.errors import DomainError
+from rcc.jobs import router as jobs
+from rcc.matching import router as matching
+from rcc.nps import router as nps
+from rcc.register import router as register
+from rcc.sufficiency import router as sufficiency
 from rcc.webhooks import router as webhooks
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, forecasts, nps, webhooks)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, webhooks)
 
-ERROR_RESPONSES = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
     for code, desc in {
         401: "missing or unknown API key",
@@ -90,7 +97,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         worker = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         if run_worker:
-            from rcc.jobs import Worker
+            from rcc.jobs.worker import Worker
 
             worker = Worker(factory)
             worker.start()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rcc.config import load_settings
+from rcc.config import SettingsError, load_settings
 
 app = typer.Typer(
     help="Regional Care Cooperative placement-matching and sufficiency service.", no_args_is_help=True
@@ -17,6 +17,21 @@ db_app = typer.Typer(help="Database schema (Alembic) and reference data.", no_ar
 apikey_app = typer.Typer(help="Bearer API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
+
+
+def check_settings() -> None:
+    """Refuse to start on a bad RCC_* value: one message naming the variable, exit status 2."""
+    try:
+        load_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.callback()
+def _startup() -> None:
+    """Regional Care Cooperative placement-matching and sufficiency service."""
+    check_settings()
 
 
 def _factory():
@@ -29,7 +44,7 @@ def prepare_database() -> None:
     """Upgrade the schema to head and load the 153 LAs if they are missing."""
     from rcc.db import transaction
     from rcc.db.migrate import upgrade
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.service import seed_local_authorities
 
     settings = load_settings()
     upgrade(settings.database_url)
@@ -81,7 +96,7 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
     """Run persisted jobs (matching runs, forecasts) outside the web process."""
     import time
 
-    from rcc.jobs import Worker, drain
+    from rcc.jobs.worker import Worker, drain
 
     factory = _factory()
     if once:
@@ -106,7 +121,7 @@ def apikey_create(
     label: str | None = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    from rcc.services.admin import create_key
+    from rcc.admin import create_key
 
     try:
         key = create_key(_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
@@ -140,7 +155,7 @@ def demo(
         str | None, typer.Option(help="snapshot date YYYY-MM-DD (ages, vacancies, referrals); default today")
     ] = None,
 ) -> None:
-    from rcc.services.admin import load_demo
+    from rcc.admin import load_demo
 
     prepare_database()
     try:
@@ -163,7 +178,7 @@ def _submit_one(
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
-    from rcc.services.returns import submit_return
+    from rcc.sufficiency.returns import submit_return
 
     try:
         with transaction(_factory()) as s:
@@ -244,21 +259,22 @@ def forecast_backtest(
     import json
     from pathlib import Path
 
-    from rcc.services import sufficiency
+    from rcc.sufficiency import backtest as backtest_svc
+    from rcc.sufficiency import report as report_svc
 
     folder = Path(data_dir) if data_dir else load_settings().data_dir / "ssda903-sample"
     if not folder.is_dir():
         typer.echo(f"error: {folder} is not a folder", err=True)
         raise typer.Exit(2)
-    result = sufficiency.sample_backtest(folder, horizon=horizon, n_windows=windows, n_sims=n_sims)
-    text = sufficiency.backtest_table_text(result)
+    result = backtest_svc.sample_backtest(folder, horizon=horizon, n_windows=windows, n_sims=n_sims)
+    text = backtest_svc.backtest_table_text(result)
     typer.echo(text)
     if out:
         path = Path(out)
         if path.suffix == ".json":
             path.write_text(json.dumps(result, indent=2, default=str))
         elif path.suffix == ".csv":
-            path.write_text(sufficiency.to_csv(result["table"]))
+            path.write_text(report_svc.to_csv(result["table"]))
         else:
             path.write_text(text + "\n")
         typer.echo(f"wrote {path}")
@@ -282,24 +298,24 @@ def forecast_run(
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
-    from rcc.services import sufficiency
+    from rcc.sufficiency import forecasts as forecasts_svc
 
     prepare_database()
     factory = _factory()
     try:
         body = ForecastIn(rcc_id=rcc, la_code=la, horizon_months=horizon, n_sims=n_sims, inflation=inflation)
         with transaction(factory) as s:
-            job_id = sufficiency.submit_forecast(s, SYSTEM, body).id
+            job_id = forecasts_svc.submit_forecast(s, SYSTEM, body).id
     except (DomainError, ValidationError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     t0 = time.perf_counter()
-    job = sufficiency.run_now(factory, job_id)
+    job = forecasts_svc.run_now(factory, job_id)
     typer.echo(f"forecast job {job.id}: {job.status} in {time.perf_counter() - t0:.1f} s")
     if job.status != "succeeded":
         typer.echo(job.error or "", err=True)
         raise typer.Exit(1)
-    res = job.result
+    res = job.result or {}
     label = "RCC" if res["scope"]["kind"] == "rcc" else res["scope"]["la_codes"][0]
     last = max(r["period"] for r in res["forecast"])
     typer.echo(f"origin {res['origin']}: {res['children_at_origin'].get(label, 0)} children looked after")
@@ -323,9 +339,14 @@ def first_member_la(region: str) -> str:
         return rcc.members[0].gss_code
 
 
-def main() -> None:  # pragma: no cover
+def main() -> None:
+    """The ``rcc`` command: settings are checked before anything else, even ``rcc`` alone."""
+    try:
+        check_settings()
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
     app(prog_name="rcc")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

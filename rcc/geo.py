@@ -40,6 +40,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -379,10 +380,10 @@ def geocode(text: str) -> GeoPoint:
     kind, canon = normalise_postcode(text)
     area = _area(canon[0])
     if kind == "postcode":
-        hit = area.units.get(canon.replace(" ", ""))
-        if hit is None:
+        unit = area.units.get(canon.replace(" ", ""))
+        if unit is None:
             raise UnknownPostcode(text)
-        return GeoPoint(hit[0], hit[1], hit[2], kind)
+        return GeoPoint(unit[0], unit[1], unit[2], kind)
     table = area.sectors if kind == "sector" else area.districts
     hit = table.get(canon)
     if hit is None:
@@ -431,7 +432,7 @@ def _cache_path():
 
 
 def _build_sector_table() -> SectorTable:
-    rows = []
+    rows: list[Any] = []
     for letter in _GB_LETTERS:
         rows.extend(_area(letter).sectors.items())
     rows.sort(key=lambda kv: kv[0])

@@ -19,14 +19,33 @@ from sqlalchemy.orm import Session, sessionmaker
 from rcc.config import REPO_ROOT, Settings
 
 DATA_DIR = Path(os.environ.get("RCC_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
-PG_URL = os.environ.get("RCC_TEST_DATABASE_URL")
+def _per_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...), created
+    if missing, so workers never truncate each other's tables. SQLite tests copy a file per test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not url.startswith("postgresql") or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _per_worker(os.environ.get("RCC_TEST_DATABASE_URL"))
 KEEP = ("local_authorities", "alembic_version")
 
 
 def _migrate_and_seed(url: str) -> None:
     from rcc.db import make_engine, make_sessionmaker, transaction
     from rcc.db.migrate import downgrade, upgrade
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.interface import seed_local_authorities
 
     if url.startswith("postgresql"):
         downgrade(url, "base")

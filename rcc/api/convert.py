@@ -7,13 +7,13 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from api_schemas.common import Page
-from rcc.services.common import PageResult
+from rcc.pagination import PageResult
 
 S = TypeVar("S", bound=BaseModel)
 
 
 def to_page(result: PageResult, schema: type[S]) -> Page[S]:
-    return Page[schema](
+    return Page[schema](  # type: ignore[valid-type]  # parametrised at run time by the caller's schema
         items=[schema.model_validate(x) for x in result.items],
         total=result.total,
         limit=result.limit,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from rcc.auth import Principal, authenticate
 from rcc.config import Settings
 from rcc.db import transaction
-from rcc.services.common import PageRequest
+from rcc.pagination import PageRequest
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer rcc_…`")
 

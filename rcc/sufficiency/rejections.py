@@ -20,7 +20,7 @@ from rcc import events
 from rcc.auth import Principal, Role
 from rcc.db.models import LocalAuthority, RejectedReturn, utcnow
 from rcc.errors import DomainError, Forbidden
-from rcc.services.common import PageRequest, PageResult, paginate, resolve_la
+from rcc.pagination import PageRequest, PageResult, paginate, resolve_la
 
 MAX_KEPT_ERRORS = 1000
 

@@ -7,9 +7,10 @@ import io
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
-from rcc import jobs
+from rcc.jobs import worker as jobs
 from tests.conftest import DATA_DIR
 from tests.services.commissioning_fixtures import build
 
@@ -129,14 +130,15 @@ def test_stress_test_job(client, world, factory):
     assert client.get(f"{url}/nope", headers=h).status_code == 404
 
 
+@pytest.mark.slow
 def test_stress_test_on_the_demo_region(factory, tmp_path):
     """North East at a small scale (about 3 s): the largest independent owner group stops trading."""
     from rcc.auth import SYSTEM
+    from rcc.commissioning import stress as stress_svc
     from rcc.db import transaction
     from rcc.db.models import Home, Provider
     from rcc.demo.generate import generate_region
     from rcc.demo.load import load_region
-    from rcc.services import commissioning as svc
 
     t0 = time.perf_counter()
     demo = generate_region("North East", 7, Path(DATA_DIR), scale=0.1)
@@ -150,11 +152,11 @@ def test_stress_test_on_the_demo_region(factory, tmp_path):
             .order_by(func.sum(Home.registered_places).desc(), Provider.owner_group)
         ).first()
         group = places[0]
-        job = svc.submit_stress_test(s, SYSTEM, summary.rcc_id, group, demo_date(demo), 20)
+        job = stress_svc.submit_stress_test(s, SYSTEM, summary.rcc_id, group, demo_date(demo), 20)
         job_id = job.id
     assert jobs.drain(factory) == 1
     with transaction(factory) as s:
-        view = svc.stress_test_view(svc.get_stress_test(s, SYSTEM, job_id))
+        view = stress_svc.stress_test_view(stress_svc.get_stress_test(s, SYSTEM, job_id))
     assert view["status"] == "succeeded", view["error"]
     r = view["report"]
     assert r["owner_group"] == group and r["affected"] > 0

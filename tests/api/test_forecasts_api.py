@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rcc import jobs
+from rcc.jobs import worker as jobs
 from tests.forecast_builders import returns_by_year
 from tests.services.test_sufficiency_service import hand_world  # noqa: F401  (fixture)
 
@@ -73,6 +73,7 @@ def _total(job: dict) -> float:
     return float(df.loc[sel, "mean"].iloc[0])
 
 
+@pytest.mark.slow
 def test_scenarios_move_the_forecast_the_expected_way(client, factory, stored):
     w = stored
     base = {"rcc_id": w.rcc_id, "horizon_months": 12, "n_sims": 200}
@@ -129,6 +130,7 @@ def test_gap_through_the_api_hand_checked(client, hand_world):  # noqa: F811
     assert len(lines) == 1 + 8 + 5
 
 
+@pytest.mark.slow
 def test_charts_and_report(client, hand_world):  # noqa: F811
     w = hand_world
     h = w.h("commissioner")
@@ -178,6 +180,7 @@ def test_scope_through_the_api(client, factory, stored):
     )
 
 
+@pytest.mark.slow
 def test_backtest_job_through_the_api(client, factory, stored):
     w = stored
     h = w.h("commissioner")
@@ -191,3 +194,18 @@ def test_backtest_job_through_the_api(client, factory, stored):
     table = got["result"]["table"]
     assert table[0]["method"] == "model" and len(table) >= 2
     assert got["result"]["origins"] == ["2020-03-31", "2021-03-31"]
+
+
+def test_run_now_runs_one_queued_forecast_in_process_and_refuses_a_taken_one(client, factory, stored):
+    """The CLI's ``forecast run`` path: claim this job, run the forecast handler, store the result."""
+    from rcc.errors import Conflict
+    from rcc.sufficiency import forecasts
+
+    w = stored
+    r = client.post(
+        f"{API}/sufficiency/forecasts", headers=w.h("commissioner"), json={"rcc_id": w.rcc_id, "n_sims": 200}
+    )
+    job = forecasts.run_now(factory, r.json()["id"])
+    assert job.status == "succeeded" and job.result["forecast"]
+    with pytest.raises(Conflict):
+        forecasts.run_now(factory, job.id)

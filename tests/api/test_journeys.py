@@ -51,14 +51,10 @@ def parse_exports(lines: list[str]) -> dict[str, str]:
 def demo(template_url: str, tmp_path_factory) -> Iterator[Demo]:
     from fastapi.testclient import TestClient
 
+    from rcc.admin import load_demo
     from rcc.app import create_app
     from rcc.config import Settings
     from rcc.db import make_engine, make_sessionmaker
-
-    try:
-        from rcc.admin import load_demo
-    except ImportError:  # before the restructure
-        from rcc.services.admin import load_demo  # type: ignore[no-redef]
 
     db = tmp_path_factory.mktemp("journeys") / "rcc.db"
     shutil.copy(template_url.split("///", 1)[1], db)
@@ -85,11 +81,7 @@ def _submit_sample_but_the_last_year(factory, la_code: str) -> None:
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.sufficiency import ssda903
-
-    try:
-        from rcc.sufficiency.returns import submit_return
-    except ImportError:  # before the restructure
-        from rcc.services.returns import submit_return  # type: ignore[no-redef]
+    from rcc.sufficiency.returns import submit_return
 
     for year in ssda903.sample_years()[:-1]:
         with transaction(factory) as s:

@@ -109,7 +109,7 @@ def test_shortlist_and_choice_through_the_api(client, world):
 
 
 def test_region_wide_run_end_to_end(client, world, factory):
-    from rcc.jobs import drain
+    from rcc.jobs.worker import drain
 
     near = make_home(client, world, postcode="NE6 1", registered_places=1)
     far = make_home(client, world, "b", postcode="TS1 1", registered_places=1)
@@ -166,7 +166,7 @@ def test_region_wide_run_end_to_end(client, world, factory):
 
 
 def test_run_cancelled_before_start_never_runs(client, world, factory):
-    from rcc.jobs import drain
+    from rcc.jobs.worker import drain
 
     make_referral(client, world)
     run = client.post("/api/v1/matching-runs", json={"rcc_id": world.rcc_id},
@@ -283,8 +283,8 @@ def _race(client, world, factory) -> tuple[list[int], int]:
     from rcc.auth import authenticate
     from rcc.db.models import Home, Placement
     from rcc.errors import DomainError
-    from rcc.services import matching as svc
-    from rcc.services.register import home_view
+    from rcc.matching import offers as offers_svc
+    from rcc.register.homes import home_view
 
     home = make_home(client, world, postcode="NE6 1", registered_places=1)
     offers = []
@@ -304,7 +304,7 @@ def _race(client, world, factory) -> tuple[list[int], int]:
             who = authenticate(s, world.keys["provider_a"])
             assert home_view(s, s.get(Home, home)).free_places == 1  # both see the last place free
             barrier.wait(timeout=20)
-            svc.accept_offer(s, who, offer_id, AcceptIn(**ACCEPT))
+            offers_svc.accept_offer(s, who, offer_id, AcceptIn(**ACCEPT))
             s.commit()
             outcome[offer_id] = 200
         except DomainError as exc:

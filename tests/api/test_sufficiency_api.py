@@ -62,7 +62,7 @@ def test_rejected_upload_is_422_row_by_row_and_stores_nothing(client, world):
 
 
 def test_non_csv_huge_or_incomplete_uploads_are_422_not_500(client, world, monkeypatch):
-    from rcc.services import returns as svc
+    from rcc.sufficiency import returns as svc
 
     h = world.h("admin")
     junk = {

@@ -27,6 +27,7 @@ def north_east():
     return generate_region("North East", 1, DATA_DIR)
 
 
+@pytest.mark.slow
 def test_same_seed_same_output_and_different_seed_differs(north_east):
     again = generate_region("North East", 1, DATA_DIR)
     assert again == north_east

@@ -7,12 +7,13 @@ import json
 import pytest
 
 from rcc.config import REPO_ROOT
-from rcc.services.sufficiency import sample_backtest
+from rcc.sufficiency.backtest import sample_backtest
 from tests.conftest import DATA_DIR
 
 RESULTS = REPO_ROOT / "bench" / "results" / "forecast_backtest.json"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DATA_DIR / "ssda903-sample").is_dir(), reason="needs the shared SSDA903 sample")
 def test_cli_backtest_equals_the_committed_bench_result():
     bench = json.loads(RESULTS.read_text())["results"]["multi-state model (this library)"]

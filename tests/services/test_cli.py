@@ -71,3 +71,47 @@ def test_demo_help_lists_every_assumption():
     flat = " ".join(result.output.split())
     for line in assumptions():
         assert " ".join(line.split())[:60] in flat
+
+
+def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("RCC_WORKER", "inlnie")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert (
+        "RCC_WORKER" in result.output and "inlnie" in result.output and "'inline' or 'off'" in result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("RCC_STALE_VACANCY_DAYS", "0"), ("RCC_STALE_VACANCY_DAYS", "x")]
+)
+def test_every_bad_value_is_refused_naming_its_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["worker", "--once"])
+    assert result.exit_code == 2 and result.output.count(variable) == 1
+
+
+@pytest.mark.slow
+def test_the_rcc_command_exits_non_zero_on_a_bad_setting():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RCC_WORKER": "inlnie"}
+    for args in (["serve"], []):  # `rcc serve` and bare `rcc`
+        done = subprocess.run(
+            [sys.executable, "-m", "rcc.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("RCC_WORKER") == 1 and done.stderr.startswith("error: invalid settings")
+
+
+def test_settings_are_typed_and_empty_variables_count_as_unset(monkeypatch):
+    from rcc.config import Settings, load_settings
+
+    monkeypatch.setenv("RCC_STALE_VACANCY_DAYS", "21")
+    monkeypatch.setenv("RCC_WORKER", "off")
+    monkeypatch.setenv("RCC_DATABASE_URL", "")
+    s = load_settings()
+    assert (s.stale_vacancy_days, s.worker) == (21, "off") and s.database_url.startswith("sqlite:///")
+    assert Settings(worker="inline").worker == "inline"  # keyword arguments override the environment

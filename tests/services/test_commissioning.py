@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from rcc.auth import SYSTEM, Principal, Role
+from rcc.commissioning import cost, outcomes
+from rcc.commissioning import stress as stress_svc
 from rcc.db import transaction
 from rcc.db.models import AuditEvent, Placement
 from rcc.errors import Forbidden, Invalid, NotFound
-from rcc.services import commissioning as svc
 from tests.services.commissioning_fixtures import END, START, build, dfe_dir
 
 
@@ -20,7 +21,7 @@ def _row(report, dimension, group):
 def test_cost_of_care_medians_and_iqr(factory, world):
     t = build(factory, world)
     with factory() as s:
-        r = svc.cost_of_care(s, SYSTEM, world.rcc_id, START, END)
+        r = cost.cost_of_care(s, SYSTEM, world.rcc_id, START, END)
     assert r["placements"]["value"] == 18  # 5 a + 10 b (two each) + 3 for a6
     ch = _row(r, "home_type", "childrens_home")
     assert (ch["total"]["n"], ch["total"]["median"], ch["total"]["q1"], ch["total"]["q3"]) == (
@@ -71,12 +72,12 @@ def test_cost_of_care_medians_and_iqr(factory, world):
 def test_suppression_at_four_versus_five(factory, world):
     t = build(factory, world)
     with factory() as s:
-        r = svc.cost_of_care(s, SYSTEM, world.rcc_id, START, END)
+        r = cost.cost_of_care(s, SYSTEM, world.rcc_id, START, END)
     assert _row(r, "home_type", "ifa_foster")["total"]["n"] == 5
     with transaction(factory) as s:
         s.execute(delete(Placement).where(Placement.id == t.placements["b5"]))
     with factory() as s:
-        r = svc.cost_of_care(s, SYSTEM, world.rcc_id, START, END)
+        r = cost.cost_of_care(s, SYSTEM, world.rcc_id, START, END)
     four = _row(r, "home_type", "ifa_foster")["total"]
     assert four["suppressed"] and four["median"] is None and "fewer than 5" in four["caveat"]
 
@@ -85,20 +86,20 @@ def test_scope_and_period_validation(factory, world):
     build(factory, world)
     officer_a = Principal(1, Role.LA_OFFICER, la_id=_la_id(factory, world.la_a))
     with factory() as s:
-        mine = svc.cost_of_care(s, officer_a, world.rcc_id, START, END)
+        mine = cost.cost_of_care(s, officer_a, world.rcc_id, START, END)
         assert mine["la_code"] == world.la_a and mine["placements"]["value"] == 8
         assert {r["group"] for r in mine["rows"] if r["dimension"] == "la"} == {world.la_a}
         with pytest.raises(Forbidden):
-            svc.cost_of_care(s, officer_a, world.rcc_id, START, END, la_code=world.la_b)
+            cost.cost_of_care(s, officer_a, world.rcc_id, START, END, la_code=world.la_b)
         with pytest.raises(Forbidden):
-            svc.cost_of_care(s, Principal(2, Role.PROVIDER, provider_id=world.provider_a), world.rcc_id)
+            cost.cost_of_care(s, Principal(2, Role.PROVIDER, provider_id=world.provider_a), world.rcc_id)
         with pytest.raises(NotFound):
-            svc.cost_of_care(s, Principal(3, Role.RCC_COMMISSIONER, rcc_id=world.rcc_id + 1), world.rcc_id)
+            cost.cost_of_care(s, Principal(3, Role.RCC_COMMISSIONER, rcc_id=world.rcc_id + 1), world.rcc_id)
         with pytest.raises(Invalid) as exc:
-            svc.cost_of_care(s, SYSTEM, world.rcc_id, END, START)
+            cost.cost_of_care(s, SYSTEM, world.rcc_id, END, START)
         assert exc.value.details[0].field == "period_end"
         with pytest.raises(Invalid) as exc:
-            svc.cost_of_care(s, SYSTEM, world.rcc_id, START, END, la_code=world.la_out)
+            cost.cost_of_care(s, SYSTEM, world.rcc_id, START, END, la_code=world.la_out)
         assert exc.value.details[0].field == "la"
 
 
@@ -112,7 +113,7 @@ def _la_id(factory, code):
 def test_concentration_hhi(factory, world):
     t = build(factory, world)
     with factory() as s:
-        r = svc.concentration(s, SYSTEM, world.rcc_id)
+        r = cost.concentration(s, SYSTEM, world.rcc_id)
     area = {(a["area_code"], a["category"]): a for a in r["areas"]}
     rcc = area[("rcc", "all")]
     # places: Acme 6 (H1), Beta 5 + 4 + 3 = 12 (H2, H4, H5), the council 1 (H3): 10,000 x 181 / 361
@@ -135,7 +136,7 @@ def test_concentration_hhi(factory, world):
 def test_financial_oversight_lists_children_and_audits(factory, world):
     t = build(factory, world)
     with transaction(factory) as s:
-        r = svc.financial_oversight(s, SYSTEM, world.rcc_id, END)
+        r = cost.financial_oversight(s, SYSTEM, world.rcc_id, END)
     [acme] = r["providers"]
     assert (acme["provider_name"], acme["risk_rating"], acme["contingency_plan_held"]) == (
         "Acme Care",
@@ -155,17 +156,17 @@ def test_financial_oversight_lists_children_and_audits(factory, world):
 
         s.get(Provider, world.provider_a).contingency_plan_date = END.replace(month=1)
     with transaction(factory) as s:
-        assert not svc.financial_oversight(s, SYSTEM, world.rcc_id, END)["providers"][0][
+        assert not cost.financial_oversight(s, SYSTEM, world.rcc_id, END)["providers"][0][
             "contingency_plan_review_due"
         ]
         officer_b = Principal(1, Role.LA_OFFICER, la_id=_la_id(factory, world.la_b))
-        assert svc.financial_oversight(s, officer_b, world.rcc_id, END)["providers"][0]["children"] == []
+        assert cost.financial_oversight(s, officer_b, world.rcc_id, END)["providers"][0]["children"] == []
 
 
 def test_stability_and_outcome_measures(factory, world, tmp_path):
     build(factory, world)
     with factory() as s:
-        r = svc.outcomes(s, SYSTEM, world.rcc_id, START, END, data_dir=dfe_dir(tmp_path))
+        r = outcomes.outcomes(s, SYSTEM, world.rcc_id, START, END, data_dir=dfe_dir(tmp_path))
     o = r["overall"]
     assert o["children_placed_at_end"]["value"] == 11
     # moves in the 12 months: a1-a5 one each, b1-b5 two each, a6 three (suppressed: one child)
@@ -201,7 +202,7 @@ def test_stability_and_outcome_measures(factory, world, tmp_path):
 def test_equality_breakdowns(factory, world):
     build(factory, world)
     with factory() as s:
-        r = svc.equality(s, SYSTEM, world.rcc_id, START, END)
+        r = outcomes.equality(s, SYSTEM, world.rcc_id, START, END)
     g = {(x["dimension"], x["group"]): x for x in r["groups"]}
     white, black, mixed = g[("ethnicity", "White")], g[("ethnicity", "Black")], g[("ethnicity", "Mixed")]
     assert white["children_placed_at_end"]["value"] == 5 and white["residential_at_end"]["percent"] == 100.0
@@ -223,7 +224,7 @@ def test_equality_breakdowns(factory, world):
 def test_stress_test_on_the_tiny_register(factory, world):
     t = build(factory, world)
     with transaction(factory) as s:
-        r = svc.stress_test(s, SYSTEM, world.rcc_id, "Acme Group", END, 10)
+        r = stress_svc.stress_test(s, SYSTEM, world.rcc_id, "Acme Group", END, 10)
     # a1-a5 lose H1; only H5 (3 places, 20 miles, £4,000) can take them: 3 re-placed, 2 not
     assert (r["affected"], r["referrals"], r["re_placed"], r["unplaced"]) == (5, 5, 3, 2)
     assert r["homes_removed_in_area"] == 1 and r["places_removed_in_area"] == 6
@@ -240,6 +241,6 @@ def test_stress_test_on_the_tiny_register(factory, world):
         n = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.detail == "stress test"))
         assert n == 5
     with transaction(factory) as s, pytest.raises(Invalid) as exc:
-        svc.stress_test(s, SYSTEM, world.rcc_id, "Nobody Ltd", END)
+        stress_svc.stress_test(s, SYSTEM, world.rcc_id, "Nobody Ltd", END)
     assert exc.value.details[0].field == "owner_group"
     assert t.homes["H5"]

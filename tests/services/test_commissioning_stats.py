@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rcc.services import commissioning_stats as st
+from rcc.commissioning import stats as st
 
 
 def test_quantiles_interpolate_between_closest_ranks():

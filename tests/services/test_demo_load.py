@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from rcc.admin import load_demo
 from rcc.db import transaction
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Rcc, Referral, Vacancy
 from rcc.demo import generate_region
 from rcc.demo.load import AlreadyLoaded, load_region
-from rcc.services.admin import load_demo
 from tests.conftest import DATA_DIR
 
 AS_OF = dt.date(2026, 11, 1)
@@ -55,6 +55,7 @@ def test_demo_region_loads(factory):
     assert len(snap["homes"]) > 100 and len(snap["children"]) > 100 and len(snap["placements"]) > 50
 
 
+@pytest.mark.slow
 def test_same_seed_same_data_in_two_fresh_databases(template_url, tmp_path):
     from tests.conftest import PG_URL
 

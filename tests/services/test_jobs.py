@@ -4,32 +4,39 @@ from __future__ import annotations
 
 import threading
 
-from rcc import jobs
 from rcc.auth import SYSTEM
 from rcc.db import transaction
 from rcc.db.models import Job
+from rcc.jobs import queue, registry, worker
+from rcc.jobs.queue import JobContext
 
 
-@jobs.handler("test-echo")
-def _echo(ctx: jobs.JobContext) -> dict:
+def _echo(ctx: JobContext) -> dict:
     return {"echo": ctx.params["x"], "role": ctx.principal.role.value}
 
 
-@jobs.handler("test-boom")
-def _boom(ctx: jobs.JobContext) -> dict:
+def _boom(ctx: JobContext) -> dict:
     raise RuntimeError("kaboom")
+
+
+HANDLERS = {"test-echo": _echo, "test-boom": _boom}  # handlers are passed in, never registered globally
 
 
 def _submit(factory, kind, **params) -> str:
     with transaction(factory) as s:
-        return jobs.submit(s, SYSTEM, kind, params).id
+        return queue.submit(s, SYSTEM, kind, params, kinds=HANDLERS).id
+
+
+def test_every_kind_has_exactly_one_registered_handler():
+    assert set(registry.HANDLERS) == queue.KINDS
+    assert all(callable(fn) for fn in registry.HANDLERS.values())
 
 
 def test_job_runs_and_stores_its_result(factory):
     job_id = _submit(factory, "test-echo", x=41)
     with factory() as s:
         assert s.get(Job, job_id).status == "queued"
-    assert jobs.drain(factory) == 1
+    assert worker.drain(factory, HANDLERS) == 1
     with factory() as s:
         job = s.get(Job, job_id)
         assert job.status == "succeeded" and job.result == {"echo": 41, "role": "admin"}
@@ -38,7 +45,7 @@ def test_job_runs_and_stores_its_result(factory):
 
 def test_failed_job_is_recorded_not_lost(factory):
     job_id = _submit(factory, "test-boom")
-    jobs.drain(factory)
+    worker.drain(factory, HANDLERS)
     with factory() as s:
         job = s.get(Job, job_id)
         assert job.status == "failed" and "kaboom" in job.error and job.result is None
@@ -47,8 +54,8 @@ def test_failed_job_is_recorded_not_lost(factory):
 def test_cancelled_before_start_never_runs(factory):
     job_id = _submit(factory, "test-echo", x=1)
     with transaction(factory) as s:
-        jobs.cancel(s, SYSTEM, job_id)
-    assert jobs.drain(factory) == 0
+        queue.cancel(s, SYSTEM, job_id)
+    assert worker.drain(factory, HANDLERS) == 0
     with factory() as s:
         assert s.get(Job, job_id).status == "cancelled"
 
@@ -59,7 +66,7 @@ def test_unknown_kind_is_refused(factory):
     from rcc.errors import Invalid
 
     with pytest.raises(Invalid) as err, transaction(factory) as s:
-        jobs.submit(s, SYSTEM, "no-such-kind", {})
+        queue.submit(s, SYSTEM, "no-such-kind", {})
     assert err.value.details[0].field == "kind"
 
 
@@ -69,10 +76,10 @@ def test_two_workers_never_claim_the_same_job(factory):
     lock = threading.Lock()
 
     def work():
-        while (ctx := jobs.claim_next(factory)) is not None:
+        while (ctx := queue.claim_next(factory)) is not None:
             with lock:
                 claimed.append(ctx.job_id)
-            jobs.run_one(ctx)
+            worker.run_one(ctx, HANDLERS)
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for t in threads:
@@ -85,8 +92,8 @@ def test_two_workers_never_claim_the_same_job(factory):
 def test_background_worker_picks_up_jobs(factory):
     import time
 
-    worker = jobs.Worker(factory, poll_seconds=0.05)
-    worker.start()
+    background = worker.Worker(factory, poll_seconds=0.05, handlers=HANDLERS)
+    background.start()
     try:
         job_id = _submit(factory, "test-echo", x=7)
         deadline = time.monotonic() + 10
@@ -96,6 +103,6 @@ def test_background_worker_picks_up_jobs(factory):
                     break
             time.sleep(0.05)
     finally:
-        worker.stop()
+        background.stop()
     with factory() as s:
         assert s.get(Job, job_id).result == {"echo": 7, "role": "admin"}

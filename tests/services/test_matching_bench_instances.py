@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from bench.matching_instances import to_instance
@@ -13,10 +14,11 @@ from rcc.db import transaction
 from rcc.db.models import Referral
 from rcc.demo.generate import generate_region
 from rcc.demo.load import load_region
-from rcc.services.matching import la_codes, load_supply, to_referral
+from rcc.matching.adapters import la_codes, load_supply, to_referral
 from tests.conftest import DATA_DIR
 
 
+@pytest.mark.slow
 def test_bench_instance_equals_service_view_of_loaded_demo(factory):
     demo = generate_region("North East", 1, DATA_DIR, scale=0.3, referral_scale=2.0)
     with transaction(factory) as s:

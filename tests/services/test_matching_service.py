@@ -23,7 +23,9 @@ from rcc import geo
 from rcc.auth import SYSTEM
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Referral, Vacancy, utcnow
 from rcc.errors import Forbidden, Invalid
-from rcc.services import matching as svc
+from rcc.matching import adapters as adapters_svc
+from rcc.matching import policy as policy_svc
+from rcc.matching import shortlist as shortlist_svc
 
 TODAY = dt.date.today()
 
@@ -103,7 +105,7 @@ def test_child_adapter_builds_the_profile(register):
         school_northing=school.northing, must_keep_school=True,
         places_to_avoid=[{"postcode": "SR1 1", "easting": avoid.easting, "northing": avoid.northing, "radius_miles": 3}],
     )  # fmt: skip
-    p = svc.child_profile(c, "E08000021", TODAY)
+    p = adapters_svc.child_profile(c, "E08000021", TODAY)
     assert p.id == str(c.id) and p.age_years == 13 and p.sex is Sex.FEMALE and p.home_la == "E08000021"
     assert p.needs == {Need.COMPLEX_TRAUMA, Need.EXPLOITATION_RISK}
     assert p.risks == {RiskFlag.MISSING, RiskFlag.TO_OTHERS_SEXUAL}
@@ -116,7 +118,7 @@ def test_child_adapter_builds_the_profile(register):
     ref = Referral(la_id=ncl.id, needed_by="Today", children=[c], allow_split=False)
     s.add(ref)
     s.flush()
-    lref = svc.to_referral(ref, svc.la_codes(s), TODAY)
+    lref = adapters_svc.to_referral(ref, adapters_svc.la_codes(s), TODAY)
     assert lref.id == str(ref.id) and lref.urgency is Urgency.TODAY and lref.la == "E08000021"
     assert lref.children == (p,)
 
@@ -132,7 +134,7 @@ def test_home_adapter_counts_free_places_residents_and_vacancies(register):
                   end_date=TODAY - dt.timedelta(days=10), reason_ended="CARPL"),
     ])  # fmt: skip
     s.flush()
-    supply = svc.load_supply(s, [ncl.id], TODAY)
+    supply = adapters_svc.load_supply(s, [ncl.id], TODAY)
     (mh,) = supply.homes
     assert mh.id == str(h.id) and mh.home_type is HomeType.CHILDRENS_HOME and mh.la == "E08000021"
     assert mh.free_places == 2  # 3 registered - 1 current placement (the ended one does not count)
@@ -144,10 +146,12 @@ def test_home_adapter_counts_free_places_residents_and_vacancies(register):
     s.add(Vacancy(home_id=h.id, places=1, available_from=TODAY + dt.timedelta(days=30), confirmed_by="x",
                   confirmed_at=utcnow()))  # fmt: skip
     s.flush()
-    assert svc.load_supply(s, [ncl.id], TODAY).homes[0].free_places == 1
-    assert svc.load_supply(s, [ncl.id], TODAY + dt.timedelta(days=31)).homes[0].free_places == 2
+    assert adapters_svc.load_supply(s, [ncl.id], TODAY).homes[0].free_places == 1
+    assert adapters_svc.load_supply(s, [ncl.id], TODAY + dt.timedelta(days=31)).homes[0].free_places == 2
     assert (
-        svc.free_places(3, 5, None) == 0 and svc.free_places(4, 1, 0) == 0 and svc.free_places(4, 1, 9) == 3
+        adapters_svc.free_places(3, 5, None) == 0
+        and adapters_svc.free_places(4, 1, 0) == 0
+        and adapters_svc.free_places(4, 1, 9) == 3
     )
 
 
@@ -166,7 +170,7 @@ def test_shortlist_ranks_the_nearer_home_first_and_explains_exclusions(register)
     ref = Referral(la_id=ncl.id, needed_by="< 5 days", children=[c])
     s.add(ref)
     s.flush()
-    out = svc.shortlist(s, SYSTEM, ref.id, top_n=5)
+    out = shortlist_svc.shortlist(s, SYSTEM, ref.id, top_n=5)
     assert [e["home_id"] for e in out["entries"]] == [near.id, far.id]
     first, second = out["entries"]
     assert first["miles"] < 2 < 30 < second["miles"]
@@ -180,14 +184,14 @@ def test_shortlist_ranks_the_nearer_home_first_and_explains_exclusions(register)
     assert "3 homes excluded:" in out["summary"]
     assert all(part in out["summary"] for part in ("1 age range", "1 needs", "1 no free place"))
     # an officer's own choice: the far home is lawful but worse; the young-only home breaks a rule
-    choice = svc.validate_choice(s, SYSTEM, ref.id, ChoiceIn(home_ids={c.id: far.id}))
+    choice = shortlist_svc.validate_choice(s, SYSTEM, ref.id, ChoiceIn(home_ids={c.id: far.id}))
     assert choice["choice"]["ok"] and choice["best"]["home_ids"] == {c.id: near.id}
     assert choice["difference"] == second["points"] - first["points"] > 0
     young = s.scalar(select(Home.id).where(Home.name == "Too young only"))
-    bad = svc.validate_choice(s, SYSTEM, ref.id, ChoiceIn(home_ids={c.id: young}))
+    bad = shortlist_svc.validate_choice(s, SYSTEM, ref.id, ChoiceIn(home_ids={c.id: young}))
     assert not bad["choice"]["ok"] and "age_range" in bad["choice"]["violations_by_rule"]
     with pytest.raises(Invalid) as e:
-        svc.validate_choice(s, SYSTEM, ref.id, ChoiceIn(home_ids={c.id: 999999}))
+        shortlist_svc.validate_choice(s, SYSTEM, ref.id, ChoiceIn(home_ids={c.id: 999999}))
     assert e.value.details[0].field == f"home_ids.{c.id}"
 
 
@@ -197,13 +201,13 @@ def test_rcc_policy_overrides_are_checked_and_used(world, factory):
 
     commissioner = Principal(None, Role.RCC_COMMISSIONER, rcc_id=world.rcc_id)
     with transaction(factory) as s:
-        view = svc.put_policy(s, commissioner, world.rcc_id, MatchingPolicyIn(
+        view = policy_svc.put_policy(s, commissioner, world.rcc_id, MatchingPolicyIn(
             overrides={"points_per_mile": 25, "urgency_extra_per_child": {"Today": 7}}))  # fmt: skip
         assert view.effective["points_per_mile"] == 25 and view.defaults["points_per_mile"] == 10
         assert view.effective["urgency_extra_per_child"]["Today"] == 7
         assert view.effective["urgency_extra_per_child"]["< 5 days"] == 5000  # others keep their default
     with factory() as s:
-        policy = svc.policy_for_rcc(s, world.rcc_id)
+        policy = policy_svc.policy_for_rcc(s, world.rcc_id)
         assert policy.points_per_mile == 25 and policy.urgency_extra(Urgency.TODAY) == 7
         for bad, field in [
             ({"points_per_mile": -1}, "overrides.points_per_mile"),
@@ -214,9 +218,9 @@ def test_rcc_policy_overrides_are_checked_and_used(world, factory):
             ({"fee_pounds_per_point": 0}, "overrides.fee_pounds_per_point"),
         ]:
             with pytest.raises(Invalid) as e:
-                svc.put_policy(s, commissioner, world.rcc_id, MatchingPolicyIn(overrides=bad))
+                policy_svc.put_policy(s, commissioner, world.rcc_id, MatchingPolicyIn(overrides=bad))
             assert e.value.details[0].field == field
         with pytest.raises(Forbidden):
-            svc.get_policy(s, Principal(None, Role.LA_OFFICER, la_id=1), world.rcc_id)
+            policy_svc.get_policy(s, Principal(None, Role.LA_OFFICER, la_id=1), world.rcc_id)
     # a stored setting the library has since dropped is ignored, not fatal
-    assert svc.policy_from_overrides({"retired_weight": 3, "over_20_miles": 1}).over_20_miles == 1
+    assert policy_svc.policy_from_overrides({"retired_weight": 3, "over_20_miles": 1}).over_20_miles == 1

@@ -36,7 +36,7 @@ def test_every_revision_downgrades_and_upgrades(db_url):
 
 def _reseed(url: str) -> None:
     from rcc.db import make_sessionmaker, transaction
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.service import seed_local_authorities
 
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:

@@ -14,7 +14,8 @@ from api_schemas import nps
 from rcc.auth import SYSTEM
 from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Provider, Referral
 from rcc.errors import Conflict, Invalid
-from rcc.services.nps import export_record, import_record
+from rcc.nps.exporter import export_record
+from rcc.nps.importer import import_record
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nps"
 EXAMPLES = FIXTURES / "examples"

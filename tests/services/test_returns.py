@@ -16,7 +16,9 @@ from rcc.db.models import (
     SufficiencyReturn,
 )
 from rcc.errors import Forbidden
-from rcc.services import returns as svc
+from rcc.sufficiency import episodes as episodes_svc
+from rcc.sufficiency import returns as returns_svc
+from rcc.sufficiency import stored
 from rcc.sufficiency.ssda903 import load_sample_year, quarantine
 from tests.ssda903_builders import child, episode, files, return_2021
 
@@ -28,7 +30,7 @@ NEWCASTLE = "E08000021"
 def _las_loaded(factory):
     """On PostgreSQL the migration test (downgrade to base, upgrade) leaves the shared database
     without the LA reference rows the template had; load them again (a no-op when present)."""
-    from rcc.services.register import seed_local_authorities
+    from rcc.register.service import seed_local_authorities
 
     with transaction(factory) as s:
         seed_local_authorities(s)
@@ -41,7 +43,7 @@ def counts(factory) -> dict[str, int]:
 
 def submit(factory, files_, year=2021, la=NEWCASTLE, who=SYSTEM):
     with transaction(factory) as s:
-        return svc.submit_return(s, who, la, year, files_)
+        return returns_svc.submit_return(s, who, la, year, files_)
 
 
 def la_id(factory, code=NEWCASTLE) -> int:
@@ -51,7 +53,7 @@ def la_id(factory, code=NEWCASTLE) -> int:
 
 def current(factory, code=NEWCASTLE):
     with factory() as s:
-        return svc.current_episodes(s, [la_id(factory, code)])
+        return episodes_svc.current_episodes(s, [la_id(factory, code)])
 
 
 def test_bad_return_is_rejected_row_by_row_and_nothing_is_stored(factory):
@@ -64,7 +66,7 @@ def test_bad_return_is_rejected_row_by_row_and_nothing_is_stored(factory):
         ],
     )
     before = counts(factory)
-    with pytest.raises(svc.ReturnRejected) as exc:
+    with pytest.raises(returns_svc.ReturnRejected) as exc:
         submit(factory, bad)
     assert counts(factory) == before
     err = exc.value
@@ -92,7 +94,7 @@ def test_good_return_is_stored_as_version_1(factory):
         "superseded": 0,
     }
     df = current(factory)
-    assert list(df.columns) == list(svc.EPISODE_COLUMNS) and len(df) == 3
+    assert list(df.columns) == list(stored.EPISODE_COLUMNS) and len(df) == 3
     assert set(df["HOME_POST"]) == {"NE1 4"} and set(df["PL_POST"]) == {
         "NE2 1"
     }  # sectors, never full postcodes
@@ -172,7 +174,7 @@ def test_a_later_year_closes_an_episode_an_earlier_year_left_open(factory):
     assert str(first["first_seen"].date()) == "2021-03-31"  # first listed by the 2020-21 return
     # the origin view: only the 2020-21 return existed, so the episode was open
     with factory() as s:
-        then = svc.episodes_as_of_returns(s, [la_id(factory)], 2020)
+        then = episodes_svc.episodes_as_of_returns(s, [la_id(factory)], 2020)
     assert len(then) == 1 and then["DEC"].isna().all()
     # a corrected 2020-21 return does not undo what 2021-22 said, but is what 2020-21 now says
     fixed = files([child("B")], [episode("B", "01/01/2021", CIN="N4")])
@@ -180,7 +182,7 @@ def test_a_later_year_closes_an_episode_an_earlier_year_left_open(factory):
     assert r.version == 2 and r.changes["episodes"]["superseded"] == 1
     assert current(factory).loc[lambda d: d["DECOM"] == "2021-01-01", "CIN"].tolist() == ["N1"]
     with factory() as s:
-        then = svc.episodes_as_of_returns(s, [la_id(factory)], 2020)
+        then = episodes_svc.episodes_as_of_returns(s, [la_id(factory)], 2020)
     assert then["CIN"].tolist() == ["N4"]
 
 
@@ -199,15 +201,15 @@ def test_only_the_las_own_officer_or_its_rcc_may_submit(factory, world):
     assert submit(factory, return_2021(), la=world.la_a, who=officer_a).ret.api_key_id == officer_a.key_id
     assert submit(factory, return_2021(), la=world.la_b, who=commissioner).outcome == "accepted"
     with factory() as s:
-        from rcc.services.common import PageRequest
+        from rcc.pagination import PageRequest
 
-        assert svc.list_returns(s, officer_b, PageRequest()).total == 1
-        assert svc.list_returns(s, commissioner, PageRequest()).total == 2
+        assert returns_svc.list_returns(s, officer_b, PageRequest()).total == 1
+        assert returns_svc.list_returns(s, commissioner, PageRequest()).total == 2
 
 
 def test_a_quarantined_sample_year_is_stored(factory):
     sample = load_sample_year(2021).files
-    with pytest.raises(svc.ReturnRejected) as exc:  # the sample has real overlapping episodes
+    with pytest.raises(returns_svc.ReturnRejected) as exc:  # the sample has real overlapping episodes
         submit(factory, sample, year=None)
     assert any(d.message.startswith("501:") for d in exc.value.details)
     clean, dropped = quarantine(sample, 2021)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from api_schemas.forecasts import ForecastIn, ScenarioIn
-from rcc import jobs
 from rcc.auth import SYSTEM, Principal, Role, authenticate
 from rcc.db import transaction
 from rcc.db.models import (
@@ -24,8 +23,11 @@ from rcc.db.models import (
     utcnow,
 )
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
-from rcc.services import returns
-from rcc.services import sufficiency as svc
+from rcc.jobs import worker as jobs
+from rcc.sufficiency import backtest, forecasts
+from rcc.sufficiency import gap as gap_svc
+from rcc.sufficiency import returns as returns_svc
+from rcc.sufficiency import scope as scope_svc
 from tests.forecast_builders import returns_by_year
 
 
@@ -42,7 +44,7 @@ def la_ids(factory, *codes: str) -> list[int]:
 def store_returns(factory, la_code: str, seed: int = 1, n: int = 40, years=(2019, 2020, 2021)) -> None:
     for year, files in returns_by_year(n, seed, years).items():
         with transaction(factory) as s:
-            returns.submit_return(s, SYSTEM, la_code, year, files)
+            returns_svc.submit_return(s, SYSTEM, la_code, year, files)
 
 
 # ---------------------------------------------------------------- the gap, by hand
@@ -100,7 +102,7 @@ def hand_world(factory, world):
         s.flush()
         for kind in ("no_eligible_home", "no_eligible_home", "over_20_miles"):
             s.add(UnmetNeedRecord(referral_id=ref.id, la_id=a, kind=kind, detail="test"))
-        A, B, R = world.la_a, world.la_b, svc.REGION
+        A, B, R = world.la_a, world.la_b, scope_svc.REGION
         cells = {
             (A, "fostering"): (10, 12.2), (A, "residential"): (3, 4.0), (A, "supported"): (1.5, 2.5),
             (A, "other"): (2, 3), (B, "fostering"): (5, 6.5), (B, "residential"): (2, 2.6),
@@ -125,10 +127,10 @@ def _by(rows, la, cat):
 def test_gap_arithmetic_on_a_hand_checked_case(factory, hand_world):
     w = hand_world
     with factory() as s:
-        g = svc.gap(s, who(factory, w, "commissioner"), rcc_id=w.rcc_id, horizon=12)
+        g = gap_svc.gap(s, who(factory, w, "commissioner"), rcc_id=w.rcc_id, horizon=12)
     assert g["forecast"]["kind"] == "job" and g["forecast"]["job_id"] == "hand-made"
     assert g["forecast"]["period"] == "2023-03-31"
-    A, B, R = w.la_a, w.la_b, svc.REGION
+    A, B, R = w.la_a, w.la_b, scope_svc.REGION
     rows, totals = g["rows"], g["totals"]
     # LA A fostering: ceil(12.2) = 13 required, 2 + 2 + 3 = 7 registered -> 6; fee median(400, 500, 900) = 500.
     f = _by(rows, A, "fostering")
@@ -181,16 +183,16 @@ def test_gap_arithmetic_on_a_hand_checked_case(factory, hand_world):
 def test_gap_inflation_and_horizon_parameters(factory, hand_world):
     w = hand_world
     with factory() as s:
-        g = svc.gap(s, SYSTEM, rcc_id=w.rcc_id, horizon=12, inflation=0.0)
+        g = gap_svc.gap(s, SYSTEM, rcc_id=w.rcc_id, horizon=12, inflation=0.0)
         assert _by(g["rows"], w.la_a, "fostering")["weekly_cost_mean"] == pytest.approx(5000)
         with pytest.raises(Invalid) as exc:
-            svc.gap(s, SYSTEM, rcc_id=w.rcc_id, inflation=2)
+            gap_svc.gap(s, SYSTEM, rcc_id=w.rcc_id, inflation=2)
         assert exc.value.details[0].field == "inflation"
 
 
 def test_gap_without_returns_shows_supply_only(factory, world):
     with factory() as s:
-        g = svc.gap(s, SYSTEM, rcc_id=world.rcc_id)
+        g = gap_svc.gap(s, SYSTEM, rcc_id=world.rcc_id)
     assert g["forecast"]["kind"] == "none"
     assert all(r["projected_mean"] is None and r["to_commission"] is None for r in g["rows"])
 
@@ -199,17 +201,17 @@ def test_scope_rules(factory, hand_world):
     w = hand_world
     with factory() as s:
         with pytest.raises(Forbidden):
-            svc.gap(s, who(factory, w, "provider_a"), rcc_id=w.rcc_id)
+            gap_svc.gap(s, who(factory, w, "provider_a"), rcc_id=w.rcc_id)
         with pytest.raises(NotFound):
-            svc.gap(s, who(factory, w, "officer_out"), la_code=w.la_a)
+            gap_svc.gap(s, who(factory, w, "officer_out"), la_code=w.la_a)
         with pytest.raises(Forbidden):
-            svc.gap(s, who(factory, w, "officer_a"), rcc_id=w.rcc_id)
+            gap_svc.gap(s, who(factory, w, "officer_a"), rcc_id=w.rcc_id)
         with pytest.raises(NotFound):
-            svc.gap(s, who(factory, w, "commissioner"), la_code=w.la_out)
+            gap_svc.gap(s, who(factory, w, "commissioner"), la_code=w.la_out)
         with pytest.raises(NotFound):
-            svc.gap(s, Principal(None, Role.RCC_COMMISSIONER, rcc_id=w.rcc_id + 99), rcc_id=w.rcc_id)
+            gap_svc.gap(s, Principal(None, Role.RCC_COMMISSIONER, rcc_id=w.rcc_id + 99), rcc_id=w.rcc_id)
         # The LA officer's own LA, from the RCC's forecast job (only that LA's rows).
-        g = svc.gap(s, who(factory, w, "officer_a"), la_code=w.la_a)
+        g = gap_svc.gap(s, who(factory, w, "officer_a"), la_code=w.la_a)
         assert {r["la"] for r in g["rows"]} == {w.la_a}
         assert _by(g["totals"], w.la_a, "fostering")["to_commission"] == 6
 
@@ -219,23 +221,25 @@ def test_forecast_job_from_stored_returns(factory, world):
     store_returns(factory, world.la_b, seed=2)
     boss = who(factory, world, "commissioner")
     with transaction(factory) as s:
-        job = svc.submit_forecast(s, boss, ForecastIn(rcc_id=world.rcc_id, horizon_months=6, n_sims=200))
+        job = forecasts.submit_forecast(
+            s, boss, ForecastIn(rcc_id=world.rcc_id, horizon_months=6, n_sims=200)
+        )
         job_id = job.id
     assert jobs.drain(factory) == 1
     with factory() as s:
-        job = svc.get_forecast(s, boss, job_id)
+        job = forecasts.get_forecast(s, boss, job_id)
         assert job.status == "succeeded", job.error
         res = job.result
     assert res["origin"] == "2022-03-31"
     df = pd.DataFrame(res["forecast"])
-    assert set(df["la"]) == {world.la_a, world.la_b, svc.REGION}
+    assert set(df["la"]) == {world.la_a, world.la_b, scope_svc.REGION}
     assert (df["lo_95"] <= df["lo_80"] + 1e-9).all() and (df["lo_80"] <= df["mean"] + 1e-9).all()
     assert (df["mean"] <= df["hi_80"] + 1e-9).all() and (df["hi_80"] <= df["hi_95"] + 1e-9).all()
-    las = df[df["la"] != svc.REGION].groupby(["age_band", "placement", "period"])["mean"].sum()
-    tot = df[df["la"] == svc.REGION].set_index(["age_band", "placement", "period"])["mean"]
+    las = df[df["la"] != scope_svc.REGION].groupby(["age_band", "placement", "period"])["mean"].sum()
+    tot = df[df["la"] == scope_svc.REGION].set_index(["age_band", "placement", "period"])["mean"]
     assert (las - tot.reindex(las.index)).abs().max() < 0.01
     assert (
-        res["children_at_origin"][svc.REGION]
+        res["children_at_origin"][scope_svc.REGION]
         == res["children_at_origin"][world.la_a] + res["children_at_origin"][world.la_b]
     )
     costs = pd.DataFrame(res["costs"])
@@ -245,25 +249,28 @@ def test_forecast_job_from_stored_returns(factory, world):
 def test_submit_refuses_bad_scenarios_and_missing_returns(factory, world):
     with transaction(factory) as s:
         with pytest.raises(Conflict):
-            svc.submit_forecast(s, SYSTEM, ForecastIn(rcc_id=world.rcc_id))
+            forecasts.submit_forecast(s, SYSTEM, ForecastIn(rcc_id=world.rcc_id))
     store_returns(factory, world.la_a, n=10, years=(2021,))
     with transaction(factory) as s:
         with pytest.raises(Invalid) as exc:
-            svc.submit_forecast(
+            forecasts.submit_forecast(
                 s, SYSTEM, ForecastIn(rcc_id=world.rcc_id, scenario=ScenarioIn(la_codes=["ZZZ"]))
             )
         assert exc.value.details[0].field == "scenario.la_codes[0]"
 
 
+@pytest.mark.slow
 def test_backtest_job_on_stored_returns(factory, world):
     store_returns(factory, world.la_a, seed=3, n=60)
     from api_schemas.forecasts import BacktestIn
 
     with transaction(factory) as s:
-        job_id = svc.submit_backtest(s, SYSTEM, BacktestIn(la_code=world.la_a, n_windows=2, n_sims=100)).id
+        job_id = backtest.submit_backtest(
+            s, SYSTEM, BacktestIn(la_code=world.la_a, n_windows=2, n_sims=100)
+        ).id
     jobs.drain(factory)
     with factory() as s:
-        job = svc.get_backtest(s, SYSTEM, job_id)
+        job = backtest.get_backtest(s, SYSTEM, job_id)
         assert job.status == "succeeded", job.error
     res = job.result
     assert res["origins"] == ["2020-03-31", "2021-03-31"]
@@ -273,7 +280,7 @@ def test_backtest_job_on_stored_returns(factory, world):
 
 
 def test_year_end_origins():
-    assert svc.year_end_origins([2017, 2018, 2019, 2020, 2021], 12, 4) == [
+    assert backtest.year_end_origins([2017, 2018, 2019, 2020, 2021], 12, 4) == [
         pd.Timestamp(f"{y}-03-31") for y in (2018, 2019, 2020, 2021)
     ]
-    assert svc.year_end_origins([2021], 12, 4) == []
+    assert backtest.year_end_origins([2021], 12, 4) == []

@@ -1,0 +1,1 @@
+"""Children in care, their referrals and placements (recorded by their local authority)."""

@@ -1,0 +1,7 @@
+"""What other domains may use from the children domain (import-linter keeps them to this module)."""
+
+from __future__ import annotations
+
+from rcc.children.service import age_on, create_child, create_placement, update_child
+
+__all__ = ["age_on", "create_child", "create_placement", "update_child"]

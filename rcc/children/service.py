@@ -1,0 +1,392 @@
+"""Children (pseudonymised), referrals and placements: the LA side of the register.
+
+Every read or change of a child record appends an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from api_schemas.children import ChildIn, ChildPatch, PlacementIn, PlacementPatch, ReferralIn, ReferralPatch
+from rcc import audit
+from rcc.auth import Principal, Role
+from rcc.db.models import Child, Home, Placement, RccMember, Referral
+from rcc.errors import Conflict, Forbidden, Invalid, NotFound
+from rcc.pagination import (
+    PageRequest,
+    PageResult,
+    apply_patch,
+    geocode_area,
+    get_or_404,
+    paginate,
+    resolve_la,
+)
+from rcc.register.interface import home_view
+
+
+def age_on(birth_month: dt.date, on: dt.date) -> int:
+    """Whole years on ``on`` for a child born in ``birth_month`` (taken as the 1st)."""
+    years = on.year - birth_month.year
+    if (on.month, on.day) < (birth_month.month, birth_month.day):
+        years -= 1
+    return years
+
+
+@dataclass(frozen=True)
+class ChildView:
+    child: Child
+
+    def __getattr__(self, name: str):
+        return getattr(self.child, name)
+
+    @property
+    def la_code(self) -> str:
+        return self.child.la.gss_code
+
+    @property
+    def age_years(self) -> int:
+        return age_on(self.child.birth_month, dt.date.today())
+
+
+def _readable_la(who: Principal, la_id: int, entity: str, ident: int) -> None:
+    if who.role is Role.PROVIDER:
+        raise Forbidden("providers do not see children's records")
+    if not who.can_see_la(la_id):
+        raise NotFound(entity, ident)
+
+
+def _writable_la(who: Principal, la_id: int) -> None:
+    if who.role not in (Role.ADMIN, Role.LA_OFFICER):
+        raise Forbidden("only the child's own LA changes these records")
+    if who.role is Role.LA_OFFICER and who.la_id != la_id:
+        raise Forbidden("an LA officer acts only for their own LA")
+
+
+def _scope(stmt, who: Principal, la_col):
+    if who.role is Role.PROVIDER:
+        raise Forbidden("providers do not see children's records")
+    visible = who.visible_la_ids()
+    return stmt if visible is None else stmt.where(la_col.in_(visible))
+
+
+def _locations(child: Child, home_sector: str | None, school_sector: str | None, school_set: bool) -> None:
+    if home_sector is not None:
+        child.home_postcode_sector, child.home_easting, child.home_northing, _ = geocode_area(
+            home_sector, "home_postcode_sector", sector_at_most=True
+        )
+    if school_set:
+        if school_sector is None:
+            child.school_postcode_sector = child.school_easting = child.school_northing = None
+        else:
+            child.school_postcode_sector, child.school_easting, child.school_northing, _ = geocode_area(
+                school_sector, "school_postcode_sector", sector_at_most=True
+            )
+
+
+def _places_to_avoid(places: list) -> list[dict]:
+    out = []
+    for i, p in enumerate(places):
+        area, e, n, _ = geocode_area(p.postcode, f"places_to_avoid[{i}].postcode")
+        out.append({"postcode": area, "easting": e, "northing": n, "radius_miles": p.radius_miles})
+    return out
+
+
+def create_child(session: Session, who: Principal, data: ChildIn) -> ChildView:
+    la = resolve_la(session, data.la_code)
+    _writable_la(who, la.id)
+    if session.scalar(select(Child.id).where(Child.la_id == la.id, Child.la_child_id == data.la_child_id)):
+        raise Conflict(f"{la.name} already has a child with la_child_id {data.la_child_id!r}")
+    fields = data.model_dump(
+        mode="json",
+        exclude={
+            "la_code",
+            "birth_month",
+            "home_postcode_sector",
+            "school_postcode_sector",
+            "places_to_avoid",
+        },
+    )
+    child = Child(**fields, la_id=la.id, birth_month=data.birth_month.replace(day=1))
+    _locations(child, data.home_postcode_sector, data.school_postcode_sector, True)
+    child.places_to_avoid = _places_to_avoid(data.places_to_avoid)
+    session.add(child)
+    session.flush()
+    audit.record(session, who, "create", "child", [child.id])
+    return ChildView(child)
+
+
+def _child(session: Session, who: Principal, child_id: int) -> Child:
+    child = get_or_404(session, Child, child_id, "child")
+    _readable_la(who, child.la_id, "child", child_id)
+    return child
+
+
+def get_child(session: Session, who: Principal, child_id: int) -> ChildView:
+    child = _child(session, who, child_id)
+    audit.record(session, who, "read", "child", [child.id])
+    return ChildView(child)
+
+
+def list_children(
+    session: Session,
+    who: Principal,
+    page: PageRequest,
+    *,
+    la_code: str | None = None,
+    rcc_id: int | None = None,
+    sibling_group: str | None = None,
+    uasc: bool | None = None,
+) -> PageResult:
+    stmt = _scope(select(Child).order_by(Child.id), who, Child.la_id)
+    if la_code:
+        stmt = stmt.where(Child.la_id == resolve_la(session, la_code, "la").id)
+    if rcc_id is not None:
+        stmt = stmt.where(Child.la_id.in_(select(RccMember.la_id).where(RccMember.rcc_id == rcc_id)))
+    if sibling_group:
+        stmt = stmt.where(Child.sibling_group == sibling_group)
+    if uasc is not None:
+        stmt = stmt.where(Child.uasc == uasc)
+    result = paginate(session, stmt, page)
+    audit.record(session, who, "read", "child", [c.id for c in result.items], detail="list")
+    return PageResult([ChildView(c) for c in result.items], result.total, result.limit, result.offset)
+
+
+def update_child(session: Session, who: Principal, child_id: int, patch: ChildPatch) -> ChildView:
+    child = _child(session, who, child_id)
+    _writable_la(who, child.la_id)
+    sent = patch.model_fields_set
+    _locations(
+        child, patch.home_postcode_sector, patch.school_postcode_sector, "school_postcode_sector" in sent
+    )
+    if patch.places_to_avoid is not None:
+        child.places_to_avoid = _places_to_avoid(patch.places_to_avoid)
+    apply_patch(child, patch, skip={"home_postcode_sector", "school_postcode_sector", "places_to_avoid"})
+    session.flush()
+    audit.record(session, who, "update", "child", [child.id], detail=",".join(sorted(sent)))
+    return ChildView(child)
+
+
+def delete_child(session: Session, who: Principal, child_id: int) -> None:
+    child = _child(session, who, child_id)
+    _writable_la(who, child.la_id)
+    if session.scalar(select(Placement.id).where(Placement.child_id == child_id).limit(1)):
+        raise Conflict("the child has placement history, which must be kept")
+    if session.scalar(select(Referral.id).join(Referral.children).where(Child.id == child_id).limit(1)):
+        raise Conflict("the child is named on a referral; close or delete it first")
+    session.delete(child)
+    session.flush()
+    audit.record(session, who, "delete", "child", [child_id])
+
+
+# ---------------------------------------------------------------- referrals
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    referral: Referral
+
+    def __getattr__(self, name: str):
+        return getattr(self.referral, name)
+
+    @property
+    def la_code(self) -> str:
+        return self.referral.la.gss_code
+
+    @property
+    def child_ids(self) -> list[int]:
+        return [c.id for c in self.referral.children]
+
+
+def create_referral(session: Session, who: Principal, data: ReferralIn) -> ReferralView:
+    la = resolve_la(session, data.la_code)
+    _writable_la(who, la.id)
+    if len(set(data.child_ids)) != len(data.child_ids):
+        raise Invalid("a child is listed twice", "child_ids")
+    children = []
+    for i, cid in enumerate(data.child_ids):
+        child = session.get(Child, cid)
+        if child is None or child.la_id != la.id:
+            raise Invalid(f"child {cid} is not a child of {la.name}", f"child_ids[{i}]")
+        children.append(child)
+    open_ = session.scalar(
+        select(Referral.id)
+        .join(Referral.children)
+        .where(Child.id.in_(data.child_ids), Referral.status.in_(("open", "offered")))
+        .limit(1)
+    )
+    if open_ is not None:
+        raise Conflict(f"a child on this referral already has open referral {open_}")
+    ref = Referral(
+        la_id=la.id,
+        needed_by=data.needed_by.value,
+        sibling_count=len(children) - 1,
+        preferred_location_local=data.preferred_location_local,
+        out_of_la_reason=data.out_of_la_reason.value if data.out_of_la_reason else None,
+        out_of_la_reason_other=data.out_of_la_reason_other,
+        allow_split=data.allow_split,
+        children=children,
+    )
+    session.add(ref)
+    session.flush()
+    audit.record(session, who, "read", "child", data.child_ids, detail=f"referral {ref.id} created")
+    return ReferralView(ref)
+
+
+def _referral(session: Session, who: Principal, referral_id: int) -> Referral:
+    ref = get_or_404(session, Referral, referral_id, "referral")
+    _readable_la(who, ref.la_id, "referral", referral_id)
+    return ref
+
+
+def get_referral(session: Session, who: Principal, referral_id: int) -> ReferralView:
+    return ReferralView(_referral(session, who, referral_id))
+
+
+def list_referrals(
+    session: Session,
+    who: Principal,
+    page: PageRequest,
+    *,
+    la_code: str | None = None,
+    rcc_id: int | None = None,
+    status: str | None = None,
+) -> PageResult:
+    stmt = _scope(select(Referral).order_by(Referral.id), who, Referral.la_id)
+    if la_code:
+        stmt = stmt.where(Referral.la_id == resolve_la(session, la_code, "la").id)
+    if rcc_id is not None:
+        stmt = stmt.where(Referral.la_id.in_(select(RccMember.la_id).where(RccMember.rcc_id == rcc_id)))
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    result = paginate(session, stmt, page)
+    return PageResult([ReferralView(r) for r in result.items], result.total, result.limit, result.offset)
+
+
+def update_referral(session: Session, who: Principal, referral_id: int, patch: ReferralPatch) -> ReferralView:
+    ref = _referral(session, who, referral_id)
+    _writable_la(who, ref.la_id)
+    if ref.status in ("placed",):
+        raise Conflict("a placed referral cannot be changed")
+    apply_patch(ref, patch)
+    if not ref.preferred_location_local and not ref.out_of_la_reason:
+        raise Invalid(
+            "out_of_la_reason is required when preferred_location_local is false", "out_of_la_reason"
+        )
+    session.flush()
+    return ReferralView(ref)
+
+
+def delete_referral(session: Session, who: Principal, referral_id: int) -> None:
+    ref = _referral(session, who, referral_id)
+    _writable_la(who, ref.la_id)
+    if session.scalar(select(Placement.id).where(Placement.referral_id == referral_id).limit(1)):
+        raise Conflict("the referral led to a placement; close it instead")
+    session.delete(ref)
+    session.flush()
+
+
+# ---------------------------------------------------------------- placements
+
+
+def _placement(session: Session, who: Principal, placement_id: int) -> Placement:
+    p = get_or_404(session, Placement, placement_id, "placement")
+    _readable_la(who, p.child.la_id, "placement", placement_id)
+    return p
+
+
+def _check_overlap(
+    session: Session, child_id: int, start: dt.date, end: dt.date | None, skip: int | None
+) -> None:
+    stmt = select(Placement.id).where(
+        Placement.child_id == child_id,
+        or_(Placement.end_date.is_(None), Placement.end_date > start),
+    )
+    if end is not None:
+        stmt = stmt.where(Placement.start_date < end)
+    if skip is not None:
+        stmt = stmt.where(Placement.id != skip)
+    other = session.scalar(stmt.limit(1))
+    if other is not None:
+        raise Conflict(f"the child already has placement {other} over those dates")
+
+
+def create_placement(session: Session, who: Principal, data: PlacementIn) -> Placement:
+    child = session.get(Child, data.child_id)
+    if child is None or not who.can_see_la(child.la_id) or who.role is Role.PROVIDER:
+        raise Invalid(f"child {data.child_id} not found", "child_id")
+    _writable_la(who, child.la_id)
+    home = session.get(Home, data.home_id, with_for_update=True)
+    if home is None:
+        raise Invalid(f"home {data.home_id} not found", "home_id")
+    _check_overlap(session, child.id, data.start_date, data.end_date, None)
+    if data.end_date is None and home_view(session, home).free_places < 1:
+        raise Conflict(f"home {home.id} has no free place")
+    p = Placement(**data.model_dump(mode="json", exclude={"start_date", "end_date"}))
+    p.start_date, p.end_date = data.start_date, data.end_date
+    session.add(p)
+    session.flush()
+    audit.record(session, who, "update", "child", [child.id], detail=f"placement {p.id} created")
+    return p
+
+
+def get_placement(session: Session, who: Principal, placement_id: int) -> Placement:
+    p = _placement(session, who, placement_id)
+    audit.record(session, who, "read", "child", [p.child_id], detail=f"placement {p.id}")
+    return p
+
+
+def list_placements(
+    session: Session,
+    who: Principal,
+    page: PageRequest,
+    *,
+    child_id: int | None = None,
+    home_id: int | None = None,
+    current: bool | None = None,
+    rcc_id: int | None = None,
+) -> PageResult:
+    stmt = _scope(select(Placement).join(Child).order_by(Placement.id), who, Child.la_id)
+    if child_id is not None:
+        stmt = stmt.where(Placement.child_id == child_id)
+    if home_id is not None:
+        stmt = stmt.where(Placement.home_id == home_id)
+    if rcc_id is not None:
+        stmt = stmt.where(Child.la_id.in_(select(RccMember.la_id).where(RccMember.rcc_id == rcc_id)))
+    if current is not None:
+        today = dt.date.today()
+        now = or_(Placement.end_date.is_(None), Placement.end_date > today)
+        stmt = stmt.where(now if current else ~now)
+    result = paginate(session, stmt, page)
+    audit.record(
+        session, who, "read", "child", sorted({p.child_id for p in result.items}), detail="placements"
+    )
+    return result
+
+
+def update_placement(session: Session, who: Principal, placement_id: int, patch: PlacementPatch) -> Placement:
+    p = _placement(session, who, placement_id)
+    _writable_la(who, p.child.la_id)
+    if patch.end_date is not None and patch.end_date < p.start_date:
+        raise Invalid("end_date must not be before start_date", "end_date")
+    if patch.end_date is not None and patch.reason_ended is None and p.reason_ended is None:
+        raise Invalid(
+            "give reason_ended (SSDA903 REASON_PLACE_CHANGE) when ending a placement", "reason_ended"
+        )
+    apply_patch(p, patch, skip={"end_date"})
+    if "end_date" in patch.model_fields_set:
+        p.end_date = patch.end_date
+    session.flush()
+    audit.record(session, who, "update", "child", [p.child_id], detail=f"placement {p.id}")
+    return p
+
+
+def delete_placement(session: Session, who: Principal, placement_id: int) -> None:
+    who.require(Role.ADMIN)  # placement history is kept; only an admin may remove a mistaken record
+    p = _placement(session, who, placement_id)
+    session.delete(p)
+    session.flush()
+    audit.record(session, who, "delete", "child", [p.child_id], detail=f"placement {placement_id}")

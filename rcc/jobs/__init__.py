@@ -1,0 +1,2 @@
+"""Persisted jobs: the queue (queue.py), the kind -> handler registry (registry.py), the worker (worker.py)
+and the HTTP endpoints (router.py). Nothing is imported here, so importing a submodule has no side effects."""

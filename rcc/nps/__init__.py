@@ -1,0 +1,1 @@
+"""Import and export of National Placement Standard (NPS) records."""

@@ -1,0 +1,103 @@
+"""Helpers every service uses: paging, lookups that 404, patches, LA codes, geocoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from rcc import geo
+from rcc.db.models import Base, LocalAuthority
+from rcc.errors import Invalid, NotFound
+
+M = TypeVar("M", bound=Base)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class PageResult:
+    items: list[Any]
+    total: int
+    limit: int
+    offset: int
+
+
+def paginate(session: Session, stmt: Select, page: PageRequest) -> PageResult:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(page.limit).offset(page.offset)).unique())
+    return PageResult(items, total, page.limit, page.offset)
+
+
+def get_or_404(session: Session, model: type[M], ident: int, entity: str | None = None) -> M:
+    obj = session.get(model, ident)
+    if obj is None:
+        raise NotFound(entity or model.__name__.lower(), ident)
+    return obj
+
+
+def apply_patch(obj: Base, patch: BaseModel, skip: set[str] | None = None) -> dict[str, Any]:
+    """Set the fields the caller sent (``exclude_unset``); returns them."""
+    changes = patch.model_dump(exclude_unset=True, mode="json")
+    for name, value in changes.items():
+        if skip and name in skip:
+            continue
+        setattr(obj, name, value)
+    return changes
+
+
+def resolve_la(session: Session, code: str, field: str = "la_code") -> LocalAuthority:
+    """An LA by GSS code (E06000001) or DfE 3-digit code (805); 422 naming ``field`` if unknown."""
+    code = code.strip().upper()
+    la = session.scalar(
+        select(LocalAuthority).where(or_(LocalAuthority.gss_code == code, LocalAuthority.dfe_code == code))
+    )
+    if la is None:
+        raise Invalid(f"unknown local authority code {code!r}", field)
+    return la
+
+
+def geocode_area(
+    value: str, field: str, *, sector_at_most: bool = False
+) -> tuple[str, float, float, str | None]:
+    """Normalised postcode area, easting, northing and LA for ``value``; 422 naming ``field``.
+
+    With ``sector_at_most`` a full postcode is refused: children's locations are held as
+    postcode sector at most.
+    """
+    try:
+        _, canonical = geo.normalise_postcode(value)
+        point = geo.geocode(value)
+    except geo.UnknownPostcode as exc:
+        raise Invalid(f"unknown postcode {value!r}", field) from exc
+    if sector_at_most and point.kind == "postcode":
+        raise Invalid("give the postcode sector (e.g. 'NE1 4'), not a full postcode", field)
+    return canonical, point.easting, point.northing, point.la_gss_code
+
+
+def la_for_point(
+    session: Session, lower_tier_code: str | None, easting: float, northing: float
+) -> LocalAuthority:
+    """The children's-services LA a geocoded point lies in.
+
+    Unitary, metropolitan and London codes are children's-services LAs themselves. A district
+    of a two-tier county (E07…) resolves to the county whose population-weighted centroid is
+    nearest, which is right away from county borders; give ``la_code`` explicitly near one.
+    """
+    if lower_tier_code:
+        la = session.scalar(select(LocalAuthority).where(LocalAuthority.gss_code == lower_tier_code))
+        if la is not None:
+            return la
+    dist = (LocalAuthority.easting - easting) * (LocalAuthority.easting - easting) + (
+        LocalAuthority.northing - northing
+    ) * (LocalAuthority.northing - northing)
+    return session.scalars(
+        select(LocalAuthority).where(LocalAuthority.easting.is_not(None)).order_by(dist).limit(1)
+    ).one()  # the 153 LAs are loaded with the schema

@@ -1,0 +1,1 @@
+"""The register: local authorities, RCCs, providers, homes and their vacancies."""

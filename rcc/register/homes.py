@@ -1,0 +1,283 @@
+"""Homes (with their location and occupancy) and the vacancies providers declare."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy.orm import Session
+
+from api_schemas.register import (
+    HomeIn,
+    HomePatch,
+    VacancyIn,
+    VacancyPatch,
+)
+from rcc.auth import Principal, Role
+from rcc.db.models import Home, Placement, Provider, RccMember, Vacancy, utcnow
+from rcc.errors import Conflict, Forbidden, Invalid, NotFound
+from rcc.pagination import (
+    PageRequest,
+    PageResult,
+    apply_patch,
+    geocode_area,
+    get_or_404,
+    la_for_point,
+    paginate,
+    resolve_la,
+)
+from rcc.register.service import occupied_subquery
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """A home with its occupancy, as the API shows it."""
+
+    home: Home
+    occupied_places: int
+
+    def __getattr__(self, name: str):
+        return getattr(self.home, name)
+
+    @property
+    def free_places(self) -> int:
+        return max(self.home.registered_places - self.occupied_places, 0)
+
+    @property
+    def la_code(self) -> str:
+        return self.home.la.gss_code
+
+
+def home_view(session: Session, home: Home) -> HomeView:
+    occ = occupied_subquery()
+    n = session.scalar(select(occ.c.occupied).where(occ.c.home_id == home.id)) or 0
+    return HomeView(home, n)
+
+
+def _check_home_write(session: Session, who: Principal, provider_id: int, la_id: int) -> None:
+    if who.role is Role.LA_OFFICER:
+        raise Forbidden("LA officers may read supply but not change it")
+    if who.role is Role.PROVIDER and provider_id != who.provider_id:
+        raise NotFound("provider", provider_id)
+    if who.role is Role.RCC_COMMISSIONER and la_id not in who.rcc_la_ids:
+        raise Forbidden("the home is not located in this RCC's area")
+
+
+def _locate(session: Session, postcode: str, la_code: str | None) -> tuple[str, float, float, int]:
+    area, easting, northing, lower_tier = geocode_area(postcode, "postcode")
+    la = (
+        resolve_la(session, la_code, "la_code")
+        if la_code
+        else la_for_point(session, lower_tier, easting, northing)
+    )
+    return area, easting, northing, la.id
+
+
+def _check_urn(session: Session, urn: str | None, home_id: int | None = None) -> None:
+    if urn is None:
+        return
+    other = session.scalar(select(Home.id).where(Home.urn == urn))
+    if other is not None and other != home_id:
+        raise Conflict(f"URN {urn} is already registered to home {other}")
+
+
+def create_home(session: Session, who: Principal, data: HomeIn) -> HomeView:
+    get_or_404(session, Provider, data.provider_id, "provider")
+    area, easting, northing, la_id = _locate(session, data.postcode, data.la_code)
+    _check_home_write(session, who, data.provider_id, la_id)
+    _check_urn(session, data.urn)
+    fields = data.model_dump(mode="json", exclude={"postcode", "la_code", "ofsted_judgement_date"})
+    home = Home(
+        **fields,
+        ofsted_judgement_date=data.ofsted_judgement_date,
+        postcode=area,
+        easting=easting,
+        northing=northing,
+        la_id=la_id,
+    )
+    session.add(home)
+    session.flush()
+    return HomeView(home, 0)
+
+
+def get_home(session: Session, who: Principal, home_id: int) -> HomeView:
+    home = get_or_404(session, Home, home_id, "home")
+    if who.role is Role.PROVIDER and home.provider_id != who.provider_id:
+        raise NotFound("home", home_id)
+    return home_view(session, home)
+
+
+@dataclass(frozen=True)
+class HomeFilters:
+    rcc_id: int | None = None
+    la_code: str | None = None
+    home_type: str | None = None
+    need: str | None = None
+    has_vacancy: bool | None = None
+    judgement: str | None = None
+    provider_id: int | None = None
+    owner_group: str | None = None
+
+
+def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
+    occ = occupied_subquery()
+    stmt = (
+        select(Home, func.coalesce(occ.c.occupied, 0))
+        .outerjoin(occ, occ.c.home_id == Home.id)
+        .order_by(Home.id)
+    )
+    if who.role is Role.PROVIDER:
+        stmt = stmt.where(Home.provider_id == who.provider_id)
+    if f.rcc_id is not None:
+        stmt = stmt.where(Home.la_id.in_(select(RccMember.la_id).where(RccMember.rcc_id == f.rcc_id)))
+    if f.la_code:
+        stmt = stmt.where(Home.la_id == resolve_la(session, f.la_code, "la").id)
+    if f.home_type:
+        stmt = stmt.where(Home.home_type == f.home_type)
+    if f.judgement:
+        stmt = stmt.where(Home.ofsted_judgement == f.judgement)
+    if f.provider_id is not None:
+        stmt = stmt.where(Home.provider_id == f.provider_id)
+    if f.owner_group:
+        stmt = stmt.where(
+            Home.provider_id.in_(select(Provider.id).where(Provider.owner_group == f.owner_group))
+        )
+    if f.has_vacancy is not None:
+        has = exists().where(Vacancy.home_id == Home.id, Vacancy.places > 0)
+        stmt = stmt.where(has if f.has_vacancy else ~has)
+    return stmt
+
+
+def list_homes(session: Session, who: Principal, page: PageRequest, f: HomeFilters) -> PageResult:
+    stmt = home_query(session, who, f)
+    rows = session.execute(stmt).all()
+    if f.need:  # JSON list membership, portable across SQLite and PostgreSQL
+        rows = [r for r in rows if f.need in (r[0].needs_met or [])]
+    window = rows[page.offset : page.offset + page.limit]
+    return PageResult([HomeView(h, occ) for h, occ in window], len(rows), page.limit, page.offset)
+
+
+def update_home(session: Session, who: Principal, home_id: int, patch: HomePatch) -> HomeView:
+    view = get_home(session, who, home_id)
+    home = view.home
+    _check_home_write(session, who, home.provider_id, home.la_id)
+    if "urn" in patch.model_fields_set:
+        _check_urn(session, patch.urn, home.id)
+    if patch.postcode is not None:
+        home.postcode, home.easting, home.northing, home.la_id = _locate(session, patch.postcode, None)
+    apply_patch(home, patch, skip={"postcode", "ofsted_judgement_date"})
+    if "ofsted_judgement_date" in patch.model_fields_set:
+        home.ofsted_judgement_date = patch.ofsted_judgement_date
+    if home.age_min > home.age_max:
+        raise Invalid("age_min must not exceed age_max", "age_min")
+    if home.registered_places < view.occupied_places:
+        raise Conflict(
+            f"{view.occupied_places} children live there; registered_places cannot fall below that",
+            [],
+        )
+    session.flush()
+    return home_view(session, home)
+
+
+def delete_home(session: Session, who: Principal, home_id: int) -> None:
+    home = get_home(session, who, home_id).home
+    _check_home_write(session, who, home.provider_id, home.la_id)
+    if session.scalar(select(exists().where(Placement.home_id == home_id))):
+        raise Conflict("the home has placement history; mark it closed instead of deleting it")
+    session.delete(home)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class VacancyView:
+    vacancy: Vacancy
+    stale: bool
+
+    def __getattr__(self, name: str):
+        return getattr(self.vacancy, name)
+
+
+def _aware(ts: dt.datetime) -> dt.datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def vacancy_view(v: Vacancy, stale_days: int) -> VacancyView:
+    return VacancyView(v, utcnow() - _aware(v.confirmed_at) > dt.timedelta(days=stale_days))
+
+
+def create_vacancy(session: Session, who: Principal, data: VacancyIn, stale_days: int) -> VacancyView:
+    view = get_home(session, who, data.home_id)
+    _check_home_write(session, who, view.home.provider_id, view.home.la_id)
+    if data.places > view.free_places:
+        raise Conflict(f"home {data.home_id} has {view.free_places} free places; cannot offer {data.places}")
+    v = Vacancy(
+        home_id=data.home_id,
+        places=data.places,
+        available_from=data.available_from,
+        confirmed_by=data.confirmed_by,
+        confirmed_at=utcnow(),
+    )
+    session.add(v)
+    session.flush()
+    return vacancy_view(v, stale_days)
+
+
+def _vacancy(session: Session, who: Principal, vacancy_id: int) -> Vacancy:
+    v = get_or_404(session, Vacancy, vacancy_id, "vacancy")
+    if who.role is Role.PROVIDER and v.home.provider_id != who.provider_id:
+        raise NotFound("vacancy", vacancy_id)
+    return v
+
+
+def get_vacancy(session: Session, who: Principal, vacancy_id: int, stale_days: int) -> VacancyView:
+    return vacancy_view(_vacancy(session, who, vacancy_id), stale_days)
+
+
+def list_vacancies(
+    session: Session,
+    who: Principal,
+    page: PageRequest,
+    stale_days: int,
+    *,
+    rcc_id: int | None = None,
+    home_id: int | None = None,
+    stale: bool | None = None,
+) -> PageResult:
+    stmt = select(Vacancy).join(Home).order_by(Vacancy.id)
+    if who.role is Role.PROVIDER:
+        stmt = stmt.where(Home.provider_id == who.provider_id)
+    if rcc_id is not None:
+        stmt = stmt.where(Home.la_id.in_(select(RccMember.la_id).where(RccMember.rcc_id == rcc_id)))
+    if home_id is not None:
+        stmt = stmt.where(Vacancy.home_id == home_id)
+    if stale is not None:
+        cutoff = utcnow() - dt.timedelta(days=stale_days)
+        stmt = stmt.where(Vacancy.confirmed_at < cutoff if stale else Vacancy.confirmed_at >= cutoff)
+    result = paginate(session, stmt, page)
+    return PageResult(
+        [vacancy_view(v, stale_days) for v in result.items], result.total, result.limit, result.offset
+    )
+
+
+def update_vacancy(
+    session: Session, who: Principal, vacancy_id: int, patch: VacancyPatch, stale_days: int
+) -> VacancyView:
+    v = _vacancy(session, who, vacancy_id)
+    _check_home_write(session, who, v.home.provider_id, v.home.la_id)
+    apply_patch(v, patch, skip={"available_from"})
+    if patch.available_from is not None:
+        v.available_from = patch.available_from
+    if patch.confirmed_by is not None:
+        v.confirmed_at = utcnow()
+    free = home_view(session, v.home).free_places
+    if v.places > free:
+        raise Conflict(f"home {v.home_id} has {free} free places; cannot offer {v.places}")
+    session.flush()
+    return vacancy_view(v, stale_days)
+
+
+def delete_vacancy(session: Session, who: Principal, vacancy_id: int) -> None:
+    v = _vacancy(session, who, vacancy_id)
+    _check_home_write(session, who, v.home.provider_id, v.home.la_id)
+    session.execute(delete(Vacancy).where(Vacancy.id == vacancy_id))

@@ -1,1 +1,0 @@
-"""Typed service functions: the only place business rules live. They raise domain errors."""

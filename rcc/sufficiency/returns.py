@@ -1,0 +1,431 @@
+"""Sufficiency returns: an LA's SSDA903 return, validated, then stored as versioned rows.
+
+Versioning
+----------
+* A return is version ``n`` of an LA's return for a collection year (start year: 2024 = 2024-25).
+  Content identical to the latest version for the same LA and year, after normalisation (cell
+  whitespace and case, dd/mm/yyyy vs ISO dates, row and column order, line ends, the columns
+  the service does not keep), is *unchanged*: nothing is stored and the latest version is
+  returned.
+* Row identity: a child is (la, CHILD); an episode is (la, CHILD, DECOM); a UASC row is
+  (la, CHILD). Each distinct set of values is a *row version*; ``ssda903_return_rows`` records
+  which versions each return supplied, so every return's statement is kept.
+* What the service believes (the *effective* state) is defined from the returns alone: take the
+  latest version of each collection year's return; for each row identity, the value is the one
+  supplied by the latest *collection year* among those returns that lists it. So a later year's
+  return revises episodes an earlier one carried open (adding DEC, correcting a code); a
+  resubmission of year Y replaces what year Y said (an episode it no longer lists is withdrawn,
+  unless another year lists it) but does not undo what a later year has said; and the order in
+  which returns arrive does not matter.
+* The current state is materialised: a version is current while ``valid_to_return_id`` is null.
+  When a return changes the effective value, the old version gets ``valid_to_return_id`` set
+  (history kept) and the new one becomes current. :func:`episodes_as_of_returns` recomputes the
+  effective state from only the returns that existed at an origin (collection years up to Y,
+  optionally submitted before a time), which is what a backtest needs.
+
+Privacy: the header keeps CHILD (the LA's own pseudonymous id), SEX, DOB and ETHNIC, which the
+forecast needs (age bands; leaving care at 18); UPN, MOTHER and MC_DOB are never stored.
+HOME_POST and PL_POST are cut to the postcode sector (``NE1 4``); a value that is not a
+postcode is not kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, insert, select
+from sqlalchemy.orm import Session
+
+from rcc import audit
+from rcc.auth import Principal, Role
+from rcc.db.models import (
+    LocalAuthority,
+    Ssda903ReturnRow,
+    SufficiencyReturn,
+    utcnow,
+)
+from rcc.errors import FieldProblem, Forbidden, Invalid, NotFound
+from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
+from rcc.sufficiency import rejections, ssda903, upload
+from rcc.sufficiency.ssda903 import infer_collection_year
+from rcc.sufficiency.stored import KINDS, _effective, _Kind
+from rcc.sufficiency.validation import RowError, validate_return
+
+log = logging.getLogger(__name__)
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a large LA's episodes file is well under 1 MB
+
+
+MAX_REPORTED_PROBLEMS = 1000
+
+
+TABLES = ("header", "episodes", "uasc")
+
+
+_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+
+
+_INWARD = re.compile(r"[0-9][A-Z]{0,2}")
+
+
+def postcode_sector(value: str | None) -> str | None:
+    """``"NE1 4ST"`` -> ``"NE1 4"``; a sector (``NE1 4``) or district (``NE1``) is kept as it is;
+    a value that is not a postcode -> ``None`` (not kept)."""
+    if value is None:
+        return None
+    text = re.sub(r"\s+", " ", str(value).strip().upper())
+    if " " in text:
+        outward, inward = text.split(" ", 1)
+        inward = inward.replace(" ", "")
+    elif len(text) >= 5:
+        outward, inward = text[:-3], text[-3:]
+    else:
+        outward, inward = text, ""
+    if not _OUTWARD.fullmatch(outward) or (inward and not _INWARD.fullmatch(inward)):
+        return None
+    return f"{outward} {inward[0]}" if inward else outward
+
+
+def _project(kind: _Kind, frame: pd.DataFrame | None) -> dict[tuple, tuple]:
+    """The rows this service keeps from one validated table: ``{key (without la): values}``.
+    A later row with the same key wins (only the UASC table can repeat a child)."""
+    if frame is None:
+        return {}
+    out: dict[tuple, tuple] = {}
+    cols = {name: frame[name.upper()].tolist() for name in (*kind.key, *kind.values)}
+    for i in range(len(frame)):
+        cell = {}
+        for name, column in cols.items():
+            v = column[i]
+            if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+                v = None
+            elif name in kind.dates:
+                v = pd.Timestamp(v).date()
+            else:
+                v = str(v)
+                if name in kind.postcodes:
+                    v = postcode_sector(v)
+            cell[name] = v
+        out[tuple(cell[k] for k in kind.key)] = tuple(cell[v] for v in kind.values)
+    return out
+
+
+def _content_hash(rows: Mapping[str, Mapping[tuple, tuple]]) -> str:
+    """sha256 of the normalised content the service would keep (sorted, dates ISO)."""
+
+    def enc(v: Any) -> Any:
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+    doc = {
+        kind: sorted([[enc(x) for x in (*k, *v)] for k, v in table.items()], key=json.dumps)
+        for kind, table in sorted(rows.items())
+    }
+    return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    """A stored return with its LA's GSS code (usable after the session closes)."""
+
+    ret: SufficiencyReturn
+    la_code: str
+
+    def __getattr__(self, name: str):
+        return getattr(self.ret, name)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {"header": self.ret.header_rows, "episodes": self.ret.episode_rows, "uasc": self.ret.uasc_rows}
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    ret: ReturnView
+    unchanged: bool  # True: identical to the latest version; nothing was stored
+    collection_year_inferred: bool
+    quarantined: tuple[FieldProblem, ...] = ()  # rows dropped with quarantine=True
+
+    @property
+    def outcome(self) -> str:
+        return "unchanged" if self.unchanged else "accepted"
+
+
+class ReturnRejected(Invalid):
+    """A return that failed validation: one detail per problem, nothing stored."""
+
+    def __init__(self, errors: list[RowError]):
+        n_rows = len({(e.table, e.row) for e in errors if e.row is not None})
+        shown = errors[:MAX_REPORTED_PROBLEMS]
+        more = f"; the first {len(shown)} are listed" if len(shown) < len(errors) else ""
+        super().__init__(
+            f"SSDA903 return rejected: {len(errors)} problem(s) in {n_rows} row(s){more}; nothing was stored",
+            details=[problem(e) for e in shown],
+        )
+        self.errors = errors
+
+
+def problem_field(e: RowError) -> str:
+    """``episodes[row 12].DEC``, ``episodes.DEC`` (whole column) or ``episodes`` (whole file).
+    Rows are spreadsheet rows: the column names are row 1, the first record row 2."""
+    out = e.table if e.row is None else f"{e.table}[row {upload.spreadsheet_row(e.row)}]"
+    return f"{out}.{e.field}" if e.field else out
+
+
+def problem(e: RowError) -> FieldProblem:
+    """One validator error as the API reports it (spreadsheet row numbers, in the message too)."""
+    return FieldProblem(problem_field(e), upload.spreadsheet_rows_in(f"{e.code}: {e.message}"))
+
+
+def _may_submit(who: Principal, la: LocalAuthority) -> None:
+    if who.role is Role.PROVIDER:
+        raise Forbidden("providers do not submit SSDA903 returns")
+    if who.role is Role.LA_OFFICER and who.la_id != la.id:
+        raise Forbidden("an LA officer submits returns only for their own LA")
+    if who.role is Role.RCC_COMMISSIONER and la.id not in who.rcc_la_ids:
+        raise Forbidden("a commissioner submits returns only for the RCC's member LAs")
+
+
+def _readable_scope(stmt: Select, who: Principal) -> Select:
+    if who.role is Role.PROVIDER:
+        raise Forbidden("providers do not see SSDA903 returns")
+    visible = who.visible_la_ids()
+    return stmt if visible is None else stmt.where(SufficiencyReturn.la_id.in_(visible))
+
+
+def _check_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    named = {str(k).strip().lower(): v for k, v in files.items() if v is not None}
+    problems = []
+    for table, raw in named.items():
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(
+                FieldProblem(table, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            )
+            continue
+        encodings: tuple[str, ...]
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encodings = ("utf-16",)
+        else:
+            encodings = ("utf-8-sig", "cp1252")
+        for enc in encodings:
+            try:
+                raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            problems.append(
+                FieldProblem(table, "RCC-FILE: not a CSV text file (UTF-8, UTF-16 or Windows-1252)")
+            )
+    if problems:
+        raise Invalid("the upload is not a readable SSDA903 return; nothing was stored", details=problems)
+    return named
+
+
+def _year(files: Mapping[str, bytes], collection_year: int | None) -> tuple[int, bool]:
+    if collection_year is not None:
+        if isinstance(collection_year, bool) or not 1990 <= int(collection_year) <= 2100:
+            raise Invalid("collection_year is the start year, e.g. 2024 for 2024-25", "collection_year")
+        return int(collection_year), False
+    if "episodes" not in files:
+        raise Invalid("The episodes file is missing.", "episodes")
+    try:
+        year = infer_collection_year(files["episodes"])
+    except Exception as exc:  # a broken file: the validator would only repeat it
+        raise Invalid(
+            f"give collection_year: it cannot be inferred from the episodes file ({exc})", "collection_year"
+        ) from exc
+    return year, True
+
+
+def _validated_rows(files: Mapping[str, bytes], year: int) -> dict[str, dict[tuple, tuple]]:
+    try:
+        report = validate_return(files, year)
+    except Exception as exc:  # never a 500 for a bad upload; log it, it is a validator gap
+        log.exception("validate_return failed on an upload")
+        raise Invalid("the files could not be read as SSDA903 CSVs; nothing was stored") from exc
+    if not report.ok:
+        raise ReturnRejected(report.errors)
+    assert report.tables is not None
+    return {k.name: _project(k, report.tables.get(k.table)) for k in KINDS}
+
+
+def submit_return(
+    session: Session,
+    who: Principal,
+    la_code: str,
+    collection_year: int | None,
+    files: Mapping[str, bytes],
+    file_names: Mapping[str, str] | None = None,
+    *,
+    quarantine: bool = False,
+) -> SubmissionResult:
+    """Validate and store one SSDA903 return (``files``: header, episodes, optional uasc CSV bytes).
+
+    Validation comes first: any problem raises :class:`ReturnRejected` (422, one detail per
+    problem, e.g. field ``episodes[row 12].DEC`` (spreadsheet row), message ``147: ...``), nothing
+    of the return is written, and the refusal is recorded (who, when, hash, errors; no rows).
+    With ``quarantine`` the rows DfE's rules reject are dropped first and listed in the result.
+    Identical content to the LA's latest version for the year is ``unchanged`` and stores nothing.
+    """
+    la = resolve_la(session, la_code)
+    _may_submit(who, la)
+    names = {t: PurePath(str(n)).name[:200] for t, n in (file_names or {}).items() if n}
+    year: int | None = collection_year
+    try:
+        named = upload.prepare(_check_files(files))
+        year, inferred = _year(named, collection_year)
+        dropped: list[RowError] = []
+        if quarantine:
+            named, dropped = ssda903.quarantine(named, year)
+        rows = _validated_rows(named, year)
+    except Invalid as exc:
+        count = len(exc.errors) if isinstance(exc, ReturnRejected) else None
+        rejections.record_rejection(session, who, la, year, files, names, exc, count)
+        raise
+    digest = _content_hash(rows)
+    quarantined = tuple(problem(e) for e in dropped)
+
+    # one submitter per LA at a time (PostgreSQL row lock; SQLite serialises writers anyway)
+    session.execute(select(LocalAuthority.id).where(LocalAuthority.id == la.id).with_for_update())
+    latest = session.scalars(
+        select(SufficiencyReturn)
+        .where(SufficiencyReturn.la_id == la.id, SufficiencyReturn.collection_year == year)
+        .order_by(SufficiencyReturn.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.content_sha256 == digest:
+        return SubmissionResult(ReturnView(latest, la.gss_code), True, inferred, quarantined)
+
+    names = {t: n for t, n in names.items() if t in named}
+    ret = SufficiencyReturn(
+        la_id=la.id,
+        collection_year=year,
+        version=(latest.version + 1) if latest else 1,
+        status="accepted",
+        submitted_at=utcnow(),
+        api_key_id=who.key_id,
+        content_sha256=digest,
+        file_names=names,
+        header_rows=len(rows["children"]),
+        episode_rows=len(rows["episodes"]),
+        uasc_rows=len(rows["uasc"]),
+        changes={},
+    )
+    session.add(ret)
+    session.flush()
+    ret.changes = {k.name: _apply(session, k, la.id, ret, rows[k.name]) for k in KINDS}
+    session.flush()
+    audit.record(session, who, "create", "sufficiency_return", [ret.id], detail=f"{la.gss_code} {year}")
+    return SubmissionResult(ReturnView(ret, la.gss_code), False, inferred, quarantined)
+
+
+def _current(session: Session, kind: _Kind, la_ids: Iterable[int]) -> dict[tuple, Any]:
+    m = kind.model
+    stmt = select(m).where(m.la_id.in_(list(la_ids)), m.valid_to_return_id.is_(None))
+    return {kind.key_of(r): r for r in session.scalars(stmt)}
+
+
+def _apply(
+    session: Session, kind: _Kind, la_id: int, ret: SufficiencyReturn, incoming: dict[tuple, tuple]
+) -> dict[str, int]:
+    """Link the return to a version of each row it lists (new versions where the values are new),
+    then move the current state to the effective state. Returns the counts for ``changes``."""
+    m = kind.model
+    current = _current(session, kind, [la_id])
+    created: dict[tuple, Any] = {}
+    linked: list[Any] = []
+    for key, values in incoming.items():
+        full = (la_id, *key)
+        cur = current.get(full)
+        if cur is not None and kind.values_of(cur) == values:
+            linked.append(cur)
+            continue
+        row = m(
+            la_id=la_id,
+            **dict(zip(kind.key, key, strict=True)),
+            **dict(zip(kind.values, values, strict=True)),
+            valid_from_return_id=ret.id,
+            return_id=ret.id,
+        )
+        session.add(row)
+        created[full] = row
+        linked.append(row)
+    session.flush()
+    if linked:
+        session.execute(
+            insert(Ssda903ReturnRow),
+            [{"return_id": ret.id, "kind": kind.name, "row_id": r.id} for r in linked],
+        )
+
+    effective = {
+        kind.key_of(row): (row, rid, year) for row, rid, year in session.execute(_effective(kind, [la_id]))
+    }
+    counts = dict.fromkeys(("added", "revised", "unchanged", "withdrawn", "superseded"), 0)
+    made_current: set[int] = set()
+    for key in effective.keys() | current.keys():
+        eff, cur = effective.get(key), current.get(key)
+        if eff is not None and cur is not None and kind.values_of(eff[0]) == kind.values_of(cur):
+            cur.return_id = eff[1]
+            continue
+        if cur is not None:
+            cur.valid_to_return_id = ret.id
+        if eff is None:
+            counts["withdrawn"] += 1
+            continue
+        row, rid, _ = eff
+        if key in created and created[key] is row:
+            made_current.add(row.id)
+        else:  # an older version is effective again: it becomes current as a new version
+            row = m(
+                la_id=la_id,
+                **{k: getattr(row, k) for k in (*kind.key, *kind.values)},
+                valid_from_return_id=ret.id,
+            )
+            session.add(row)
+        row.return_id = rid
+        counts["revised" if cur is not None else "added"] += 1
+    for row in created.values():
+        if row.id not in made_current:  # outranked by a later collection year's return
+            row.valid_to_return_id = ret.id
+            counts["superseded"] += 1
+    counts["unchanged"] = len(incoming) - len(created)
+    return counts
+
+
+def get_return(session: Session, who: Principal, return_id: int) -> ReturnView:
+    if who.role is Role.PROVIDER:
+        raise Forbidden("providers do not see SSDA903 returns")
+    ret = get_or_404(session, SufficiencyReturn, return_id, "sufficiency return")
+    if not who.can_see_la(ret.la_id):
+        raise NotFound("sufficiency return", return_id)
+    return ReturnView(ret, ret.la.gss_code)
+
+
+def list_returns(
+    session: Session,
+    who: Principal,
+    page: PageRequest,
+    *,
+    la_code: str | None = None,
+    collection_year: int | None = None,
+) -> PageResult:
+    r = SufficiencyReturn
+    stmt = _readable_scope(select(r).order_by(r.la_id, r.collection_year, r.version), who)
+    if la_code:
+        stmt = stmt.where(r.la_id == resolve_la(session, la_code, "la").id)
+    if collection_year is not None:
+        stmt = stmt.where(r.collection_year == collection_year)
+    result = paginate(session, stmt, page)
+    return PageResult(
+        [ReturnView(x, x.la.gss_code) for x in result.items], result.total, result.limit, result.offset
+    )
