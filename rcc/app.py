@@ -96,16 +96,22 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     async def lifespan(app: FastAPI):
         worker = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
+        dispatcher = None
         if run_worker:
             from rcc.jobs.worker import Worker
+            from rcc.webhooks.dispatcher import Dispatcher
 
             worker = Worker(factory)
             worker.start()
+            dispatcher = Dispatcher(factory, stale_days=settings.stale_vacancy_days)
+            dispatcher.start()
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            if dispatcher is not None:
+                dispatcher.stop()
             engine.dispose()
 
     app = FastAPI(

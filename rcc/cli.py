@@ -97,19 +97,29 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
     import time
 
     from rcc.jobs.worker import Worker, drain
+    from rcc.webhooks.dispatcher import Dispatcher
+    from rcc.webhooks.service import dispatch
 
     factory = _factory()
+    stale_days = load_settings().stale_vacancy_days
     if once:
         typer.echo(f"ran {drain(factory)} job(s)")
+        report = dispatch(factory, stale_days=stale_days)
+        typer.echo(
+            f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.failed} failed"
+        )
         return
     w = Worker(factory)
     w.start()
-    typer.echo("worker running; Ctrl-C to stop")
+    d = Dispatcher(factory, stale_days=stale_days)
+    d.start()
+    typer.echo("worker and webhook dispatcher running; Ctrl-C to stop")
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         w.stop()
+        d.stop()
 
 
 @apikey_app.command("create")

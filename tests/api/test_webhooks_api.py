@@ -174,3 +174,40 @@ def test_unsubscribe_cancels_pending(client, world, factory):
     assert sent == []
     d = client.get(f"/api/v1/webhooks/{sub['id']}/deliveries", headers=world.h("officer_a")).json()["items"]
     assert [x["status"] for x in d] == ["cancelled"]
+
+
+def test_the_dispatcher_thread_delivers_and_sweeps_stale_vacancies(client, world, factory):
+    """What ``rcc serve`` and ``rcc worker`` run: a vacancy left unconfirmed becomes a vacancy.stale event."""
+    import time
+
+    from rcc.db.models import Home, Vacancy
+    from rcc.webhooks.dispatcher import Dispatcher
+    from tests.api.helpers import home_body
+
+    home = client.post(
+        "/api/v1/homes", json=home_body(world.provider_a, urn=None), headers=world.h("admin")
+    ).json()
+    with transaction(factory) as s:
+        s.add(Vacancy(home_id=home["id"], places=1, available_from=dt.date(2026, 11, 1), confirmed_by="test",
+                      confirmed_at=utcnow() - dt.timedelta(days=30)))  # fmt: skip
+        assert s.get(Home, home["id"]) is not None
+    with receiver() as rx:
+        r = client.post(
+            "/api/v1/webhooks",
+            headers=world.h("provider_a"),
+            json={"url": rx.url, "events": ["vacancy.stale"]},
+        )
+        assert r.status_code == 201
+        d = Dispatcher(factory, stale_days=14, interval=0.1)
+        d.start()
+        try:
+            for _ in range(100):
+                if rx.requests:
+                    break
+                time.sleep(0.1)
+        finally:
+            d.stop()
+        assert [q.headers["X-RCC-Event"] for q in rx.requests] == ["vacancy.stale"]
+        assert json.loads(rx.requests[0].body)["data"]["home_id"] == home["id"]
+    # swept once per confirmation: no second event for the same vacancy
+    assert wh.dispatch(factory, stale_days=14).fanned_out == 0
