@@ -352,14 +352,14 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
             select(Offer).where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
         )
     )
-    for other in superseded:
-        other.status, other.decided_at = "withdrawn", utcnow()
-        other.decline_text = f"offer {offer.id} for the same referral was accepted"
+    for gone in superseded:
+        gone.status, gone.decided_at = "withdrawn", utcnow()
+        gone.decline_text = f"offer {offer.id} for the same referral was accepted"
     session.flush()
     offer_event(session, events.OFFER_ACCEPTED, offer, placement_ids=[p.id for p in placements],
                 start_date=data.start_date.isoformat())  # fmt: skip
-    for other in superseded:
-        offer_event(session, events.OFFER_WITHDRAWN, other, reason=other.decline_text, by="acceptance")
+    for gone in superseded:
+        offer_event(session, events.OFFER_WITHDRAWN, gone, reason=gone.decline_text, by="acceptance")
     _placement_unmet(session, offer, ref, homes)
     session.flush()
     audit.record(

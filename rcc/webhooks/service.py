@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rcc import events
 from rcc.auth import Principal, Role
-from rcc.db import transaction
+from rcc.db import rowcount, transaction
 from rcc.db.models import (
     OutboxEvent,
     RccMember,
@@ -331,15 +331,17 @@ def _claim(factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list
         ).all()
         lease = now + dt.timedelta(seconds=LEASE_SECONDS)
         for delivery_id in due:
-            got = s.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.id == delivery_id,
-                    WebhookDelivery.status == "pending",
-                    WebhookDelivery.next_attempt_at <= now,
+            got = rowcount(
+                s.execute(
+                    update(WebhookDelivery)
+                    .where(
+                        WebhookDelivery.id == delivery_id,
+                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at <= now,
+                    )
+                    .values(next_attempt_at=lease)
                 )
-                .values(next_attempt_at=lease)
-            ).rowcount
+            )
             if not got:
                 continue
             d = s.get(WebhookDelivery, delivery_id)
