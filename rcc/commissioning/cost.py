@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
+from forecasting import WEEKS_PER_YEAR
 from rcc import audit
 from rcc.auth import Principal
 from rcc.commissioning import stats as st
@@ -40,6 +41,32 @@ COST_METHOD = (
     "LA against RCC: each LA's median total weekly cost against the median over all of the RCC's placements, "
     "overall and for each home type (so that a different mix of home types does not drive the comparison).",
 )
+
+
+def total_spend(rows: list[PRow], on: dt.date, la_key: Callable[[PRow], tuple[str, str]]) -> dict[str, Any]:
+    """What the RCC is paying: the weekly cost of every placement open on ``on`` (the period's end),
+    summed, and annualised (x 52.18 weeks, as the sufficiency gap's costs), overall, by placement category and by the child's LA."""
+    live = [r for r in rows if st.active_on(r.start, r.end, on)]
+
+    def block(rs: list[PRow]) -> dict[str, Any]:
+        weekly = sum(r.total for r in rs)
+        return {"placements": len(rs), "weekly": weekly, "annualised": round(weekly * WEEKS_PER_YEAR)}
+
+    by_cat: dict[str, list[PRow]] = defaultdict(list)
+    by_la: dict[tuple[str, str], list[PRow]] = defaultdict(list)
+    for r in live:
+        by_cat[r.category].append(r)
+        by_la[la_key(r)].append(r)
+    return {
+        "as_of": on.isoformat(),
+        **block(live),
+        "by_category": [{"category": c, **block(by_cat[c])} for c in sorted(by_cat)],
+        "by_la": [
+            {"la_code": code, "la_name": name, **block(by_la[(code, name)])} for code, name in sorted(by_la)
+        ],
+        "method": "the sum of the agreed weekly costs (all components) of placements open on as_of; "
+        f"annualised = weekly x {WEEKS_PER_YEAR}, as if those placements ran for a year at today's prices",
+    }
 
 
 def _cost_components(rows: list[PRow]) -> dict[str, dict]:
@@ -124,6 +151,7 @@ def cost_of_care(
     return {
         **_header(scope, start, end),
         "placements": st.count(len(rows)).as_dict(),
+        "spend": total_spend(rows, end, lambda r: (las[r.child_la_id].gss_code, las[r.child_la_id].name)),
         "rows": table,
         "la_vs_rcc": comparison,
         "trend": trend,
