@@ -77,3 +77,22 @@ def from_dicts(title: str, rows: Iterable[dict[str, Any]], notes: Sequence[str] 
     items = list(rows)
     cols = list(columns) if columns is not None else (list(items[0]) if items else [])
     return Table(title, cols, [[r.get(c) for c in cols] for r in items], tuple(notes))
+
+
+def from_csv(title: str, text: str, notes: Sequence[str] = ()) -> Table:
+    """A table from CSV text (numbers become numbers, so a workbook can sum them)."""
+    reader = csv.reader(io.StringIO(text))
+    rows = list(reader)
+    if not rows:
+        return Table(title, [], [], tuple(notes))
+
+    def num(v: str) -> Any:
+        try:
+            return int(v)
+        except ValueError:
+            try:
+                return float(v)
+            except ValueError:
+                return v if v != "" else None
+
+    return Table(title, rows[0], [[num(v) for v in r] for r in rows[1:]], tuple(notes))

@@ -26,6 +26,7 @@ from rcc.commissioning.scope import (
     resolve_scope,
 )
 from rcc.db.models import Child, Home, Placement, Provider
+from rcc.owner_groups import resolver
 
 COST_METHOD = (
     "Unit: the agreed weekly cost of each placement (whole pounds), in the National Placement Standard's "
@@ -209,8 +210,9 @@ def concentration(session: Session, who: Principal, rcc_id: int, top: int = 5) -
     )
     cells: dict[tuple[int | None, str], Counter] = defaultdict(Counter)
     la_id: int | None
+    canonical = resolver(session)  # one name per owner group (aliases, councils as their LA)
     for la_id, home_type, places, pid, pname, group in session.execute(stmt):
-        g = st.owner_group_key(group, pname, pid)
+        g = st.owner_group_key(canonical(group), pname, pid)
         try:
             cat = HOME_TYPE_CATEGORY[HomeType(home_type)].value
         except ValueError:
@@ -242,6 +244,7 @@ def financial_oversight(
     scope = resolve_scope(session, who, rcc_id)
     las = _la_names(session, scope.member_ids)
     stale_before = st.year_before(as_of)
+    canonical = resolver(session)
     flagged = list(session.scalars(select(Provider).where(Provider.difficult_to_replace.is_(True))))
     ids = [p.id for p in flagged]
     homes = session.execute(
@@ -275,7 +278,7 @@ def financial_oversight(
             {
                 "provider_id": p.id,
                 "provider_name": p.name,
-                "owner_group": st.owner_group_key(p.owner_group, p.name, p.id),
+                "owner_group": st.owner_group_key(canonical(p.owner_group), p.name, p.id),
                 "sector": p.sector,
                 "risk_rating": p.risk_rating,
                 "contingency_plan_held": bool(p.contingency_plan_held),
