@@ -11,7 +11,7 @@ from rcc.auth import Principal
 from rcc.commissioning.cost import concentration
 from rcc.commissioning.scope import resolve_scope
 from rcc.db.models import Home, LocalAuthority, Provider, Vacancy
-from rcc.exports import Table, from_dicts
+from rcc.exports import Table, from_csv, from_dicts
 from rcc.owner_groups import resolver
 from rcc.register.interface import occupied_subquery
 
@@ -61,15 +61,8 @@ def homes_table(session: Session, who: Principal, rcc_id: int, la_code: str | No
 
 
 def concentration_table(session: Session, who: Principal, rcc_id: int) -> Table:
-    """Owner-group shares of places per area and category, with each area's HHI."""
+    """Owner-group shares of places per area and category (the CSV's rows), with the method as notes."""
+    from rcc.commissioning import render
+
     result = concentration(session, who, rcc_id)
-    rows = []
-    for area in result["areas"]:
-        for g in area["groups"]:
-            rows.append(
-                {"area": area["area"], "area_code": area["area_code"], "category": area["category"],
-                 "area_places": area["places"], "hhi": area["hhi"], "owner_group": g["owner_group"],
-                 "places": g["places"], "share_percent": g["share_percent"]}
-            )  # fmt: skip
-    cols = ("area", "area_code", "category", "area_places", "hhi", "owner_group", "places", "share_percent")
-    return from_dicts("concentration", rows, list(result.get("method", [])), cols)
+    return from_csv("concentration", render.concentration_csv(result), list(result.get("method", [])))

@@ -14,6 +14,7 @@ from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
+from rcc.exports import XLSX_MEDIA_TYPE, from_csv, to_xlsx
 from rcc.sufficiency import backtest as backtest_svc
 from rcc.sufficiency import charts as charts_svc
 from rcc.sufficiency import forecasts as forecasts_svc
@@ -119,6 +120,14 @@ CSV_OR_JSON: dict[int | str, dict[str, Any]] = {
 }
 
 
+GAP_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
+        "description": "JSON, CSV (format=csv) or Excel (format=xlsx)",
+    }
+}
+
+
 def _csv(text: str, name: str) -> PlainTextResponse:
     headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
     return PlainTextResponse(text, media_type="text/csv", headers=headers)
@@ -139,16 +148,22 @@ def get_forecast(job_id: str, db: DB, who: Caller, format: Format = "json"):
     return ForecastJobOut.model_validate(job)
 
 
-@router.get("/gap", response_model=GapOut, responses=CSV_OR_JSON)
+@router.get("/gap", response_model=GapOut, responses=GAP_FORMATS)
 def get_gap(
     db: DB, who: Caller, rcc: Rcc = None, la: La = None, horizon: Horizon = 12,
-    inflation: Inflation = scope.DEFAULT_INFLATION, job_id: JobId = None, format: Format = "json",
+    inflation: Inflation = scope.DEFAULT_INFLATION, job_id: JobId = None,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx (Excel)")] = "json",
 ):  # fmt: skip
     """Projected children by placement category and LA against the register's places; places to
     commission (the rule is in the response) and projected costs."""
     result = gap_svc.gap(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id)
     if format == "csv":
         return _csv(report_svc.gap_csv(result), "sufficiency-gap")
+    if format == "xlsx":
+        notes = [result["headline"], *result["notes"]]
+        book = to_xlsx(from_csv("gap", report_svc.gap_csv(result), notes))
+        return Response(book, media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="sufficiency-gap.xlsx"'})  # fmt: skip
     return GapOut.model_validate(result)
 
 
