@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,6 +39,42 @@ def _factory():
     from rcc.db import make_engine, make_sessionmaker
 
     return make_sessionmaker(make_engine(load_settings().database_url))
+
+
+NO_DATABASE = (
+    "no RCC database at {where}: run `rcc demo` (or `rcc db upgrade`) first, or set RCC_DATABASE_URL"
+)
+
+
+def database_problem(url: str) -> str | None:
+    """One line saying which command to run when ``url`` holds no RCC database (None when it does)."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+
+    where = make_url(url).render_as_string(hide_password=True)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).exists():
+            return NO_DATABASE.format(where=path)
+        where = path
+    try:
+        engine = create_engine(url)
+        try:
+            ready = inspect(engine).has_table("alembic_version")
+        finally:
+            engine.dispose()
+    except Exception as exc:  # unreachable server, bad credentials: say so in one line
+        return f"cannot open the RCC database at {where}: {str(exc).splitlines()[0]}"
+    return None if ready else NO_DATABASE.format(where=where)
+
+
+def _existing_factory():
+    """The session factory for a database that must already exist (never creates an empty one)."""
+    problem = database_problem(load_settings().database_url)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    return _factory()
 
 
 def prepare_database() -> None:
@@ -100,7 +137,7 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
     from rcc.webhooks.dispatcher import Dispatcher
     from rcc.webhooks.service import dispatch
 
-    factory = _factory()
+    factory = _existing_factory()
     stale_days = load_settings().stale_vacancy_days
     if once:
         typer.echo(f"ran {drain(factory)} job(s)")
@@ -134,7 +171,7 @@ def apikey_create(
     from rcc.admin import create_key
 
     try:
-        key = create_key(_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
+        key = create_key(_existing_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -344,7 +381,7 @@ def first_member_la(region: str) -> str:
 
     from rcc.db.models import Rcc
 
-    with _factory()() as s:
+    with _existing_factory()() as s:
         rcc = s.scalars(select(Rcc).where(Rcc.name == f"{region} RCC")).one()
         return rcc.members[0].gss_code
 
