@@ -12,6 +12,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from rcc.api import examples
+
 API_DESCRIPTION = """\
 The engine of a Regional Care Cooperative: the register of homes and places, placement matching,
 and sufficiency planning for children's social care in England.
@@ -163,6 +165,7 @@ def document(spec: dict[str, Any], prefix: str = "/api/v1") -> dict[str, Any]:
             if not op.get("description"):
                 op["description"] = description
     spec["tags"] = TAGS
+    examples.apply(spec.get("components", {}).get("schemas", {}))
     envelope = spec.get("components", {}).get("schemas", {}).get("ErrorEnvelope")
     if envelope is not None:
         envelope["examples"] = [ERROR_EXAMPLE]

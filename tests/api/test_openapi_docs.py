@@ -46,3 +46,30 @@ def test_the_description_is_a_client_guide(client):
     text = client.get("/openapi.json").json()["info"]["description"]
     for topic in ("Authentication", "Paging", "Errors", "Jobs"):
         assert f"**{topic}.**" in text
+
+
+def test_every_request_body_has_an_example_the_api_accepts(client):
+    import api_schemas.children
+    import api_schemas.commissioning
+    import api_schemas.forecasts
+    import api_schemas.matching
+    import api_schemas.register
+    import api_schemas.webhooks
+
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    bodies = set()
+    for _, op in _operations(spec):
+        for content in op.get("requestBody", {}).get("content", {}).values():
+            ref = content.get("schema", {}).get("$ref", "")
+            if ref and not ref.split("/")[-1].startswith(
+                "Body_"
+            ):  # multipart forms: fields described instead
+                bodies.add(ref.split("/")[-1])
+    modules = (api_schemas.children, api_schemas.commissioning, api_schemas.forecasts, api_schemas.matching,
+               api_schemas.register, api_schemas.webhooks)  # fmt: skip
+    for name in sorted(bodies):
+        assert schemas[name].get("examples"), name
+        model = next(getattr(m, name) for m in modules if hasattr(m, name))
+        for example in schemas[name]["examples"]:
+            model.model_validate(example)  # the example is something the API accepts
