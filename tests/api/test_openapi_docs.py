@@ -62,10 +62,9 @@ def test_every_request_body_has_an_example_the_api_accepts(client):
     for _, op in _operations(spec):
         for content in op.get("requestBody", {}).get("content", {}).values():
             ref = content.get("schema", {}).get("$ref", "")
-            if ref and not ref.split("/")[-1].startswith(
-                "Body_"
-            ):  # multipart forms: fields described instead
-                bodies.add(ref.split("/")[-1])
+            name = ref.split("/")[-1]
+            if name and not name.startswith("Body_"):  # multipart forms: their fields are described instead
+                bodies.add(name)
     modules = (api_schemas.children, api_schemas.commissioning, api_schemas.forecasts, api_schemas.matching,
                api_schemas.register, api_schemas.webhooks)  # fmt: skip
     for name in sorted(bodies):
