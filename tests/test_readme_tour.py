@@ -56,6 +56,7 @@ def test_tour_blocks_are_found():
         assert step in joined
 
 
+@pytest.mark.slow
 def test_readme_tour_runs_as_written(tmp_path):
     env = {
         **os.environ,

@@ -23,7 +23,10 @@ from sqlalchemy import select
 from tests.api.helpers import child_body
 from tests.conftest import DATA_DIR, PG_URL
 
-pytestmark = pytest.mark.skipif(bool(PG_URL), reason="runs on a demo region loaded into SQLite")
+pytestmark = [
+    pytest.mark.skipif(bool(PG_URL), reason="runs on a demo region loaded into SQLite"),
+    pytest.mark.slow,
+]
 
 
 @dataclass
