@@ -6,7 +6,7 @@ Thin: parse, call :mod:`rcc.commissioning.service`, shape the response (JSON, CS
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -94,7 +94,7 @@ def _download(table: Table, name: str, format: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})  # fmt: skip
 
 
-DOWNLOAD = {
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "CSV, or Excel with format=xlsx"}
 }
 
