@@ -55,3 +55,6 @@ env -u RCC_TEST_DATABASE_URL python -m pytest -p no:warnings -n 2
 log "database tests on PostgreSQL ($PG_URL)"
 ensure_postgres
 RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings -n 2 tests/api tests/services  # the database-backed tests
+
+log "system test on PostgreSQL: 2 API processes + 2 workers, one killed mid-job (starts and stops its own processes)"
+RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings -s tests/system

@@ -1,4 +1,9 @@
-"""Backtest benchmark of the forecasting library on the synthetic SSDA903 sample.
+"""Backtest of the forecasting library on the public SSDA903 sample (a fixture, not the target).
+
+Since issue 12 the accuracy targets are measured on simulated 6-LA regions
+(bench/forecast_region_backtest.py): this sample is one LA's closed, shrinking cohort whose
+own noise floor is above the old 12% target. It stays as a mechanics check and a comparison
+with the peer on the data the peer ships with.
 
     python -m bench.forecast_backtest [--data-dir DIR] [--n-sims N] [--timing-runs N]
 
@@ -363,7 +368,7 @@ def main(argv=None) -> int:
     (out_dir / "forecast_backtest.json").write_text(json.dumps(payload, indent=2, default=str))
 
     lines = [
-        "# Forecast backtest (synthetic SSDA903 sample, one LA)",
+        "# Forecast backtest (synthetic SSDA903 sample, one LA; a fixture, not the accuracy target)",
         "",
         f"Origins 31 March {ORIGIN_YEARS[0]}–{ORIGIN_YEARS[-1]}, 12 months ahead; 20 cells per origin "
         "(5 age bands on the target date × fostering / residential / supported / other); each origin uses "
@@ -449,7 +454,8 @@ def main(argv=None) -> int:
         "children the previous one left in care and adds children who were in care earlier but never "
         "reported. These numbers check mechanics and compare methods; they are not real-world accuracy.",
         "",
-        f"Targets: WAPE ≤ 12%: {'met' if targets['wape_le_12pct'] else 'missed'} ({fmt(m['wape'])}; "
+        "Sample checks (not the accuracy target since issue 12: see forecast_region.md): "
+        f"WAPE ≤ 12%: {'met' if targets['wape_le_12pct'] else 'missed'} ({fmt(m['wape'])}; "
         f"{fmt(m['wape_excluding_first_origin'])} over the {ORIGIN_YEARS[1]}–{ORIGIN_YEARS[-1]} origins); "
         f"80% coverage in 75–85%: {'met' if targets['coverage_80_in_75_85_all_cells'] else 'missed'} on all "
         f"20 cells ({fmt(m['coverage_80'])}, inflated by always-empty cells), "

@@ -3,7 +3,9 @@
     python -m bench.readme_tables
 
 The README then shows exactly what the last benchmark runs printed: the first table under each
-instance heading of matching.md, its targets table, and forecast_backtest.md's tables and targets.
+instance heading of matching.md, its targets table, forecast_region.md's tables per region, its
+speed line and targets table (the forecast's accuracy targets), and forecast_backtest.md's first
+table and sample-check line (the public sample, kept as a fixture).
 """
 
 from __future__ import annotations
@@ -53,13 +55,47 @@ def matching_block() -> str:
 def forecast_block() -> str:
     text = (RESULTS / "forecast_backtest.md").read_text()
     tables = _tables(text.splitlines())
-    targets = next((line for line in text.splitlines() if line.startswith("Targets:")), "")
-    return "\n\n".join([*tables[:2], targets])
+    checks = next((line for line in text.splitlines() if line.startswith("Sample checks")), "")
+    return "\n\n".join([*tables[:1], checks])
+
+
+def forecast_region_block() -> str:
+    path = RESULTS / "forecast_region.md"
+    if not path.exists():
+        return ""
+    parts = []
+    for title, lines in _sections(path.read_text()):
+        tables = _tables(lines)
+        if title.startswith(("tuned", "unseen")) and tables:
+            parts.append(f"**{title}**\n\n" + "\n\n".join(tables[:2]))
+        elif title == "Speed":
+            parts.append("**Speed**: " + next((x for x in lines if x.strip()), ""))
+        elif title == "Targets" and tables:
+            parts.append(f"**Targets**\n\n{tables[0]}")
+    return "\n\n".join(parts)
 
 
 def service_block() -> str:
     path = RESULTS / "service_demo.md"
     return "\n".join(_tables(path.read_text().splitlines())[:1]) if path.exists() else ""
+
+
+def load_block() -> str:
+    """The load test's tables for the newest run and the baseline (``bench/results/load.md``)."""
+    path = RESULTS / "load.md"
+    if not path.exists():
+        return ""
+    out, keep = [], False
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            keep = True
+            out.append("**" + line[3:] + "**")
+            continue
+        if keep and not line.startswith("**"):
+            out.append(line)
+        elif keep:
+            out.append(line.replace("**", "*"))
+    return "\n".join(out).strip()
 
 
 def render() -> str:
@@ -74,8 +110,18 @@ def render() -> str:
             "",
             matching_block(),
             "",
-            "### Forecast backtest (`bash bench/peer/run_peer.sh && python -m bench.forecast_backtest`;"
-            " full report in `bench/results/forecast_backtest.md`)",
+            "### Load (`python -m bench.load`; 2 uvicorn workers, httpx clients on the same 2-core machine;"
+            " the load average shows how busy the shared machine was)",
+            "",
+            load_block(),
+            "",
+            "### Forecast backtest on simulated 6-LA regions (`python -m bench.forecast_region_backtest`;"
+            " full report in `bench/results/forecast_region.md`)",
+            "",
+            forecast_region_block(),
+            "",
+            "### Forecast on the public SSDA903 sample, a fixture (`bash bench/peer/run_peer.sh &&"
+            " python -m bench.forecast_backtest`; full report in `bench/results/forecast_backtest.md`)",
             "",
             forecast_block(),
             END,

@@ -8,21 +8,13 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from forecasting.baselines import BASELINES, baseline_forecast
-from forecasting.data import as_of, month_ends, observed_counts
+from forecasting.data import as_of, default_origins, month_ends, observed_counts
 from forecasting.metrics import evaluate
 from forecasting.model import MultiStateForecaster
 
+__all__ = ["SUMMARY_COLUMNS", "default_origins", "rolling_backtest"]
+
 SUMMARY_COLUMNS = ["method", "wape", "total_abs_error", "coverage_80", "coverage_95", "runtime_s", "cells"]
-
-
-def default_origins(history: pd.DataFrame, horizon: int = 12, n_windows: int = 4, step_months: int = 12):
-    """The last ``n_windows`` month-ends, ``step_months`` apart, that leave ``horizon`` months of outcome."""
-    last = pd.concat([history["DECOM"], history["DEC"]]).max()
-    last = last if last.is_month_end else last - pd.offsets.MonthEnd(1)
-    first = last - pd.DateOffset(months=horizon)
-    return [first - pd.DateOffset(months=step_months * k) + pd.offsets.MonthEnd(0) for k in range(n_windows)][
-        ::-1
-    ]
 
 
 def rolling_backtest(

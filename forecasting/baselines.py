@@ -10,15 +10,22 @@ from forecasting.data import REGION, as_of, infer_observed_from, month_ends, obs
 BASELINES = ("flat", "linear_trend", "cell_share_total_growth")
 
 
-def _history_series(history, origin, months, categories, region, observed_from):
-    origin = pd.Timestamp(origin)
-    hist = as_of(history, origin)
+def _history_series(
+    history: pd.DataFrame,
+    origin: object,
+    months: int,
+    categories: str,
+    region: str | None,
+    observed_from: object,
+) -> pd.DataFrame:
+    o = pd.Timestamp(origin)
+    hist = as_of(history, o)
     if observed_from is None:
         observed_from = infer_observed_from(hist)
-    dates = [origin - pd.DateOffset(months=k) for k in range(months, -1, -1)]
-    if origin.is_month_end:
+    dates = [o - pd.DateOffset(months=k) for k in range(months, -1, -1)]
+    if o.is_month_end:
         dates = [d + pd.offsets.MonthEnd(0) for d in dates]
-    dates = [d for d in dates if d >= pd.Timestamp(observed_from)] or [origin]
+    dates = [d for d in dates if d >= pd.Timestamp(observed_from)] or [o]
     obs = observed_counts(hist, dates, categories=categories, region=region)
     wide = obs.pivot_table(
         index=["la", "age_band", "placement"], columns="period", values="count", sort=False
@@ -28,13 +35,13 @@ def _history_series(history, origin, months, categories, region, observed_from):
 
 def baseline_forecast(
     history: pd.DataFrame,
-    origin,
+    origin: object,
     horizon: int = 12,
     method: str = "flat",
     categories: str = "coarse",
     lookback_months: int = 12,
     region: str = REGION,
-    observed_from=None,
+    observed_from: object = None,
 ) -> pd.DataFrame:
     """Forecast every cell at the ``horizon`` month-ends after ``origin``.
 

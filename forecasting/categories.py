@@ -10,13 +10,41 @@ Fine categories (what the model simulates and forecasts)::
     fostering_inhouse   U4, U5, U6 with PR0-PR3  foster care with a public (LA) carer
     fostering_agency    U4, U5, U6 with PR4/PR5  foster care through an agency (IFA)
     residential         K2 children's home, R1 residential care home, R3 family centre /
-                        mother and baby unit, S1 residential school
+                        mother and baby unit
     secure              K1 secure children's home
-    supported           H5 semi-independent living, P2 independent living,
-                        P3 residential employment
+    supported           K3 supported accommodation (2024-25 on), H5 semi-independent living
+                        (to 2024-25), P2 independent living (to 2024-25), P3 residential
+                        employment
     other               A3-A6 placed for adoption, P1 placed with parents, R2 NHS / health
-                        care, R5 young offender institution or prison, T0-T4 temporary
-                        moves, Z1 other, and any unknown code
+                        care, R5 young offender institution or prison, S1 residential school,
+                        T0-T4 temporary moves, Z1 other placements (to 2024-25), Z11-Z14
+                        other placements (2025-26 on), and any unknown code
+
+Codes by collection year (DfE "Children looked after" SSDA903 guides; the lists the validator
+checks, rule 146): the 2022-23 list is valid to 2023-24; 2024-25 adds K3 (supported
+accommodation registered with Ofsted under the Supported Accommodation (England) Regulations
+2023, which from 28 October 2023 every provider of accommodation for looked-after 16- and
+17-year-olds must be); 2025-26 withdraws H5, P2 and Z1 and adds Z11-Z14, which split the old Z1
+"other placements". A code keeps its category in every year it is valid, so a series that
+crosses a code change (H5/P2 -> K3; Z1 -> Z11-Z14) stays in the same category.
+:data:`PLACE_CODE_YEARS` records each code's first and last collection year and
+:func:`place_codes_out_of_year` finds codes used in a year they are not valid for.
+
+Decisions (against DfE's published placement groupings in "Children looked after in England
+including adoptions", national table "placement"):
+
+- K3 is supported, with H5 and P2: DfE's "Other placements in the community" / "Semi-independent
+  and supported accommodation" line holds them together, and K3 is what the 2023 regulations
+  turned H5 and P2 placements of 16-17s into.
+- Z11-Z14 are other, as Z1 was: DfE publishes them under "Other placements", and they are
+  recorded with no placement provider (rule 178), like Z1. Counting them elsewhere would break
+  the series at 1 April 2025 for children whose placement did not change.
+- S1 (residential school) is other, not residential. DfE publishes "Residential schools" as its
+  own line, separate from "Secure homes and children's homes"; a school that is also registered
+  as a children's home is recorded as K2, so an S1 placement does not use a children's home
+  place, which is the capacity the RCC's residential category plans and commissions. (Before
+  issue 12 S1 counted as residential; the change moves these children, typically a few per LA,
+  from residential to other.)
 
 Coarse categories (the backtest target): fostering (the three fostering categories),
 residential (residential + secure), supported, other.
@@ -69,8 +97,8 @@ SSDA903_PLACE_CATEGORY: dict[str, str] = {
     "K2": "residential",
     "R1": "residential",
     "R3": "residential",
-    "S1": "residential",
     "K1": "secure",
+    "K3": "supported",
     "H5": "supported",
     "P2": "supported",
     "P3": "supported",
@@ -86,8 +114,54 @@ SSDA903_PLACE_CATEGORY: dict[str, str] = {
     "T2": "other",
     "T3": "other",
     "T4": "other",
+    "S1": "other",
     "Z1": "other",
+    "Z11": "other",
+    "Z12": "other",
+    "Z13": "other",
+    "Z14": "other",
 }
+
+# First and last collection year (named by the year it starts: 2024 = 2024-25) in which each
+# PLACE code is valid; None = open-ended. Codes not listed are valid in every year.
+PLACE_CODE_YEARS: dict[str, tuple[int | None, int | None]] = {
+    "K3": (2024, None),
+    "H5": (None, 2024),
+    "P2": (None, 2024),
+    "Z1": (None, 2024),
+    "Z11": (2025, None),
+    "Z12": (2025, None),
+    "Z13": (2025, None),
+    "Z14": (2025, None),
+}
+
+
+def collection_year(on: pd.Timestamp | str) -> int:
+    """The collection year (1 April - 31 March, named by its first year) holding date ``on``."""
+    t = pd.Timestamp(on)
+    return t.year if t.month >= 4 else t.year - 1
+
+
+def place_code_valid(place: str, year: int) -> bool:
+    """Whether PLACE code ``place`` is in the collection year ``year`` code list (see
+    :data:`PLACE_CODE_YEARS`; unknown codes are never valid)."""
+    code = (place or "").strip().upper()
+    if code not in SSDA903_PLACE_CATEGORY and code not in KINSHIP_FOSTER_PLACES | OTHER_FOSTER_PLACES:
+        return False
+    first, last = PLACE_CODE_YEARS.get(code, (None, None))
+    return (first is None or year >= first) and (last is None or year <= last)
+
+
+def place_codes_out_of_year(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Episodes whose PLACE is not valid in the collection year the episode started in:
+    columns la (if present), CHILD, DECOM, PLACE, collection_year. A data-quality note, not an
+    error: the forecast still counts them by :func:`place_category`."""
+    years = episodes["DECOM"].map(lambda d: collection_year(d) if pd.notna(d) else -1)
+    codes = episodes["PLACE"].astype(object).where(episodes["PLACE"].notna(), "")
+    ok = [place_code_valid(str(c), int(y)) for c, y in zip(codes, years, strict=True)]
+    bad = episodes.loc[~np.asarray(ok, dtype=bool)]
+    cols = [c for c in ("la", "CHILD", "DECOM", "PLACE") if c in bad]
+    return bad[cols].assign(collection_year=years[bad.index]).reset_index(drop=True)
 
 
 def place_category(place: str | None, provider: str | None = None) -> str:

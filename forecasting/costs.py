@@ -14,7 +14,7 @@ def project_costs(
     forecast: pd.DataFrame,
     weekly_cost: Mapping[str, float],
     inflation: float = 0.0,
-    origin=None,
+    origin: object = None,
 ) -> pd.DataFrame:
     """Annualised cost (GBP per year) of each forecast row.
 

@@ -192,7 +192,7 @@ def infer_observed_from(history: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(history["DECOM"].min())
 
 
-def as_of(episodes: pd.DataFrame, origin) -> pd.DataFrame:
+def as_of(episodes: pd.DataFrame, origin: object) -> pd.DataFrame:
     """What was knowable at ``origin``: episodes starting after it are dropped, and an end
     (with its reason) after it is unknown (NaT)."""
     origin = pd.Timestamp(origin)
@@ -206,7 +206,7 @@ def as_of(episodes: pd.DataFrame, origin) -> pd.DataFrame:
     return out
 
 
-def month_ends(origin, horizon: int) -> pd.DatetimeIndex:
+def month_ends(origin: object, horizon: int) -> pd.DatetimeIndex:
     """The ``horizon`` month-end dates after ``origin`` (origin itself rolled to its month end)."""
     start = pd.Timestamp(origin) + pd.offsets.MonthEnd(0)
     return pd.date_range(start, periods=horizon + 1, freq="ME")[1:]
@@ -260,3 +260,15 @@ def observed_counts(
         out = pd.concat([out, reg[out.columns]], ignore_index=True)
     out["count"] = out["count"].astype(float)
     return out[["la", "age_band", "placement", "period", "count"]]
+
+
+def default_origins(
+    history: pd.DataFrame, horizon: int = 12, n_windows: int = 4, step_months: int = 12
+) -> list[pd.Timestamp]:
+    """The last ``n_windows`` month-ends, ``step_months`` apart, that leave ``horizon`` months of outcome."""
+    last = pd.concat([history["DECOM"], history["DEC"]]).max()
+    last = last if last.is_month_end else last - pd.offsets.MonthEnd(1)
+    first = last - pd.DateOffset(months=horizon)
+    return [first - pd.DateOffset(months=step_months * k) + pd.offsets.MonthEnd(0) for k in range(n_windows)][
+        ::-1
+    ]

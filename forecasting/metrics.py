@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 
-def wape(actual, forecast) -> float:
+def wape(actual: ArrayLike, forecast: ArrayLike) -> float:
     """Weighted absolute percentage error: sum |actual - forecast| / sum actual (NaN if sum is 0)."""
     a = np.asarray(actual, dtype=float)
     f = np.asarray(forecast, dtype=float)
@@ -16,14 +18,14 @@ def wape(actual, forecast) -> float:
     return float(np.abs(a - f).sum() / den) if den > 0 else float("nan")
 
 
-def total_error(actual, forecast) -> float:
+def total_error(actual: ArrayLike, forecast: ArrayLike) -> float:
     """Signed relative error of the total: (sum forecast - sum actual) / sum actual."""
     a = float(np.sum(actual))
     f = float(np.sum(forecast))
     return (f - a) / a if a > 0 else float("nan")
 
 
-def coverage(actual, lo, hi) -> float:
+def coverage(actual: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
     """Share of cells whose actual lies in [lo, hi] (inclusive)."""
     a = np.asarray(actual, dtype=float)
     lo = np.asarray(lo, dtype=float)
@@ -35,7 +37,7 @@ def coverage(actual, lo, hi) -> float:
 
 def evaluate(
     results: pd.DataFrame, la: str | None = None, level: Sequence[int] = (80, 95), by: str = "origin"
-) -> dict:
+) -> dict[str, Any]:
     """Score a backtest table (columns origin, la, age_band, placement, mean, actual, lo_/hi_).
 
     ``la`` selects which rows are scored (e.g. the region label); default: all rows.
@@ -44,7 +46,7 @@ def evaluate(
     the same per origin under ``per_origin``.
     """
     df = results if la is None else results[results["la"] == la]
-    out: dict = {"cells": int(len(df)), "wape": wape(df["actual"], df["mean"])}
+    out: dict[str, Any] = {"cells": int(len(df)), "wape": wape(df["actual"], df["mean"])}
     tot = df.groupby(by)[["actual", "mean"]].sum()
     rel = (tot["mean"] - tot["actual"]) / tot["actual"]
     out["total_abs_error"] = float(rel.abs().mean())

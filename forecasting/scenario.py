@@ -22,6 +22,12 @@ class Scenario:
       to a multiplier on that move's hazard, e.g. ``{("residential", "fostering"): 2.0}``
       is "step-down from residential to fostering doubles".
     - ``las``: if given, the scenario applies to those local authorities only.
+    - ``uasc_monthly_arrivals`` (LA -> arrivals per month, "*" = every LA): fixes the UASC
+      arrivals of those LAs, replacing the fitted regime model, e.g. the children the national
+      transfer scheme (NTS) will transfer to the LA each month.
+    - ``uasc_quota`` (LA -> number, "*" = every LA): UASC in care the LA takes at most (the NTS
+      threshold, 0.1% of the LA's child population); no UASC arrive in a month while it is
+      reached.
 
     Multipliers must be >= 0. Keys are validated on construction.
     """
@@ -35,9 +41,12 @@ class Scenario:
     exit_by_placement: Mapping[str, float] = field(default_factory=dict)
     transition_multipliers: Mapping[tuple[str, str], float] = field(default_factory=dict)
     las: tuple[str, ...] | None = None
+    uasc_monthly_arrivals: Mapping[str, float] = field(default_factory=dict)
+    uasc_quota: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         values = [self.entry_multiplier, self.exit_multiplier]
+        values += [*self.uasc_monthly_arrivals.values(), *self.uasc_quota.values()]
         for m in (self.entry_by_age, self.exit_by_age):
             for k, v in m.items():
                 if k not in AGE_BANDS:
@@ -67,6 +76,8 @@ class Scenario:
             repr(sorted(self.transition_multipliers.items())),
             repr(self.las),
         ]
+        if self.uasc_monthly_arrivals or self.uasc_quota:
+            parts += [repr(sorted(self.uasc_monthly_arrivals.items())), repr(sorted(self.uasc_quota.items()))]
         return "|".join(parts)
 
 

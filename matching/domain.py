@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 from api_schemas.vocab import (
     HomeType,
@@ -53,7 +54,7 @@ class ChildProfile:
     places_to_avoid: tuple[AvoidArea, ...] = ()
 
     @staticmethod
-    def make(suitability: Mapping[PlacementCategory, Suitability] | None = None, **kw) -> ChildProfile:
+    def make(suitability: Mapping[PlacementCategory, Suitability] | None = None, **kw: Any) -> ChildProfile:
         """Convenience constructor accepting ``suitability`` as a mapping and sets as any iterable."""
         for key in ("needs", "risks"):
             if key in kw:
@@ -146,6 +147,10 @@ class Policy:
       DfE "more than 20 miles" and "outside LA boundary" measures (Sufficiency Duty s.22G).
     * ``split_siblings_per_child = 3000``: siblings should live together; a split (only
       where care plan and policy allow it) costs more than any ordinary placement factor.
+    * ``split_per_home = 500`` and ``split_points_per_mile = 10``: when a group is split
+      into sub-groups (2+1, 2+2, ...), each sub-group's home costs 500 plus 10 points per
+      mile from the family home, so fewer homes and homes close to each other (the distance
+      between two homes is at most the sum of their distances from the family home) come first.
     * ``unmatched_per_child = 50000`` plus ``urgency_extra_per_child`` (Today +10000,
       < 5 days +5000, > 5 days 0): leaving a child without a placement costs more than any
       placement, so the optimiser places as many children as it can, and among equal
@@ -176,6 +181,8 @@ class Policy:
     outside_home_la: int = 150
     flag_distance_miles: float = 20.0
     split_siblings_per_child: int = 3000
+    split_per_home: int = 500
+    split_points_per_mile: int = 10
     unmatched_per_child: int = 50000
     urgency_extra_per_child: tuple[tuple[Urgency, int], ...] = (
         (Urgency.TODAY, 10000),
@@ -187,7 +194,7 @@ class Policy:
     risk_min_resident_age: int = 5
     median_weekly_fee: tuple[tuple[HomeType, int], ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Every penalty must be >= 0: candidate pruning uses distance points as a lower
         # bound of a pair's cost, which holds only when no term can be negative.
         for f in fields(self):
@@ -260,19 +267,70 @@ class ReferralMatch:
     contributions: tuple[Contribution, ...]
 
 
+class HomeNotUsed(StrEnum):
+    """Why an eligible home was not used for an unplaced referral, judged on the final plan."""
+
+    TAKEN = "taken"  # no place left: the plan gives its places to the referrals in ``taken_by``
+    TOO_FEW_PLACES = "too_few_places"  # places left, but fewer than the group needs
+    SPLIT_NOT_ALLOWED = "split_not_allowed"  # would take part of the group; no split allowed
+    SPLIT_INCOMPLETE = "split_incomplete"  # would take a sub-group, but no home for the rest
+    WORSE_THAN_UNPLACED = "worse_than_unplaced"  # room left, but costs more than leaving unplaced
+    NOT_PROVEN = "not_proven"  # room left; the solver stopped (time limit) before using it
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedHome:
+    """One eligible home an unplaced referral did not get, and why (true of the returned plan).
+
+    ``free_after`` is the home's free places left after the plan; ``children`` how many of
+    the group the home could take by the hard rules; ``taken_by`` the referral ids the
+    plan placed there.
+    """
+
+    home_id: str
+    reason: HomeNotUsed
+    free_after: int
+    children: int
+    taken_by: tuple[str, ...]
+    points: int | None
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Unmatched:
+    """An unplaced referral. ``reasons`` are plain-words lines (the first is the unmatched
+    penalty); ``homes`` the eligible homes that were not used and why, nearest-cost first
+    (at most 20), all computed from the returned plan."""
+
     referral_id: str
     points: int
     reasons: tuple[str, ...]
+    homes: tuple[UnusedHome, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A record left out of a run because it is not usable, with the field and the reason.
+
+    ``kind`` is "referral" or "home"; ``record_id`` its id; ``field`` the offending field as
+    a path (e.g. ``children[1].home_easting``), ready for a 422 error.
+    """
+
+    kind: str
+    record_id: str
+    field: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class MatchResult:
     """Result of :func:`matching.solve` (or of a greedy baseline).
 
-    ``gap`` is ``(objective - best_bound) / max(1, objective)``; ``stats`` holds timing
-    and model-size numbers (build_s, solve_s, candidates, variables, solver name).
+    ``gap`` is ``(objective - best_bound) / max(1, objective)`` where ``best_bound`` is a
+    lower bound valid for EVERY eligible (referral or sub-group, home) pair, not only the
+    candidates the solver looked at; ``optimal`` means optimal over all of them. ``stats``
+    holds timing and model-size numbers (build_s, solve_s, columns, columns_eligible,
+    pricing_rounds, solver name). ``excluded`` lists input records left out as unusable.
     """
 
     status: Status
@@ -282,6 +340,7 @@ class MatchResult:
     matches: tuple[ReferralMatch, ...]
     unmatched: tuple[Unmatched, ...]
     stats: Mapping[str, float | int | str] = field(default_factory=dict, compare=False, hash=False)
+    excluded: tuple[Exclusion, ...] = ()
 
     @property
     def assignment(self) -> Assignment:

@@ -1,52 +1,97 @@
-"""The region-wide assignment model, independent of any solver.
+"""The region-wide assignment model over EVERY eligible pair, independent of any solver.
 
-Variables (all binary):
+Candidates come in *families*: for each referral, the whole group in one home, and - when
+the care plan and the policy allow a split - every proper sub-group of the siblings
+(2+1, 2+2, 1+1+1, ...), each sub-group in one home. A family holds ALL its eligible homes
+(:mod:`matching.candidates`), sorted by cost. A *column* is one (family, home) pair.
 
-* ``col[j]`` - a *column*: either a whole referral placed together in one home, or
-  (for referrals whose care plan and the policy allow a split) one sibling placed
-  alone in a home near the family home.
-* ``split[r]`` - referral r is placed split; ``unmatched[r]`` - r is left unplaced.
+Variables (binary): ``x[j]`` for columns, ``split[r]`` (referral r placed as sub-groups),
+``unmatched[r]``.
 
 Constraints:
 
-* each referral: sum of its whole columns + split[r] + unmatched[r] = 1;
-* each child of a splittable referral: sum of its split columns = split[r];
-* siblings of a split referral are in different homes (at most one per home);
-* each home: children placed <= free places.
+* each referral: whole columns + split[r] + unmatched[r] = 1;
+* each child of a splittable referral: the split columns containing it = split[r]
+  (every child in exactly one sub-group);
+* a referral's sub-groups are in different homes (at most one per home);
+* each home: children placed <= free places;
+* children placed >= ``floor`` (the greedy baseline's count: never fewer than today).
 
-Objective: the sum of the soft pair terms of every placed child (each column's cost
-is the sum over its children), + split penalty * split[r] + unmatched penalty *
-unmatched[r]. Every coefficient comes from :mod:`matching.rules.soft`.
+Objective: pair terms of every placed child + :class:`~matching.rules.soft.SplitApart` per
+sub-group home + the split penalty + the unmatched penalty; every coefficient comes from
+:mod:`matching.rules.soft` (through the vectorised mirror, tested equal).
 
-Pruning: each referral keeps only its ``k_best`` cheapest eligible whole columns (and
-``k_split`` per child for splits). A greedy pass then extends the candidate list of
-any referral whose candidates are all full (up to ``extend_limit`` more homes), so the
-pruned model can always place at least as many children as the greedy. Pruning
-changes the model: an "optimal" status means optimal *for the pruned model*. The
-exact reference (:mod:`matching.reference`) solves the same pruned model, so gaps are
-comparable; ``k_best=None`` keeps every eligible pair (the unpruned model).
+The solver keeps only some columns in the model at a time (the restricted model) and
+prices the rest with the LP duals (:mod:`matching.solver`); ``MatchModel`` tracks which
+columns of each family are in.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
-from api_schemas.vocab import Urgency
-from matching.candidates import PreparedHomes, Scan
-from matching.domain import Policy, Referral
+from matching.candidates import PreparedHomes, batch_ok_cost, group_ok
+from matching.distance import DistanceSource
+from matching.domain import Home, Policy, Referral
 from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, ScoringContext, make_context
+
+BATCH = 64  # referrals whose children are scored together (children x homes arrays)
+MAX_SPLIT_GROUP = 10
+"""Sub-groups are enumerated for groups up to this size (2^n - 2 sub-groups); larger
+groups can only be placed whole."""
+
+
+@dataclass
+class Family:
+    """All eligible homes of one (referral, children) group, cheapest first."""
+
+    referral: int
+    children: tuple[int, ...]  # indices into the referral's children
+    split: bool  # a sub-group of a split (else the whole group)
+    homes: np.ndarray  # home indices, sorted by cost
+    cost: np.ndarray  # int64 cost of the group in each home (incl. SplitApart for sub-groups)
+    col: np.ndarray = field(init=False)  # column id per position, -1 when not in the model
+
+    def __post_init__(self) -> None:
+        self.col = np.full(len(self.homes), -1, dtype=np.int64)
+
+    def position(self, home: int) -> int | None:
+        hit = np.flatnonzero(self.homes == home)
+        return int(hit[0]) if len(hit) else None
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    family: int
     referral: int
     home: int
-    children: tuple[int, ...]  # indices into the referral's children
+    children: tuple[int, ...]
     cost: int
     split: bool
+
+
+@dataclass
+class LinearForm:
+    """min c.x s.t. a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (binary in the MIP); row maps."""
+
+    c: np.ndarray
+    a_eq: csr_matrix
+    b_eq: np.ndarray
+    a_ub: csr_matrix
+    b_ub: np.ndarray
+    split_var: dict[int, int]
+    unm0: int
+    conv_row: np.ndarray  # referral -> eq row
+    cover_row: dict[tuple[int, int], int]  # (referral, child) -> eq row
+    cap_row: dict[int, int]  # home -> ub row
+    pair_row: dict[tuple[int, int], int]  # (referral, home) -> ub row
+    floor_row: int | None  # ub row: sum of size * unmatched <= children - floor
 
 
 @dataclass
@@ -54,211 +99,278 @@ class MatchModel:
     referrals: tuple[Referral, ...]
     ph: PreparedHomes
     policy: Policy
+    families: list[Family] = field(default_factory=list)
+    ref_families: list[list[int]] = field(default_factory=list)
+    family_of: dict[tuple[int, tuple[int, ...]], int] = field(default_factory=dict)
     columns: list[Column] = field(default_factory=list)
-    whole: list[list[int]] = field(default_factory=list)  # referral -> column ids
-    split_cols: list[list[list[int]] | None] = field(default_factory=list)  # referral -> child -> ids
     unmatched_cost: list[int] = field(default_factory=list)
     split_cost: list[int] = field(default_factory=list)
-    scans: list[Scan] = field(default_factory=list)
+    splittable: list[bool] = field(default_factory=list)
+    floor: int = 0
+    greedy: dict[int, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
     build_s: float = 0.0
 
     @property
     def ctx(self) -> ScoringContext:
         return self.ph.ctx
 
-    def add_column(self, col: Column) -> int:
-        self.columns.append(col)
-        j = len(self.columns) - 1
-        if col.split:
-            self.split_cols[col.referral][col.children[0]].append(j)
-        else:
-            self.whole[col.referral].append(j)
-        return j
+    @property
+    def eligible_pairs(self) -> int:
+        return sum(len(f.homes) for f in self.families)
+
+    def add(self, f: int, pos: int) -> int:
+        """Put position ``pos`` of family ``f`` into the model (idempotent); its column id."""
+        fam = self.families[f]
+        if fam.col[pos] >= 0:
+            return int(fam.col[pos])
+        self.columns.append(
+            Column(f, fam.referral, int(fam.homes[pos]), fam.children, int(fam.cost[pos]), fam.split)
+        )
+        fam.col[pos] = len(self.columns) - 1
+        return len(self.columns) - 1
+
+    def add_all(self) -> None:
+        for f, fam in enumerate(self.families):
+            for pos in range(len(fam.homes)):
+                self.add(f, pos)
 
     def has_split(self, r: int) -> bool:
-        sc = self.split_cols[r]
-        return sc is not None and all(sc)
+        return self.splittable[r]
+
+    def column_for(self, r: int, children: tuple[int, ...], home: int) -> int | None:
+        """Column id of (referral r, children, home), adding it if eligible; None if not eligible."""
+        f = self.family_of.get((r, children))
+        if f is None:
+            return None
+        pos = self.families[f].position(home)
+        return None if pos is None else self.add(f, pos)
 
     # ---------------------------------------------------------------- linear form
-    def linear_form(self):
-        """The model as (c, rows, senses, rhs, var_names) with rows as {var: coef} dicts.
-
-        Variable order: columns, then split[r] for referrals with a split option, then
-        unmatched[r] for every referral. Used by the MIP backends and the reference.
-        """
-        nc = len(self.columns)
-        split_var = {}
-        for r in range(len(self.referrals)):
-            if self.has_split(r):
+    def linear_form(self) -> LinearForm:
+        """The restricted model (the columns in it) in matrix form."""
+        R, nc = len(self.referrals), len(self.columns)
+        split_var: dict[int, int] = {}
+        for r in range(R):
+            if self.splittable[r]:
                 split_var[r] = nc + len(split_var)
         unm0 = nc + len(split_var)
-        n = unm0 + len(self.referrals)
+        n = unm0 + R
         c = np.zeros(n)
-        for j, col in enumerate(self.columns):
-            c[j] = col.cost
+        col_ref = np.fromiter((col.referral for col in self.columns), dtype=np.int64, count=nc)
+        col_home = np.fromiter((col.home for col in self.columns), dtype=np.int64, count=nc)
+        col_size = np.fromiter((len(col.children) for col in self.columns), dtype=np.int64, count=nc)
+        c[:nc] = np.fromiter((col.cost for col in self.columns), dtype=float, count=nc)
         for r, v in split_var.items():
             c[v] = self.split_cost[r]
-        for r in range(len(self.referrals)):
-            c[unm0 + r] = self.unmatched_cost[r]
-        rows, senses, rhs = [], [], []
-        for r in range(len(self.referrals)):
-            row = {j: 1.0 for j in self.whole[r]}
-            if r in split_var:
-                row[split_var[r]] = 1.0
-            row[unm0 + r] = 1.0
-            rows.append(row)
-            senses.append("==")
-            rhs.append(1.0)
-            if r in split_var:
-                per_home: dict[int, list[int]] = {}
-                for ids in self.split_cols[r]:
-                    row = {j: 1.0 for j in ids}
-                    row[split_var[r]] = -1.0
-                    rows.append(row)
-                    senses.append("==")
-                    rhs.append(0.0)
-                    for j in ids:
-                        per_home.setdefault(self.columns[j].home, []).append(j)
-                for ids in per_home.values():
-                    if len(ids) > 1:
-                        rows.append({j: 1.0 for j in ids})
-                        senses.append("<=")
-                        rhs.append(1.0)
-        load: dict[int, dict[int, float]] = {}
+        c[unm0:] = self.unmatched_cost
+        # equality rows: conv (one per referral) then cover (one per child of splittable referrals)
+        er: list[int] = []
+        ec: list[int] = []
+        ev: list[float] = []
+        conv_row = np.arange(R)
+        cover_row: dict[tuple[int, int], int] = {}
+        for r in split_var:
+            for k in range(self.referrals[r].size):
+                cover_row[(r, k)] = R + len(cover_row)
         for j, col in enumerate(self.columns):
-            load.setdefault(col.home, {})[j] = float(len(col.children))
-        for h, row in load.items():
-            if sum(row.values()) > self.ph.free[h]:
-                rows.append(row)
-                senses.append("<=")
-                rhs.append(float(self.ph.free[h]))
-        return c, rows, senses, rhs, split_var, unm0
+            if col.split:
+                for k in col.children:
+                    er.append(cover_row[(col.referral, k)])
+                    ec.append(j)
+                    ev.append(1.0)
+            else:
+                er.append(col.referral)
+                ec.append(j)
+                ev.append(1.0)
+        for r, v in split_var.items():
+            er.append(r)
+            ec.append(v)
+            ev.append(1.0)
+            for k in range(self.referrals[r].size):
+                er.append(cover_row[(r, k)])
+                ec.append(v)
+                ev.append(-1.0)
+        er.extend(range(R))
+        ec.extend(range(unm0, n))
+        ev.extend([1.0] * R)
+        n_eq = R + len(cover_row)
+        b_eq = np.zeros(n_eq)
+        b_eq[:R] = 1.0
+        # inequality rows: capacity (only homes that could be over-filled), split pairs, floor
+        ur: list[int] = []
+        uc: list[int] = []
+        uv: list[float] = []
+        b_ub: list[float] = []
+        load = np.bincount(col_home, weights=col_size, minlength=len(self.ph.homes)) if nc else np.zeros(0)
+        cap_row: dict[int, int] = {}
+        for h in np.flatnonzero(load > self.ph.free[: len(load)]):
+            cap_row[int(h)] = len(b_ub)
+            b_ub.append(float(self.ph.free[h]))
+        pairs: dict[tuple[int, int], list[int]] = {}
+        for j, col in enumerate(self.columns):
+            if col.home in cap_row:
+                ur.append(cap_row[col.home])
+                uc.append(j)
+                uv.append(float(col_size[j]))
+            if col.split:
+                pairs.setdefault((col.referral, col.home), []).append(j)
+        pair_row: dict[tuple[int, int], int] = {}
+        for key, js in pairs.items():
+            if len(js) > 1:
+                pair_row[key] = len(b_ub)
+                for j in js:
+                    ur.append(len(b_ub))
+                    uc.append(j)
+                    uv.append(1.0)
+                b_ub.append(1.0)
+        floor_row = None
+        if self.floor > 0:  # children placed >= floor, on the unmatched variables
+            floor_row = len(b_ub)
+            ur.extend([floor_row] * R)
+            uc.extend(range(unm0, n))
+            uv.extend(float(ref.size) for ref in self.referrals)
+            b_ub.append(float(sum(ref.size for ref in self.referrals) - self.floor))
+        a_eq = csr_matrix((ev, (er, ec)), shape=(n_eq, n))
+        a_ub = csr_matrix((uv, (ur, uc)), shape=(len(b_ub), n))
+        del col_ref
+        return LinearForm(
+            c,
+            a_eq,
+            b_eq,
+            a_ub,
+            np.array(b_ub, dtype=float),
+            split_var,
+            unm0,
+            conv_row,
+            cover_row,
+            cap_row,
+            pair_row,
+            floor_row,
+        )
 
 
-URGENCY_RANK = {Urgency.TODAY: 0, Urgency.WITHIN_5_DAYS: 1, Urgency.AFTER_5_DAYS: 2}
+def _subgroups(n: int) -> list[tuple[int, ...]]:
+    """Every proper, non-empty sub-group of n children, larger first."""
+    out = [s for size in range(n - 1, 0, -1) for s in itertools.combinations(range(n), size)]
+    return out
 
 
-def build_model(referrals, homes, policy: Policy, *, k_best: int | None = 8, k_split: int = 3,
-                extend_limit: int = 200, distance=None, prepared: PreparedHomes | None = None,
-                include: dict[str, str] | None = None) -> MatchModel:
-    """Build the (pruned) model. ``include`` (child id -> home id) forces those pairs into
-    the candidate lists when eligible, e.g. a baseline's choice, so the optimum of the
-    model is never worse than that baseline."""
+def build_model(
+    referrals: Iterable[Referral],
+    homes: Iterable[Home],
+    policy: Policy,
+    *,
+    distance: DistanceSource | None = None,
+    prepared: PreparedHomes | None = None,
+) -> MatchModel:
+    """Every eligible (group or sub-group, home) pair with its cost, as families; no column
+    is in the model yet (see :meth:`MatchModel.add`). ``referrals`` and ``homes`` must be
+    valid (:func:`matching.inputs.split_valid`)."""
     t0 = time.perf_counter()
     referrals = tuple(referrals)
     if prepared is None:
         homes = tuple(homes)
         prepared = PreparedHomes(homes, make_context(policy, homes, distance))
-    m = MatchModel(referrals, prepared, policy)
-    big = len(prepared.homes) + 1
+    ph = prepared
+    m = MatchModel(referrals, ph, policy)
+    idx = ph.open
+    left = ph.free.copy()  # for the greedy baseline, run alongside in referral order
+    batch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    row0 = 0
+    first = 0  # index of the first referral in the current batch
     for r, ref in enumerate(referrals):
-        m.whole.append([])
+        m.ref_families.append([])
         m.unmatched_cost.append(UNMATCHED.points(ref, policy))
         m.split_cost.append(SIBLINGS_TOGETHER.points(ref, policy))
-        scan = Scan(prepared, ref, ref.children, policy)
-        m.scans.append(scan)
-        for cost, hi in scan.best(k_best or big):
-            m.whole[r].append(len(m.columns))
-            m.columns.append(Column(r, hi, tuple(range(ref.size)), cost, False))
-        if ref.size > 1 and policy.allow_split and ref.allow_split:
-            per_child = [Scan(prepared, ref, (child,), policy).best(k_split if k_best else big)
-                         for child in ref.children]
-            if all(per_child):
-                m.split_cols.append([[] for _ in ref.children])
-                for k, found in enumerate(per_child):
-                    for cost, hi in found:
-                        m.add_column(Column(r, hi, (k,), cost, True))
-            else:
-                m.split_cols.append(None)
-        else:
-            m.split_cols.append(None)
-    if include:
-        _include_pairs(m, include)
-    _extend_for_capacity(m, extend_limit)
+        if batch is None or r >= first + BATCH:  # children x homes arrays, BATCH referrals at a time
+            first = r
+            kids = tuple(c for x in referrals[r : r + BATCH] for c in x.children)
+            batch = batch_ok_cost(ph, kids, policy, idx)
+            row0 = 0
+        n = ref.size
+        oks = list(batch[0][row0 : row0 + n])
+        costs = list(batch[1][row0 : row0 + n])
+        miles = list(batch[2][row0 : row0 + n])
+        row0 += n
+        whole = group_ok(ph, ref, n, policy, idx)
+        for ok in oks:
+            whole &= ok
+        _add_family(m, r, tuple(range(n)), False, idx[whole], sum(cs[whole] for cs in costs))
+        pick = _nearest_with_room(idx[whole], miles[0][whole], left, n, ())
+        if pick is not None:
+            m.greedy[r] = [(tuple(range(n)), pick)]
+            left[pick] -= n
+        can_split = n > 1 and n <= MAX_SPLIT_GROUP and policy.allow_split and ref.allow_split
+        covered: set[int] = set()
+        parts: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]] = []
+        singles: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if can_split:
+            near = group_ok(ph, ref, 1, policy, idx)  # quality, a place, within the split radius
+            sub = idx[near]
+            c0 = ref.children[0]
+            apart = policy.split_per_home + np.rint(
+                np.asarray(
+                    ph.ctx.distance.miles_many(c0.home_easting, c0.home_northing, ph.e[sub], ph.n[sub]),
+                    dtype=float,
+                )
+                * policy.split_points_per_mile
+            ).astype(np.int64)
+            sub_ok = [ok[near] for ok in oks]
+            sub_cost = [cs[near] for cs in costs]
+            for s in _subgroups(n):
+                mask = group_ok(ph, ref, len(s), policy, sub)
+                for k in s:
+                    mask &= sub_ok[k]
+                if mask.any():
+                    covered.update(s)
+                    parts.append((s, sub[mask], apart[mask] + sum(sub_cost[k][mask] for k in s)))
+                    if len(s) == 1:
+                        singles[s[0]] = (sub[mask], miles[s[0]][near][mask])
+        m.splittable.append(can_split and len(covered) == n)
+        if m.splittable[r]:  # else no split can cover every child: its sub-groups are useless
+            for s, hs, cost in parts:
+                _add_family(m, r, s, True, hs, cost)
+            if pick is None and len(singles) == n:  # greedy: each sibling to its nearest home with room
+                chosen: list[int] = []
+                for k in range(n):
+                    h = _nearest_with_room(*singles[k], left, 1, chosen)
+                    if h is None:
+                        break
+                    chosen.append(h)
+                    left[h] -= 1
+                if len(chosen) == n:
+                    m.greedy[r] = [((k,), h) for k, h in enumerate(chosen)]
+                else:
+                    for h in chosen:
+                        left[h] += 1
     m.build_s = time.perf_counter() - t0
     return m
 
 
-def _include_pairs(m: MatchModel, include: dict[str, str]) -> None:
-    from matching.rules.hard import first_failure
-    from matching.rules.soft import pair_points
-
-    ctx = m.ctx
-    for r, ref in enumerate(m.referrals):
-        homes = {include.get(c.id) for c in ref.children}
-        if None in homes:
-            continue
-        if len(homes) == 1:
-            hi = m.ph.index.get(homes.pop())
-            if hi is None or any(m.columns[j].home == hi for j in m.whole[r]):
-                continue
-            home = m.ph.homes[hi]
-            if first_failure(ref, ref.children, home, m.policy) is None:
-                cost = sum(pair_points(c, home, ctx.facts(c, home), ctx) for c in ref.children)
-                m.add_column(Column(r, hi, tuple(range(ref.size)), cost, False))
-        elif m.split_cols[r] is not None:
-            for k, c in enumerate(ref.children):
-                hi = m.ph.index.get(include[c.id])
-                if hi is None or any(m.columns[j].home == hi for j in m.split_cols[r][k]):
-                    continue
-                home = m.ph.homes[hi]
-                if first_failure(ref, (c,), home, m.policy) is None:
-                    m.add_column(Column(r, hi, (k,), pair_points(c, home, ctx.facts(c, home), ctx), True))
+def _nearest_with_room(
+    homes: np.ndarray, miles: np.ndarray, left: np.ndarray, need: int, avoid: Iterable[int]
+) -> int | None:
+    """The nearest of ``homes`` with ``need`` places left (ties: lower index), not in ``avoid``."""
+    room = left[homes] >= need
+    avoid = list(avoid)
+    if avoid:
+        room &= ~np.isin(homes, avoid)
+    if not room.any():
+        return None
+    hs, ms = homes[room], miles[room]
+    return int(hs[np.lexsort((hs, ms))[0]])
 
 
-def greedy_on_model(m: MatchModel, extend_limit: int = 0) -> dict[int, list[int]]:
-    """Greedy solution on the model's columns: most urgent (then largest, then cheapest)
-    referral first, each takes its cheapest column with room; if none has room and
-    ``extend_limit`` > 0, scan further eligible homes and add the first with room as a
-    new column. Returns referral -> chosen column ids (absent = unmatched)."""
-    left = m.ph.free.copy()
-    chosen: dict[int, list[int]] = {}
-    order = sorted(range(len(m.referrals)), key=lambda r: (
-        URGENCY_RANK.get(m.referrals[r].urgency, 3), -m.referrals[r].size,
-        min((m.columns[j].cost for j in m.whole[r]), default=1 << 60)))
-    for r in order:
-        ref = m.referrals[r]
-        best = None
-        for j in m.whole[r]:
-            col = m.columns[j]
-            if left[col.home] >= ref.size and (best is None or col.cost < m.columns[best].cost):
-                best = j
-        if best is None and extend_limit:
-            scan = m.scans[r]
-            for _ in range(extend_limit):
-                item = scan.next_eligible()
-                if item is None:
-                    break
-                cost, hi = item
-                j = m.add_column(Column(r, hi, tuple(range(ref.size)), cost, False))
-                if left[hi] >= ref.size:
-                    best = j
-                    break
-        if best is not None:
-            chosen[r] = [best]
-            left[m.columns[best].home] -= ref.size
-            continue
-        if m.has_split(r):
-            picks, used = [], set()
-            for ids in m.split_cols[r]:
-                opts = [j for j in ids if left[m.columns[j].home] >= 1 and m.columns[j].home not in used]
-                if not opts:
-                    break
-                j = min(opts, key=lambda j: m.columns[j].cost)
-                picks.append(j)
-                used.add(m.columns[j].home)
-                left[m.columns[j].home] -= 1
-            if len(picks) == ref.size:
-                chosen[r] = picks
-            else:
-                for j in picks:
-                    left[m.columns[j].home] += 1
-    return chosen
-
-
-def _extend_for_capacity(m: MatchModel, extend_limit: int) -> None:
-    if extend_limit:
-        greedy_on_model(m, extend_limit)
+def _add_family(
+    m: MatchModel, r: int, children: tuple[int, ...], split: bool, homes: np.ndarray, cost: np.ndarray | int
+) -> None:
+    cost = np.asarray(cost, dtype=np.int64)
+    if len(homes) == 0:
+        return
+    order = np.lexsort((homes, cost))
+    m.family_of[(r, children)] = len(m.families)
+    m.ref_families[r].append(len(m.families))
+    m.families.append(Family(r, children, split, homes[order].astype(np.int64), cost[order]))
 
 
 def objective_of(m: MatchModel, chosen: dict[int, list[int]]) -> int:
@@ -272,3 +384,7 @@ def objective_of(m: MatchModel, chosen: dict[int, list[int]]) -> int:
             if m.columns[cols[0]].split:
                 total += m.split_cost[r]
     return total
+
+
+def placed_children(m: MatchModel, chosen: dict[int, list[int]]) -> int:
+    return sum(len(m.columns[j].children) for cols in chosen.values() for j in cols)

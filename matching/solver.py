@@ -1,104 +1,502 @@
-"""Region-wide joint assignment: build the model, seed it with the greedy, solve, explain.
+"""Region-wide joint assignment, optimal over EVERY eligible pair, with a proof.
 
-Backends, all inside OR-Tools, chosen by measurement (bench/results/matching.md, 2 noisy cores):
+The model (:mod:`matching.model`) has every eligible (group or sub-group, home) pair; a
+national register has millions. The solver keeps a small *restricted* model and proves
+that the pairs it left out cannot help:
 
-* ``"cpsat"`` - CP-SAT seeded with the greedy through ``AddHint``. The fastest CP-SAT
-  setting for this model is ONE worker with ``linearization_level=2`` (full LP
-  relaxation: the assignment LP is nearly integral, so the LP bound closes the gap).
-  Regional model (~2,500 columns): proven optimal in ~0.2 s, the fastest backend.
-  National stress (~27,000 columns): 10-14 s, of which ~3 s presolve; the default
-  2-worker portfolio stalls at ~31% gap after 15 s.
-* ``"scip"`` - SCIP branch-and-cut through ``pywraplp``, greedy as ``SetHint``. Regional
-  ~0.3 s; national stress proven optimal in 6-8 s - about twice as fast as CP-SAT there.
-* ``"auto"`` (default) - CP-SAT up to ``AUTO_CPSAT_MAX_COLUMNS`` columns, SCIP above.
-* ``"highs"`` - HiGHS through ``pywraplp``: fast, but in OR-Tools 9.15 ``SetHint`` with
-  HiGHS crashes the process (segfault, reproduced with pywraplp and ModelBuilder), so it
-  runs unseeded, and it prints a banner to stdout that cannot be suppressed - not
-  acceptable in a library that must not print. Kept only for measurement.
+1. **Start**: each family's ``k_best`` cheapest homes (``k_split`` for sub-groups) and the
+   greedy baseline's pairs (so the model can always do what today's practice does).
+2. **Pricing** (column generation): solve the LP relaxation of the restricted model
+   (HiGHS through scipy), and compute every left-out pair's reduced cost from the duals;
+   a family's homes are sorted by cost and the duals of homes and sub-groups only raise a
+   reduced cost, so each family is scanned only up to its referral's dual. Add the pairs
+   with negative reduced cost; repeat until none is left (or until the bound below is within
+   ``PRICING_TOL`` of the LP value: the proof step adds what is left). The LP value is then a lower
+   bound for the FULL model (any solution costs at least the LP value plus the reduced
+   costs of the pairs it uses - Lagrangian bound, valid at every round).
+3. **Integer solve** of the restricted model (HiGHS; or CP-SAT/SCIP hinted with the rounded
+   LP solution or the greedy), giving an incumbent UB - skipped when the LP optimum is integral.
+4. **Proof**: every pair whose reduced cost is below UB - bound could still be in a better
+   solution; add all of them and solve again. What is left out can only give solutions
+   costing at least UB, so the restricted optimum is the optimum over every eligible pair.
+   If more than ``max_proof_columns`` qualify, only the cheapest are added and the bound
+   reported is the weaker one that this proves.
 
-Whatever the backend, the model is the one :mod:`matching.model` builds, and the
-objective is recomputed from the chosen columns' integer costs. Status: ``optimal``
-(proven for the pruned model), ``feasible`` (time limit hit with a solution; see
-``gap``), ``timed_out`` (no solver solution in time: the greedy seed is returned),
-``infeasible`` (cannot happen with the unmatched option, kept for completeness).
+``best_bound`` and ``gap`` are therefore valid for the full set of eligible pairs: status
+``optimal`` means proven optimal over all of them; ``feasible`` means the time limit hit
+with a solution (``gap`` against the full-set bound); ``timed_out`` means no solver
+solution in time (the greedy seed is returned). Backends: ``"highs"`` (default, scipy.optimize.milp:
+on the split-heavy open-data instances it proved the restricted optimum in ~14 s where CP-SAT
+with one worker was still 4% off after 26 s), ``"cpsat"`` (hinted with the rounded LP or the
+greedy), ``"scip"`` (pywraplp). When the LP optimum is integral no integer solve is needed.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from matching.candidates import PreparedHomes, exclusion_counts
+import numpy as np
+
+from matching.candidates import PreparedHomes
+from matching.distance import DistanceSource
 from matching.domain import (
     Contribution,
+    Home,
     MatchResult,
     Placement,
     Policy,
+    Referral,
     ReferralMatch,
     Status,
     Unmatched,
 )
-from matching.model import MatchModel, build_model, greedy_on_model, objective_of
-from matching.rules.hard import HARD_RULES, RULES_BY_NAME
-from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, pair_contributions
+from matching.inputs import split_valid
+from matching.model import LinearForm, MatchModel, build_model, objective_of, placed_children
+from matching.pricing import RC_EPS, RestrictedLP, add_below, price
+from matching.reasons import plan_load, unmatched_reasons
+from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, make_context, pair_contributions
 
-AUTO_CPSAT_MAX_COLUMNS = 15_000
+AUTO_CPSAT_MAX_COLUMNS = 1_000_000  # kept for compatibility: "auto" is CP-SAT at every size now
+MAX_PER_FAMILY = 6  # pairs added per family per pricing round (the most negative first)
+PRICING_TOL = 1e-5  # stop pricing once the full-set bound is this close to the restricted LP value
+CUT_ROUNDS = 0  # rounds of capacity cover cuts once pricing has converged
+
+Chosen = dict[int, list[int]]
 
 
-def solve(referrals, homes, policy: Policy | None = None, time_limit_s: float = 10.0, *,
-          backend: str = "auto", k_best: int | None = 8, k_split: int = 3, num_workers: int = 1,
-          gap_limit: float = 0.0, distance=None, prepared: PreparedHomes | None = None,
-          include: dict[str, str] | None = None) -> MatchResult:
-    """Assign all open referrals to all free places jointly.
+def solve(
+    referrals: Iterable[Referral],
+    homes: Iterable[Home],
+    policy: Policy | None = None,
+    time_limit_s: float = 10.0,
+    *,
+    backend: str = "auto",
+    k_best: int | None = 8,
+    k_split: int = 2,
+    num_workers: int = 1,
+    gap_limit: float = 0.0,
+    distance: DistanceSource | None = None,
+    prepared: PreparedHomes | None = None,
+    include: Mapping[str, str] | None = None,
+    max_proof_columns: int = 30_000,
+) -> MatchResult:
+    """Assign all open referrals to all free places jointly, optimal over every eligible pair.
 
-    ``k_best``/``k_split`` prune candidates (``None`` = no pruning); ``include`` adds
-    given (child id -> home id) pairs to the candidates (e.g. today's practice) so the
-    result is never worse than that choice. ``time_limit_s`` bounds the solver only
-    (model building is reported separately in ``stats``).
+    Unusable records are left out and listed in ``result.excluded`` (see :mod:`matching.inputs`).
+    ``k_best``/``k_split`` only size the starting model (``None``: start with every pair);
+    the result is the same. ``include`` (child id -> home id) adds those pairs to the start.
+    ``time_limit_s`` bounds pricing and solving (model building is reported in ``stats``).
+    ``prepared`` must come from :func:`matching.prepare` on the same homes and policy.
     """
     policy = policy or Policy()
-    m = build_model(referrals, homes, policy, k_best=k_best, k_split=k_split, distance=distance,
-                    prepared=prepared, include=include)
-    return solve_model(m, time_limit_s, backend=backend, num_workers=num_workers, gap_limit=gap_limit)
+    refs, good_homes, excluded = split_valid(referrals, homes)
+    if prepared is not None and len(good_homes) != len(prepared.homes):
+        prepared = None  # the caller prepared homes that included unusable records
+    ph = prepared or PreparedHomes(good_homes, make_context(policy, good_homes, distance))
+    m = build_model(refs, ph.homes, policy, prepared=ph)
+    res = solve_model(
+        m,
+        time_limit_s,
+        backend=backend,
+        num_workers=num_workers,
+        gap_limit=gap_limit,
+        k_best=k_best,
+        k_split=k_split,
+        include=include,
+        max_proof_columns=max_proof_columns,
+    )
+    if excluded:
+        return MatchResult(
+            res.status,
+            res.objective,
+            res.best_bound,
+            res.gap,
+            res.matches,
+            res.unmatched,
+            res.stats,
+            excluded,
+        )
+    return res
 
 
-def solve_model(m: MatchModel, time_limit_s: float = 10.0, *, backend: str = "auto", num_workers: int = 1,
-                gap_limit: float = 0.0, hint: bool = True, linearization_level: int = 2) -> MatchResult:
-    """Solve a built model. ``linearization_level`` (CP-SAT only; 2 = full LP relaxation)
-    and ``num_workers`` are exposed for benchmarking other settings."""
+def greedy_seed(m: MatchModel) -> Chosen:
+    """The greedy baseline (first come, first served, nearest eligible home with room; else
+    each sibling alone, nearest first), found while building the model, as columns of ``m``.
+    The same choices as :func:`matching.greedy.greedy_pairs` (tested)."""
+    chosen: Chosen = {}
+    for r, picks in m.greedy.items():
+        cols = [m.column_for(r, ks, h) for ks, h in picks]
+        if all(j is not None for j in cols):
+            chosen[r] = [j for j in cols if j is not None]
+    return chosen
+
+
+def solve_model(
+    m: MatchModel,
+    time_limit_s: float = 10.0,
+    *,
+    backend: str = "auto",
+    num_workers: int = 1,
+    gap_limit: float = 0.0,
+    hint: bool = True,
+    linearization_level: int = 2,
+    k_best: int | None = 8,
+    k_split: int = 2,
+    include: Mapping[str, str] | None = None,
+    max_proof_columns: int = 30_000,
+    floor: bool = True,
+) -> MatchResult:
+    """Solve a built model over all its eligible pairs (see the module docstring).
+    ``floor=False`` drops the "never fewer children placed than the greedy" constraint."""
     t0 = time.perf_counter()
-    seed = greedy_on_model(m) if hint else {}
+    deadline = t0 + float(time_limit_s)
     if backend == "auto":
-        backend = "cpsat" if len(m.columns) <= AUTO_CPSAT_MAX_COLUMNS else "scip"
-    if backend == "cpsat":
-        status, chosen, obj, bound, info = _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit,
-                                                        linearization_level)
-    elif backend == "highs":
-        status, chosen, obj, bound, info = _solve_mip(m, seed, time_limit_s, num_workers, gap_limit, "HIGHS")
-    elif backend == "scip":
-        status, chosen, obj, bound, info = _solve_mip(m, seed, time_limit_s, num_workers, gap_limit, "SCIP")
-    else:
+        backend = "highs"
+    if backend not in ("cpsat", "highs", "scip"):
         raise ValueError(f"unknown backend {backend!r}")
-    solve_s = time.perf_counter() - t0
-    if chosen is None:  # nothing found in time: fall back to the greedy seed
-        chosen = seed or greedy_on_model(m)
+    # 1. starting columns
+    for f, fam in enumerate(m.families):
+        k = k_best if not fam.split else (k_split if k_best is not None else None)
+        for pos in range(len(fam.homes) if k is None else min(k, len(fam.homes))):
+            m.add(f, pos)
+    seed = greedy_seed(m)
+    m.floor = placed_children(m, seed) if floor else 0
+    if include:
+        _include(m, include)
+    # 2. pricing
+    t_lp = time.perf_counter()
+    lp = RestrictedLP(m)
+    rounds, duals, lagr = 0, None, -math.inf
+    cuts_left = CUT_ROUNDS
+    lp_chosen: Chosen | None = None
+    while True:
+        d = lp.solve()
+        if d is None:
+            break
+        duals = d
+        rounds += 1
+        added, lagr = price(m, d, MAX_PER_FAMILY)
+        if added and d.value - lagr <= PRICING_TOL * max(1.0, abs(d.value)):
+            break  # the bound is within PRICING_TOL of the LP value: the proof step adds the rest
+        if not added and cuts_left > 0:
+            new_cuts = lp.add_cover_cuts(d.x)
+            cuts_left -= 1
+            added = new_cuts
+        if not added:
+            if np.all(np.minimum(np.abs(d.x), np.abs(1.0 - d.x)) < 1e-7):  # the LP optimum is integral
+                lp_chosen = _chosen(m, d.x.__getitem__)
+            break
+        if time.perf_counter() > t0 + 0.6 * float(time_limit_s):  # leave time for the integer solve
+            break
+    lp_s = time.perf_counter() - t_lp
+    # 3. integer solve, 4. proof
+    t_mip = time.perf_counter()
+    info: dict[str, float | int | str]
+    chosen: Chosen | None
+    if lp_chosen is not None and objective_of(m, lp_chosen) <= math.ceil(lagr - 1e-6):
+        chosen, status, obj, bound = lp_chosen, Status.OPTIMAL, objective_of(m, lp_chosen), lagr
+        info = {"solver": "LP (integral optimum: no branching needed)"}
+    else:
+        start = seed
+        if hint and duals is not None:
+            rounded = round_lp(m, duals.x)
+            if placed_children(m, rounded) >= m.floor and objective_of(m, rounded) < objective_of(m, seed):
+                start = rounded
+        chosen, status, obj, bound, info = _mip(
+            m, start if hint else {}, deadline, backend, num_workers, gap_limit, linearization_level
+        )
+        if chosen is None and hint:  # no solver answer in time: keep the better start
+            chosen, status, obj, bound = start, Status.FEASIBLE, objective_of(m, start), -math.inf
+    proof_added = 0
+    if chosen is not None and duals is not None:
+        # the last LP's duals hold for the rows that existed then; rows added since have dual 0
+        delta, proven = obj - lagr, 0.0
+        if delta > RC_EPS:
+            proof_added, proven = add_below(m, duals, delta, max_proof_columns)
+            if proof_added:
+                chosen2, status2, obj2, bound2, info2 = _mip(
+                    m, chosen, deadline, backend, num_workers, gap_limit, linearization_level
+                )
+                if chosen2 is None:  # no answer on the larger model: only the LP bound is known
+                    bound = -math.inf
+                else:
+                    chosen, status, obj, bound, info = chosen2, status2, obj2, bound2, info2
+        full = max(lagr, min(bound, lagr + proven))
+        bound = float(math.ceil(full - 1e-6))
+        status = Status.OPTIMAL if obj <= bound else Status.FEASIBLE
+    mip_s = time.perf_counter() - t_mip
+    final_bound: float | None = bound if chosen is not None and duals is not None else None
+    if chosen is not None and duals is None:  # no LP duals: nothing is proven for the full set
+        status = Status.FEASIBLE
+    if chosen is None:
+        chosen = seed
         obj = objective_of(m, chosen)
-    stats = {"backend": backend, "build_s": m.build_s, "solve_s": solve_s, "columns": len(m.columns),
-             "referrals": len(m.referrals), "homes": len(m.ph.homes),
-             "greedy_seed_objective": objective_of(m, seed) if seed else -1, **info}
-    return decode(m, chosen, status, obj, bound, stats)
+        final_bound = float(math.ceil(lagr - 1e-6)) if lagr > -math.inf else None
+    solve_s = time.perf_counter() - t0
+    stats: dict[str, float | int | str] = {
+        "backend": backend,
+        "build_s": m.build_s,
+        "solve_s": solve_s,
+        "lp_s": lp_s,
+        "mip_s": mip_s,
+        "columns": len(m.columns),
+        "columns_eligible": m.eligible_pairs,
+        "pricing_rounds": rounds,
+        "proof_columns_added": proof_added,
+        "lp_bound": float(lagr),
+        "referrals": len(m.referrals),
+        "homes": len(m.ph.homes),
+        "greedy_seed_objective": objective_of(m, seed),
+        "greedy_children_placed": m.floor if floor else placed_children(m, seed),
+        "bound_scope": "every eligible pair",
+        **info,
+    }
+    return decode(m, chosen, status, obj, final_bound, stats)
 
 
-def decode(m: MatchModel, chosen: dict[int, list[int]], status: Status, obj: int | None,
-           bound: float | None, stats: dict) -> MatchResult:
-    """Turn chosen columns into a :class:`MatchResult` with explanations from the objective."""
+def round_lp(m: MatchModel, x: np.ndarray) -> Chosen:
+    """A plan read off the LP solution: columns by decreasing LP value while they fit (whole
+    groups, then complete splits), then each referral still unplaced takes its cheapest
+    column in the model with room. Used as the integer solver's starting hint."""
+    x = np.concatenate([x, np.zeros(max(0, len(m.columns) - len(x)))])  # columns priced in after the LP
+    left = m.ph.free.copy()
+    chosen: Chosen = {}
+    by_ref: dict[int, list[int]] = {}
+    for j, col in enumerate(m.columns):
+        by_ref.setdefault(col.referral, []).append(j)
+    for j in np.argsort(-x, kind="stable").tolist():
+        if x[j] < 1e-6:
+            break
+        col = m.columns[j]
+        if col.split or col.referral in chosen or left[col.home] < len(col.children):
+            continue
+        chosen[col.referral] = [j]
+        left[col.home] -= len(col.children)
+    for r, js in by_ref.items():
+        if r in chosen:
+            continue
+        picks: list[int] = []
+        covered: set[int] = set()
+        homes: set[int] = set()
+        for j in sorted((j for j in js if m.columns[j].split), key=lambda j: (-x[j], m.columns[j].cost)):
+            col = m.columns[j]
+            if covered & set(col.children) or col.home in homes or left[col.home] < len(col.children):
+                continue
+            picks.append(j)
+            covered |= set(col.children)
+            homes.add(col.home)
+        if len(covered) == m.referrals[r].size and len(picks) > 1:
+            chosen[r] = picks
+            for j in picks:
+                left[m.columns[j].home] -= len(m.columns[j].children)
+    for r, js in by_ref.items():
+        if r in chosen:
+            continue
+        for j in sorted((j for j in js if not m.columns[j].split), key=lambda j: m.columns[j].cost):
+            col = m.columns[j]
+            if left[col.home] >= len(col.children):
+                chosen[r] = [j]
+                left[col.home] -= len(col.children)
+                break
+    return chosen
+
+
+def _include(m: MatchModel, include: Mapping[str, str]) -> None:
+    for r, ref in enumerate(m.referrals):
+        groups: dict[int, list[int]] = {}
+        for k, c in enumerate(ref.children):
+            hi = m.ph.index.get(include.get(c.id, ""))
+            if hi is not None:
+                groups.setdefault(hi, []).append(k)
+        for h, ks in groups.items():
+            m.column_for(r, tuple(ks), h)
+
+
+# --------------------------------------------------------------------------- integer solve
+def _mip(
+    m: MatchModel,
+    seed: Chosen,
+    deadline: float,
+    backend: str,
+    num_workers: int,
+    gap_limit: float,
+    linearization_level: int,
+) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
+    lf = m.linear_form()
+    left = max(0.05, deadline - time.perf_counter())
+    if backend == "cpsat":
+        return _solve_cpsat(m, lf, seed, left, num_workers, gap_limit, linearization_level)
+    if backend == "highs":
+        return _solve_highs(m, lf, left, gap_limit)
+    return _solve_scip(m, lf, seed, left, num_workers, gap_limit)
+
+
+def _rows(a: Any) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    for i in range(a.shape[0]):
+        lo, hi = a.indptr[i], a.indptr[i + 1]
+        yield a.indices[lo:hi], a.data[lo:hi]
+
+
+def _seed_values(m: MatchModel, lf: LinearForm, seed: Chosen) -> np.ndarray:
+    x = np.zeros(len(lf.c), dtype=np.int64)
+    for r in range(len(m.referrals)):
+        cols = seed.get(r, [])
+        for j in cols:
+            x[j] = 1
+        if r in lf.split_var:
+            x[lf.split_var[r]] = int(bool(cols) and m.columns[cols[0]].split)
+        x[lf.unm0 + r] = int(not cols)
+    return x
+
+
+def _chosen(m: MatchModel, x: Callable[[int], float]) -> Chosen:
+    chosen: Chosen = {}
+    for j, col in enumerate(m.columns):
+        if x(j) > 0.5:
+            chosen.setdefault(col.referral, []).append(j)
+    return chosen
+
+
+def _solve_cpsat(
+    m: MatchModel,
+    lf: LinearForm,
+    seed: Chosen,
+    time_limit_s: float,
+    num_workers: int,
+    gap_limit: float,
+    linearization_level: int,
+) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    x = [model.new_bool_var("") for _ in range(len(lf.c))]
+    for (cols, vals), b in zip(_rows(lf.a_eq), lf.b_eq, strict=True):
+        if b == 1.0 and np.all(vals == 1.0):
+            model.add_exactly_one([x[j] for j in cols])
+        else:
+            model.add(sum(int(v) * x[j] for j, v in zip(cols, vals, strict=True)) == int(b))
+    for (cols, vals), b in zip(_rows(lf.a_ub), lf.b_ub, strict=True):
+        if b == 1.0 and np.all(vals == 1.0):
+            model.add_at_most_one([x[j] for j in cols])
+        else:
+            model.add(
+                cp_model.LinearExpr.weighted_sum([x[j] for j in cols], [int(v) for v in vals]) <= int(b)
+            )
+    nz = np.flatnonzero(lf.c)
+    model.minimize(cp_model.LinearExpr.weighted_sum([x[j] for j in nz], [int(lf.c[j]) for j in nz]))
+    if seed:
+        for j, v in enumerate(_seed_values(m, lf, seed)):
+            model.add_hint(x[j], int(v))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.num_workers = int(num_workers)
+    solver.parameters.linearization_level = int(linearization_level)
+    if gap_limit:
+        solver.parameters.relative_gap_limit = float(gap_limit)
+    st = solver.solve(model)
+    info: dict[str, float | int | str] = {"solver": "CP-SAT", "wall_solver_s": solver.wall_time}
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, Status.TIMED_OUT, 0, -math.inf, info
+    chosen = _chosen(m, lambda j: solver.boolean_value(x[j]))
+    status = Status.OPTIMAL if st == cp_model.OPTIMAL else Status.FEASIBLE
+    return chosen, status, objective_of(m, chosen), float(solver.best_objective_bound), info
+
+
+def _solve_highs(
+    m: MatchModel, lf: LinearForm, time_limit_s: float, gap_limit: float
+) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cons = [LinearConstraint(lf.a_eq, lf.b_eq, lf.b_eq)]
+    if lf.a_ub.shape[0]:
+        cons.append(LinearConstraint(lf.a_ub, -np.inf, lf.b_ub))
+    res = milp(
+        lf.c,
+        constraints=cons,
+        integrality=np.ones(len(lf.c)),
+        bounds=Bounds(0, 1),
+        options={"time_limit": float(time_limit_s), "mip_rel_gap": gap_limit or 1e-9},
+    )
+    info: dict[str, float | int | str] = {"solver": "HiGHS"}
+    if res.x is None:
+        return None, Status.TIMED_OUT, 0, -math.inf, info
+    xs = res.x
+    chosen = _chosen(m, lambda j: float(xs[j]))
+    dual = getattr(res, "mip_dual_bound", None)  # 0.0 (not None) when stopped before the root LP
+    if res.status == 0:
+        bound = float(res.fun) if dual is None else float(dual)
+    else:
+        bound = -math.inf if dual is None or not math.isfinite(dual) else float(dual)
+    return (
+        chosen,
+        Status.OPTIMAL if res.status == 0 else Status.FEASIBLE,
+        objective_of(m, chosen),
+        bound,
+        info,
+    )
+
+
+def _solve_scip(
+    m: MatchModel, lf: LinearForm, seed: Chosen, time_limit_s: float, num_workers: int, gap_limit: float
+) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
+    from ortools.linear_solver import pywraplp
+
+    s = pywraplp.Solver.CreateSolver("SCIP")
+    s.SuppressOutput()
+    x = [s.BoolVar("") for _ in range(len(lf.c))]
+    for a, bs, eq in ((lf.a_eq, lf.b_eq, True), (lf.a_ub, lf.b_ub, False)):
+        for (cols, vals), b in zip(_rows(a), bs, strict=True):
+            ct = s.Constraint(float(b) if eq else -s.infinity(), float(b))
+            for j, v in zip(cols, vals, strict=True):
+                ct.SetCoefficient(x[j], float(v))
+    obj = s.Objective()
+    for j in np.flatnonzero(lf.c):
+        obj.SetCoefficient(x[j], float(lf.c[j]))
+    obj.SetMinimization()
+    if seed:
+        s.SetHint(x, [float(v) for v in _seed_values(m, lf, seed)])
+    s.SetTimeLimit(int(time_limit_s * 1000))
+    s.SetNumThreads(int(num_workers))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap_limit) if gap_limit else 1e-9)
+    st = s.Solve(params)
+    info: dict[str, float | int | str] = {"solver": "SCIP", "wall_solver_s": s.wall_time() / 1000.0}
+    if st not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, Status.TIMED_OUT, 0, -math.inf, info
+    chosen = _chosen(m, lambda j: x[j].solution_value())
+    status = Status.OPTIMAL if st == pywraplp.Solver.OPTIMAL else Status.FEASIBLE
+    return chosen, status, objective_of(m, chosen), float(obj.BestBound()), info
+
+
+# --------------------------------------------------------------------------- results
+def decode(
+    m: MatchModel,
+    chosen: Chosen,
+    status: Status,
+    obj: int | None,
+    bound: float | None,
+    stats: Mapping[str, float | int | str],
+) -> MatchResult:
+    """Turn chosen columns into a :class:`MatchResult` with explanations from the objective;
+    unplaced referrals get reasons computed from this plan."""
     ctx, policy = m.ctx, m.policy
-    matches, unmatched = [], []
+    matches: list[ReferralMatch] = []
+    unmatched: list[Unmatched] = []
+    if obj is None:
+        obj = objective_of(m, chosen)
+    proven = status is Status.OPTIMAL
+    load = plan_load(m, chosen)
     for r, ref in enumerate(m.referrals):
         cols = chosen.get(r)
         if not cols:
-            unmatched.append(Unmatched(ref.id, UNMATCHED.points(ref, policy), unmatched_reasons(m, r)))
+            reasons, homes = unmatched_reasons(m, r, chosen, proven, load)
+            unmatched.append(Unmatched(ref.id, UNMATCHED.points(ref, policy), reasons, homes))
             continue
-        placements, contribs = [], []
+        placements: list[Placement] = []
+        contribs: list[Contribution] = []
         for j in cols:
             col = m.columns[j]
             home = m.ph.homes[col.home]
@@ -108,147 +506,25 @@ def decode(m: MatchModel, chosen: dict[int, list[int]], status: Status, obj: int
                 contribs.extend(pair_contributions(child, home, ctx))
         split = m.columns[cols[0]].split
         if split:
-            n_homes = len({p.home_id for p in placements})
-            contribs.append(Contribution(SIBLINGS_TOGETHER.name, SIBLINGS_TOGETHER.points(ref, policy),
-                                         SIBLINGS_TOGETHER.explain(ref, policy, n_homes)))
+            contribs.append(
+                Contribution(
+                    SIBLINGS_TOGETHER.name,
+                    SIBLINGS_TOGETHER.points(ref, policy),
+                    SIBLINGS_TOGETHER.explain(ref, policy, len(cols)),
+                )
+            )
+            for j in cols:
+                home = m.ph.homes[m.columns[j].home]
+                contribs.append(
+                    Contribution(
+                        SPLIT_APART.name,
+                        SPLIT_APART.points(ref, home, ctx),
+                        SPLIT_APART.explain(ref, home, ctx, len(m.columns[j].children)),
+                    )
+                )
         pts = sum(c.points for c in contribs)
         matches.append(ReferralMatch(ref.id, tuple(placements), split, pts, tuple(contribs)))
-    if obj is None:
-        obj = objective_of(m, chosen)
     gap = None
     if bound is not None:
         gap = max(0.0, (obj - bound) / max(1.0, abs(obj)))
-    return MatchResult(status, obj, bound, gap, tuple(matches), tuple(unmatched), stats)
-
-
-_RULE_ORDER = {r.name: i for i, r in enumerate(HARD_RULES)}
-
-
-def summarise_exclusions(counts: dict[str, int]) -> str:
-    total = sum(counts.values())
-    if not total:
-        return "no homes excluded"
-    parts = ", ".join(f"{n} {RULES_BY_NAME[name].label}" for name, n in
-                      sorted(counts.items(), key=lambda kv: (-kv[1], _RULE_ORDER.get(kv[0], 99))))
-    return f"{total} homes excluded: {parts}"
-
-
-def unmatched_reasons(m: MatchModel, r: int) -> tuple[str, ...]:
-    ref = m.referrals[r]
-    counts, eligible = exclusion_counts(m.ph, ref, ref.children, m.policy)
-    who = "the child" if ref.size == 1 else f"the {ref.size} siblings together"
-    reasons = [UNMATCHED.explain(ref, m.policy)]
-    if len(m.ph.homes) == 0:
-        reasons.append("No homes were given to the matching run")
-    elif len(eligible) == 0:
-        reasons.append(f"No home can take {who}: {summarise_exclusions(counts)}")
-    else:
-        reasons.append(f"{len(eligible)} eligible home(s) for {who}, but their free places are used by "
-                       f"other referrals in the best assignment found ({summarise_exclusions(counts)})")
-    if ref.size > 1:
-        if not (m.policy.allow_split and ref.allow_split):
-            reasons.append("Splitting the siblings is not allowed by the care plan or the policy")
-        elif m.split_cols[r] is None:
-            reasons.append("No split is possible: at least one sibling has no eligible home "
-                           f"within {m.policy.split_max_miles:g} miles of the family home")
-    return tuple(reasons)
-
-
-# --------------------------------------------------------------------------- backends
-def _chosen_from_values(m: MatchModel, val) -> dict[int, list[int]]:
-    chosen: dict[int, list[int]] = {}
-    for j, col in enumerate(m.columns):
-        if val(j) > 0.5:
-            chosen.setdefault(col.referral, []).append(j)
-    return chosen
-
-
-def _seed_values(m: MatchModel, seed: dict[int, list[int]], split_var, unm0) -> dict[int, int]:
-    x = {}
-    for r in range(len(m.referrals)):
-        cols = seed.get(r, [])
-        for j in cols:
-            x[j] = 1
-        if r in split_var:
-            x[split_var[r]] = int(bool(cols) and m.columns[cols[0]].split)
-        x[unm0 + r] = int(not cols)
-    return x
-
-
-def _solve_cpsat(m, seed, time_limit_s, num_workers, gap_limit, linearization_level=2):
-    from ortools.sat.python import cp_model
-
-    c, rows, senses, rhs, split_var, unm0 = m.linear_form()
-    model = cp_model.CpModel()
-    x = [model.new_bool_var("") for _ in range(len(c))]
-    for row, sense, b in zip(rows, senses, rhs, strict=True):
-        if sense == "==" and b == 1.0 and all(v == 1.0 for v in row.values()):
-            model.add_exactly_one([x[j] for j in row])
-        elif sense == "<=" and b == 1.0 and all(v == 1.0 for v in row.values()):
-            model.add_at_most_one([x[j] for j in row])
-        else:
-            expr = cp_model.LinearExpr.weighted_sum([x[j] for j in row], [int(v) for v in row.values()])
-            if sense == "==":
-                model.add(expr == int(b))
-            else:
-                model.add(expr <= int(b))
-    nz = [j for j in range(len(c)) if c[j]]
-    model.minimize(cp_model.LinearExpr.weighted_sum([x[j] for j in nz], [int(c[j]) for j in nz]))
-    for j, v in _seed_values(m, seed, split_var, unm0).items():
-        model.add_hint(x[j], v)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.num_workers = int(num_workers)
-    solver.parameters.linearization_level = int(linearization_level)
-    if gap_limit:
-        solver.parameters.relative_gap_limit = float(gap_limit)
-    st = solver.solve(model)
-    info = {"solver": "CP-SAT", "wall_solver_s": solver.wall_time}
-    if st == cp_model.OPTIMAL:
-        status = Status.OPTIMAL
-    elif st == cp_model.FEASIBLE:
-        status = Status.FEASIBLE
-    elif st == cp_model.INFEASIBLE:
-        return Status.INFEASIBLE, None, None, None, info
-    else:
-        return Status.TIMED_OUT, None, None, None, info
-    chosen = _chosen_from_values(m, lambda j: solver.boolean_value(x[j]))
-    return status, chosen, int(round(solver.objective_value)), float(solver.best_objective_bound), info
-
-
-def _solve_mip(m, seed, time_limit_s, num_workers, gap_limit, name):
-    from ortools.linear_solver import pywraplp
-
-    c, rows, senses, rhs, split_var, unm0 = m.linear_form()
-    s = pywraplp.Solver.CreateSolver(name)
-    s.SuppressOutput()
-    x = [s.BoolVar("") for _ in range(len(c))]
-    for row, sense, b in zip(rows, senses, rhs, strict=True):
-        ct = s.Constraint(b if sense == "==" else -s.infinity(), b)
-        for j, v in row.items():
-            ct.SetCoefficient(x[j], v)
-    obj = s.Objective()
-    for j in range(len(c)):
-        if c[j]:
-            obj.SetCoefficient(x[j], float(c[j]))
-    obj.SetMinimization()
-    sv = _seed_values(m, seed, split_var, unm0)
-    if sv and name != "HIGHS":  # SetHint segfaults with HiGHS in OR-Tools 9.15
-        s.SetHint([x[j] for j in range(len(c))], [float(sv.get(j, 0)) for j in range(len(c))])
-    s.SetTimeLimit(int(time_limit_s * 1000))
-    s.SetNumThreads(int(num_workers))
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap_limit) if gap_limit else 1e-9)
-    st = s.Solve(params)
-    info = {"solver": name, "wall_solver_s": s.wall_time() / 1000.0}
-    if st == pywraplp.Solver.OPTIMAL:
-        status = Status.OPTIMAL
-    elif st == pywraplp.Solver.FEASIBLE:
-        status = Status.FEASIBLE
-    elif st == pywraplp.Solver.INFEASIBLE:
-        return Status.INFEASIBLE, None, None, None, info
-    else:
-        return Status.TIMED_OUT, None, None, None, info
-    chosen = _chosen_from_values(m, lambda j: x[j].solution_value())
-    objv = objective_of(m, chosen)
-    return status, chosen, objv, float(obj.BestBound()), info
+    return MatchResult(status, obj, bound, gap, tuple(matches), tuple(unmatched), dict(stats))

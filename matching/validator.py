@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from matching.distance import DistanceSource
 from matching.domain import (
     Assignment,
+    ChildProfile,
     Contribution,
     Home,
     Placement,
@@ -23,58 +25,104 @@ from matching.domain import (
     ValidationReport,
     Violation,
 )
+from matching.inputs import split_valid
 from matching.rules.hard import all_failures
-from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, ScoringContext, make_context, pair_contributions
+from matching.rules.soft import (
+    SIBLINGS_TOGETHER,
+    SPLIT_APART,
+    UNMATCHED,
+    ScoringContext,
+    make_context,
+    pair_contributions,
+)
 
 
 def score_referral(ref: Referral, placed: Mapping[str, Home], ctx: ScoringContext) -> ReferralMatch:
     """Contributions of every objective term for a referral whose children are placed
     as ``placed`` (child id -> home)."""
     contribs: list[Contribution] = []
-    placements = []
+    placements: list[Placement] = []
     for child in ref.children:
         home = placed.get(child.id)
         if home is None:
             continue
         placements.append(Placement(child.id, home.id))
         contribs.extend(pair_contributions(child, home, ctx))
-    n_homes = len({h.id for h in placed.values()})
+    by_home: dict[str, list[str]] = {}
+    for cid, h in placed.items():
+        by_home.setdefault(h.id, []).append(cid)
+    n_homes = len(by_home)
     split = n_homes > 1
     if split:
-        contribs.append(Contribution(SIBLINGS_TOGETHER.name, SIBLINGS_TOGETHER.points(ref, ctx.policy),
-                                     SIBLINGS_TOGETHER.explain(ref, ctx.policy, n_homes)))
+        contribs.append(
+            Contribution(
+                SIBLINGS_TOGETHER.name,
+                SIBLINGS_TOGETHER.points(ref, ctx.policy),
+                SIBLINGS_TOGETHER.explain(ref, ctx.policy, n_homes),
+            )
+        )
+        homes = {h.id: h for h in placed.values()}
+        for hid, kids in by_home.items():
+            contribs.append(
+                Contribution(
+                    SPLIT_APART.name,
+                    SPLIT_APART.points(ref, homes[hid], ctx),
+                    SPLIT_APART.explain(ref, homes[hid], ctx, len(kids)),
+                )
+            )
     return ReferralMatch(ref.id, tuple(placements), split, sum(c.points for c in contribs), tuple(contribs))
 
 
-def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Referral], homes: Iterable[Home],
-             policy: Policy | None = None, *, distance=None) -> ValidationReport:
+def validate(
+    assignment: Assignment | Mapping[str, str],
+    referrals: Iterable[Referral],
+    homes: Iterable[Home],
+    policy: Policy | None = None,
+    *,
+    distance: DistanceSource | None = None,
+) -> ValidationReport:
     """Check ``assignment`` (child id -> home id) against the hard rules and score it.
 
     Violation rule names are the hard rules' names plus ``capacity`` (a home given more
     children than free places, across referrals), ``whole_group`` (only some siblings
     of a referral placed) and ``unknown`` (an id not in the inputs). The objective
     counts every referral: placed ones by their soft terms, unplaced ones by the
-    unmatched penalty; half-placed groups are scored as placed (and flagged).
+    unmatched penalty; half-placed groups are scored as placed (and flagged). Unusable
+    records (see :mod:`matching.inputs`) are left out and reported as ``invalid``
+    violations naming the field.
     """
     policy = policy or Policy()
-    homes = tuple(homes)
-    referrals = tuple(referrals)
+    all_refs, all_homes = tuple(referrals), tuple(homes)
+    referrals, homes, excluded = split_valid(all_refs, all_homes)
     ctx = make_context(policy, homes, distance)
     by_id = {h.id: h for h in homes}
     amap = assignment.as_dict() if isinstance(assignment, Assignment) else dict(assignment)
-    violations: list[Violation] = []
-    known_children = set()
+    violations: list[Violation] = [
+        Violation(
+            "invalid",
+            x.record_id if x.kind == "referral" else "*",
+            x.record_id if x.kind == "home" else None,
+            None,
+            f"{x.kind} {x.record_id}: {x.field}: {x.reason}",
+        )
+        for x in excluded
+    ]
+    known_children = {c.id for r in all_refs for c in r.children}  # excluded ones are not "unknown"
+    bad_homes = {x.record_id for x in excluded if x.kind == "home"}
     load: dict[str, int] = {}
-    matches, unmatched = [], []
+    matches: list[ReferralMatch] = []
+    unmatched: list[Unmatched] = []
     total = 0
     for ref in referrals:
         placed: dict[str, Home] = {}
         for child in ref.children:
-            known_children.add(child.id)
             hid = amap.get(child.id)
             if hid is None:
                 continue
             home = by_id.get(hid)
+            if home is None and hid in bad_homes:
+                violations.append(Violation("invalid", ref.id, hid, child.id, f"home {hid} is not usable"))
+                continue
             if home is None:
                 violations.append(Violation("unknown", ref.id, hid, child.id, f"unknown home {hid}"))
                 continue
@@ -85,9 +133,10 @@ def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Ref
             unmatched.append(Unmatched(ref.id, pts, (UNMATCHED.explain(ref, policy),)))
             continue
         if len(placed) < ref.size:
-            violations.append(Violation("whole_group", ref.id, None, None,
-                                        f"{len(placed)} of {ref.size} siblings placed"))
-        groups: dict[str, list] = {}
+            violations.append(
+                Violation("whole_group", ref.id, None, None, f"{len(placed)} of {ref.size} siblings placed")
+            )
+        groups: dict[str, list[ChildProfile]] = {}
         for child in ref.children:
             if child.id in placed:
                 groups.setdefault(placed[child.id].id, []).append(child)
@@ -101,8 +150,11 @@ def validate(assignment: Assignment | Mapping[str, str], referrals: Iterable[Ref
         matches.append(match)
     for hid, n in load.items():
         if n > by_id[hid].free_places:
-            violations.append(Violation("capacity", "*", hid, None,
-                                        f"{n} children placed, {by_id[hid].free_places} free place(s)"))
+            violations.append(
+                Violation(
+                    "capacity", "*", hid, None, f"{n} children placed, {by_id[hid].free_places} free place(s)"
+                )
+            )
     for cid in amap:
         if cid not in known_children:
             violations.append(Violation("unknown", "*", amap[cid], cid, f"unknown child {cid}"))

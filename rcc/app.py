@@ -6,19 +6,22 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
-from rcc.api import docs
+from rcc import audit
+from rcc.api import audit as audit_router
+from rcc.api import docs, resilience
 from rcc.api.strict_query import reject_unknown_query
 from rcc.children import router as children
 from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
-from rcc.db import make_engine, make_sessionmaker
+from rcc.db import engine_for, make_sessionmaker
 from rcc.errors import DomainError
 from rcc.jobs import router as jobs
 from rcc.matching import router as matching
@@ -29,7 +32,7 @@ from rcc.webhooks import router as webhooks
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, webhooks)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, audit_router, webhooks)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
@@ -38,7 +41,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "the key's role may not do this",
         404: "not found, or outside the caller's scope",
         409: "conflicts with the register's current state",
+        413: "the request body is larger than RCC_MAX_UPLOAD_BYTES",
         422: "invalid input; `details` names each field",
+        503: "busy or the database is unavailable; `Retry-After` says when to try again",
     }.items()
 }
 
@@ -56,9 +61,42 @@ def _loc(loc: tuple) -> str:
     return out or ".".join(map(str, loc))
 
 
+def _audit_refusal(request: Request, exc: DomainError) -> None:
+    """A key refused a record (403) or told it is not there (404) leaves an audit event."""
+    who = getattr(request.state, "principal", None)
+    if who is None:
+        return
+    entity, ident = getattr(exc, "entity", None), getattr(exc, "ident", None)
+    if entity is None:
+        entity, ident = _entity_from_path(request)
+    try:
+        ident_int = int(str(ident)) if ident is not None and -(2**31) <= int(str(ident)) < 2**31 else 0
+    except (TypeError, ValueError):
+        ident_int = 0
+    try:
+        audit.refused(
+            request.app.state.engine,
+            who,
+            str(entity),
+            ident_int,
+            f"{request.method} {request.url.path}: {exc.status} {exc.message}",
+        )
+    except Exception:  # noqa: BLE001 - failing to audit must not turn a 404 into a 500
+        log.exception("could not record a refused attempt")
+
+
+def _entity_from_path(request: Request) -> tuple[str, object]:
+    for name, value in request.path_params.items():
+        if name.endswith("_id"):
+            return name.removesuffix("_id"), value
+    return "request", 0
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError):
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.status in (403, 404):
+            _audit_refusal(request, exc)
         details = [{"field": d.field, "message": d.message} for d in exc.details]
         return envelope(exc.status, exc.code, exc.message, details)
 
@@ -76,32 +114,36 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):
-        code = {401: "unauthorised", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.status_code, "error"
-        )
+        code = {
+            401: "unauthorised",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+        }.get(exc.status_code, "error")
         return envelope(exc.status_code, code, str(exc.detail))
-
-    @app.exception_handler(OperationalError)
-    async def _db_down(_: Request, exc: OperationalError):
-        log.exception("database error")
-        return envelope(503, "unavailable", "the database is unavailable; try again")
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings, api=True)
     factory = make_sessionmaker(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        worker = None
+        # Admission lets settings.requests_at_once requests in at once; a request uses up to three thread hops
+        # (auth, endpoint, commit), so give each of them room and never make one wait for a thread
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 3 * settings.requests_at_once + 4
+        worker = worker_engine = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
         dispatcher = None
         if run_worker:
+            from rcc.jobs.queue import QueueSettings
             from rcc.jobs.worker import Worker
             from rcc.webhooks.dispatcher import Dispatcher
 
-            worker = Worker(factory)
+            worker_engine = engine_for(settings, pool_size=4)  # its own pool: never starves requests
+            worker = Worker(make_sessionmaker(worker_engine), settings=QueueSettings.from_settings(settings))
             worker.start()
             dispatcher = Dispatcher(factory, stale_days=settings.stale_vacancy_days)
             dispatcher.start()
@@ -112,6 +154,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
                 worker.stop()
             if dispatcher is not None:
                 dispatcher.stop()
+            if worker_engine is not None:
+                worker_engine.dispose()
             engine.dispose()
 
     app = FastAPI(
@@ -128,6 +172,12 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.state.sessionmaker = factory
     install_error_handlers(app)
     docs.install(app)
+    resilience.install_error_handlers(app)
+    app.add_middleware(resilience.BodyLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(
+        resilience.Admission, limit=settings.requests_at_once, queue_timeout=settings.api_queue_timeout
+    )
+    app.include_router(resilience.health)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
 

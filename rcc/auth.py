@@ -124,3 +124,28 @@ def authenticate(session: Session, token: str | None) -> Principal:
         provider_id=row.provider_id,
         rcc_la_ids=rcc_las,
     )
+
+
+def revoke_api_key(session: Session, key: str) -> ApiKey:
+    """Revoke a key given by id, lookup prefix or the key itself; revoking twice keeps the first time.
+    Raises ``LookupError`` when no key matches."""
+    from rcc.db.models import utcnow
+
+    key = key.strip()
+    prefix = key.split("_", 2)[1] if key.startswith("rcc_") and key.count("_") >= 2 else key
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if row is None and key.isdigit() and int(key) < 2**31:
+        row = session.get(ApiKey, int(key))
+    if row is None:
+        raise LookupError(f"no API key {key!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return row
+
+
+def list_api_keys(session: Session, include_revoked: bool = True) -> list[ApiKey]:
+    stmt = select(ApiKey).order_by(ApiKey.id)
+    if not include_revoked:
+        stmt = stmt.where(ApiKey.revoked_at.is_(None))
+    return list(session.scalars(stmt))

@@ -36,9 +36,9 @@ def _startup() -> None:
 
 
 def _factory():
-    from rcc.db import make_engine, make_sessionmaker
+    from rcc.db import engine_for, make_sessionmaker
 
-    return make_sessionmaker(make_engine(load_settings().database_url))
+    return make_sessionmaker(engine_for(load_settings()))
 
 
 NO_DATABASE = (
@@ -130,13 +130,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 @app.command()
 def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")] = False) -> None:
-    """Run persisted jobs (matching runs, forecasts) outside the web process."""
-    import time
+    """Run persisted jobs (matching runs, forecasts) outside the web process.
 
+    SIGTERM or Ctrl-C drains: no new claims, running jobs get RCC_JOB_DRAIN_SECONDS to finish,
+    the rest go back to the queue. Per-kind slots come from RCC_JOB_CONCURRENCY."""
+    import logging
+    import signal
+    import threading
+
+    from rcc.jobs.queue import QueueSettings
     from rcc.jobs.worker import Worker, drain
     from rcc.webhooks.dispatcher import Dispatcher
     from rcc.webhooks.service import dispatch
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    queue_settings = QueueSettings.from_settings(load_settings())
     factory = _existing_factory()
     stale_days = load_settings().stale_vacancy_days
     if once:
@@ -146,17 +154,90 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
             f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.failed} failed"
         )
         return
-    w = Worker(factory)
+    w = Worker(factory, settings=queue_settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     w.start()
     d = Dispatcher(factory, stale_days=stale_days)
     d.start()
-    typer.echo("worker and webhook dispatcher running; Ctrl-C to stop")
+    typer.echo(f"worker {w.id} and the webhook dispatcher running; SIGTERM or Ctrl-C drains and stops them")
+    while not stop.wait(1):
+        pass
+    typer.echo(f"worker {w.id} draining")
+    w.stop()
+    d.stop()
+    typer.echo(f"worker {w.id} stopped")
+
+
+jobs_app = typer.Typer(help="Persisted jobs: list, retry, cancel.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[
+        str | None, typer.Option(help="queued | running | succeeded | failed | cancelled")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="e.g. matching_run, forecast")] = None,
+    limit: int = 50,
+) -> None:
+    """The newest jobs (id, kind, status, attempts, who holds it until when, error), and the live workers."""
+    from rcc.jobs.queue import alive_workers, list_jobs
+
+    with _factory()() as s:
+        rows = list_jobs(s, status, kind, limit)
+        workers = alive_workers(s)
+    typer.echo(f"{'id':<36}  {'kind':<16} {'status':<10} {'try':>3}  {'created':<19}  holder / error")
+    for j in rows:
+        held = (
+            f"{j.claimed_by} until {j.lease_expires_at:%H:%M:%S}"
+            if j.status == "running" and j.lease_expires_at
+            else ""
+        )
+        err = (j.error or "").strip().splitlines()[-1][:80] if j.error and j.status != "running" else ""
+        typer.echo(
+            f"{j.id:<36}  {j.kind:<16} {j.status:<10} {j.attempts:>3}  {j.created_at:%Y-%m-%d %H:%M:%S}  {held or err}"
+        )
+    typer.echo(
+        f"{len(workers)} live worker(s): "
+        + ", ".join(f"{w.id} ({w.state}, {w.running} running)" for w in workers)
+    )
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: str) -> None:
+    """Queue a failed or cancelled job again (attempts reset)."""
+    from rcc.db import transaction
+    from rcc.errors import DomainError
+    from rcc.jobs.queue import retry
+
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        w.stop()
-        d.stop()
+        with transaction(_factory()) as s:
+            job = retry(s, job_id)
+            typer.echo(f"job {job.id} queued again")
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: str) -> None:
+    """Cancel a queued job at once, or ask a running one to stop at its next check."""
+    from rcc.auth import SYSTEM
+    from rcc.db import transaction
+    from rcc.errors import DomainError
+    from rcc.jobs import queue as jobs
+
+    try:
+        with transaction(_factory()) as s:
+            job = jobs.cancel(s, SYSTEM, job_id)
+            typer.echo(
+                f"job {job.id}: {'cancelled' if job.status == 'cancelled' else 'asked to stop (running)'}"
+            )
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @apikey_app.command("create")
@@ -176,6 +257,46 @@ def apikey_create(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(key)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key: Annotated[str, typer.Argument(help="key id, lookup prefix, or the key itself")],
+) -> None:
+    """Revoke a key: it stops working at once; the row stays for the audit trail."""
+    from rcc.auth import revoke_api_key
+    from rcc.db import transaction
+
+    try:
+        with transaction(_factory()) as s:
+            row = revoke_api_key(s, key)
+            typer.echo(
+                f"revoked key {row.id} ({row.prefix}, {row.role}) at {row.revoked_at:%Y-%m-%d %H:%M:%S}Z"
+            )
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@apikey_app.command("list")
+def apikey_list(
+    active: Annotated[bool, typer.Option(help="only keys not revoked")] = False,
+) -> None:
+    """Keys (never their secrets): id, prefix, role, scope, label, created and revoked times."""
+    from rcc.auth import list_api_keys
+
+    with _factory()() as s:
+        rows = list_api_keys(s, include_revoked=not active)
+        typer.echo("id\tprefix\trole\tscope\tlabel\tcreated_at\trevoked_at")
+        for r in rows:
+            scope = (
+                f"rcc {r.rcc_id}" if r.rcc_id else f"la {r.la_id}" if r.la_id else
+                f"provider {r.provider_id}" if r.provider_id else "-"
+            )  # fmt: skip
+            revoked = f"{r.revoked_at:%Y-%m-%dT%H:%M:%S}" if r.revoked_at else "-"
+            typer.echo(
+                f"{r.id}\t{r.prefix}\t{r.role}\t{scope}\t{r.label or '-'}\t{r.created_at:%Y-%m-%dT%H:%M:%S}\t{revoked}"
+            )
 
 
 def _demo_help() -> str:

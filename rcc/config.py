@@ -6,6 +6,18 @@
 | RCC_DATA_DIR | the shared open-data folder (LAs, MSOAs, Ofsted, DfE, SSDA903 sample) | ``../shared/data`` beside the checkout |
 | RCC_WORKER | ``inline`` runs the job worker inside ``rcc serve``; ``off`` leaves jobs to ``rcc worker`` | ``inline`` |
 | RCC_STALE_VACANCY_DAYS | days (a positive whole number) after which an unconfirmed vacancy is reported as stale | 14 |
+| RCC_DB_POOL_SIZE / RCC_DB_MAX_OVERFLOW | PostgreSQL connections each process keeps / may add | 10 / 5 |
+| RCC_DB_POOL_TIMEOUT | seconds a request waits for a pooled connection (then 503) | 3 |
+| RCC_DB_LOCK_TIMEOUT_MS | API requests: longest wait for a row lock or SQLite's write lock (then 503) | 1500 |
+| RCC_DB_CONNECT_TIMEOUT | seconds to reach PostgreSQL | 5 |
+| RCC_API_CONCURRENCY | requests one API process works on at once; the rest wait in its event loop | RCC_DB_POOL_SIZE |
+| RCC_API_QUEUE_TIMEOUT | seconds a request may wait for its turn (then 503 with Retry-After) | 5 |
+| RCC_MAX_UPLOAD_BYTES | largest request body (413 above it, before it is read) | 5 MB |
+| RCC_JOB_LEASE_SECONDS | a running job's lease, renewed every quarter lease | 60 |
+| RCC_JOB_CONCURRENCY | job slots per kind in each worker, ``matching_run=2,forecast=1,*=1`` | ``*=1`` |
+| RCC_JOB_DRAIN_SECONDS | on SIGTERM, time running jobs get before they go back to the queue | 30 |
+| RCC_JOB_BACKOFF_SECONDS | first retry delay after an expired lease or a database error (doubles, ≤ 5 min) | 5 |
+| RCC_JOB_POLL_SECONDS | how often an idle worker looks for work | 0.5 |
 
 A bad value (``RCC_WORKER=inlnie``, ``RCC_STALE_VACANCY_DAYS=0``) is refused when the settings are
 read: :func:`load_settings` raises :class:`SettingsError`, whose message names the variable, and the
@@ -17,7 +29,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, ValidationError
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +75,34 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     worker: Literal["inline", "off"] = "inline"
     stale_vacancy_days: PositiveInt = 14
+    # the database pool and bounded waits (see rcc.api.resilience)
+    db_pool_size: PositiveInt = 10
+    db_max_overflow: NonNegativeInt = 5
+    db_pool_timeout: PositiveFloat = 3.0
+    db_lock_timeout_ms: PositiveInt = 1500
+    db_connect_timeout: PositiveInt = 5
+    api_concurrency: PositiveInt | None = None  # None: db_pool_size
+    api_queue_timeout: PositiveFloat = 5.0
+    max_upload_bytes: PositiveInt = 5 * 1024 * 1024
+    # the job queue (see rcc.jobs.queue)
+    job_lease_seconds: PositiveFloat = 60.0
+    job_concurrency: str = "*=1"
+    job_drain_seconds: NonNegativeFloat = 30.0
+    job_backoff_seconds: NonNegativeFloat = 5.0
+    job_poll_seconds: PositiveFloat = 0.5
+
+    @field_validator("job_concurrency")
+    @classmethod
+    def _slots(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            kind, _, n = part.partition("=")
+            if not kind.strip() or not n.strip().isdigit():
+                raise ValueError("must look like 'matching_run=2,forecast=1,*=1'")
+        return value
+
+    @property
+    def requests_at_once(self) -> int:
+        return self.api_concurrency or self.db_pool_size
 
 
 class SettingsError(ValueError):

@@ -28,6 +28,7 @@ class DomainError(Exception):
 class NotFound(DomainError):
     def __init__(self, entity: str, ident: object):
         super().__init__(f"{entity} {ident} not found", code="not_found", status=404)
+        self.entity, self.ident = entity, ident
 
 
 class Conflict(DomainError):

@@ -9,6 +9,11 @@ its data. Writes bench/results/forecast_peer.json with the raw predicted cells m
 bench's age bands and coarse categories (the peer's own category mapping is kept: it puts
 only K2 and R1 in Residential and H5, P2 in Supported; everything else is Other).
 Scoring is done by bench/forecast_backtest.py against the same truth as every other row.
+
+Region mode (``--region-dir DIR --origin-years 2021 2022 ...``): DIR holds one folder per LA,
+each with collection-year folders as above (written by bench/forecast_region_backtest.py); the
+peer is run per LA and origin (it has no notion of a region) and the output lists
+``{"la", "origin", "target", "cells"}`` rows; the region forecast is the sum of the LAs'.
 """
 
 from __future__ import annotations
@@ -85,6 +90,8 @@ def main() -> int:
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data" / "ssda903-sample"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "forecast_peer.json"))
     ap.add_argument("--reference-months", type=int, default=6)
+    ap.add_argument("--region-dir", default=None)
+    ap.add_argument("--origin-years", type=int, nargs="*", default=[2018, 2019, 2020, 2021])
     args = ap.parse_args()
     import cs_demand_model
 
@@ -97,18 +104,32 @@ def main() -> int:
         "origins": [],
         "errors": [],
     }
-    for year in (2018, 2019, 2020, 2021):
+    if args.region_dir:
+        las = sorted(p for p in Path(args.region_dir).iterdir() if p.is_dir())
+        jobs = [(la, year) for year in args.origin_years for la in las]
+    else:
+        jobs = [(Path(args.data_dir), year) for year in args.origin_years]
+    for data_dir, year in jobs:
         try:
-            out["origins"].append(run_origin(Path(args.data_dir), year, args.reference_months))
+            res = run_origin(data_dir, year, args.reference_months)
+            if args.region_dir:
+                res["la"] = data_dir.name
+            out["origins"].append(res)
         except Exception as exc:  # report, don't hide
             out["errors"].append(
-                {"origin": f"{year}-03-31", "error": repr(exc), "trace": traceback.format_exc()}
+                {
+                    "la": data_dir.name,
+                    "origin": f"{year}-03-31",
+                    "error": repr(exc),
+                    "trace": traceback.format_exc(),
+                }
             )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))
     print(json.dumps({k: v for k, v in out.items() if k != "origins"}, indent=2))
     for o in out["origins"]:
         print(
+            o.get("la", ""),
             o["origin"],
             "->",
             o["target"],

@@ -24,7 +24,7 @@ from api_schemas.vocab import (
     RiskFlag,
     Suitability,
 )
-from matching.distance import METRES_PER_MILE
+from matching.distance import straight_line_miles
 from matching.domain import ChildProfile, Home, Policy, Referral
 
 
@@ -32,8 +32,9 @@ class HardRule(Protocol):
     name: str
     label: str
 
-    def check(self, referral: Referral, children: tuple[ChildProfile, ...], home: Home,
-              policy: Policy) -> str | None: ...
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None: ...
 
 
 class Capacity:
@@ -46,7 +47,9 @@ class Capacity:
     name = "capacity"
     label = "no free place"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         if home.free_places < len(children):
             return f"{home.free_places} free place(s), {len(children)} needed"
         return None
@@ -59,7 +62,9 @@ class Quality:
     name = "quality"
     label = "Inadequate or not registered"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         if home.registration is not RegistrationStatus.ACTIVE:
             return f"registration {home.registration.value}"
         if home.judgement is OfstedJudgement.INADEQUATE:
@@ -73,7 +78,9 @@ class AgeRange:
     name = "age_range"
     label = "age range"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         for c in children:
             if not home.age_min <= c.age_years <= home.age_max:
                 return f"age {c.age_years} outside {home.age_min}-{home.age_max}"
@@ -86,7 +93,9 @@ class SexAccepted:
     name = "sex"
     label = "sex not accepted"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         for c in children:
             if c.sex not in home.sexes:
                 return f"does not accept {c.sex.value} children"
@@ -106,7 +115,9 @@ class HomeTypeForAge:
     name = "home_type_age"
     label = "home type not allowed at this age"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         t = home.home_type
         if t in SUPPORTED_TYPES:
             for c in children:
@@ -125,7 +136,9 @@ class CarePlanSuitability:
     name = "care_plan"
     label = "care plan unsuitable"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         cat = HOME_TYPE_CATEGORY[home.home_type]
         for c in children:
             if c.suitability_of(cat) is Suitability.UNSUITABLE:
@@ -146,7 +159,9 @@ class NeedsMet:
     name = "needs"
     label = "needs"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         met = home.needs_met
         for c in children:
             missing = c.needs - met - _SIBLING
@@ -168,7 +183,9 @@ class SiblingGroup:
     name = "sibling_group"
     label = "cannot take siblings together"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         if len(children) < 2 or Need.SIBLING_GROUP in home.needs_met:
             return None
         if home.home_type in FAMILY_BASED and home.free_places >= len(children):
@@ -189,7 +206,9 @@ class Companions:
     name = "living_companions"
     label = "living companions"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         ages = home.resident_ages
         for c in children:
             lc = c.living_companions
@@ -205,8 +224,9 @@ class Companions:
 
 
 _EXPLOITATION = frozenset({RiskFlag.SEXUAL_EXPLOITATION, RiskFlag.CRIMINAL_EXPLOITATION})
-_HARM_TO_YOUNG = frozenset({RiskFlag.TO_OTHERS_PHYSICAL, RiskFlag.TO_OTHERS_FIRE,
-                            RiskFlag.TO_OTHERS_CRIMINAL})
+_HARM_TO_YOUNG = frozenset(
+    {RiskFlag.TO_OTHERS_PHYSICAL, RiskFlag.TO_OTHERS_FIRE, RiskFlag.TO_OTHERS_CRIMINAL}
+)
 
 
 class Risks:
@@ -225,7 +245,9 @@ class Risks:
     name = "risks"
     label = "risk to or from others"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         ages = home.resident_ages
         for c in children:
             r = c.risks
@@ -248,11 +270,12 @@ class PlacesToAvoid:
     name = "places_to_avoid"
     label = "place to avoid"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         for c in children:
             for e, n, radius in c.places_to_avoid:
-                d = ((home.easting - e) ** 2 + (home.northing - n) ** 2) ** 0.5 / METRES_PER_MILE
-                if d <= radius:
+                if straight_line_miles(e, n, home.easting, home.northing) <= radius:
                     return f"within {radius:g} miles of a place to avoid"
         return None
 
@@ -266,27 +289,46 @@ class SplitAllowed:
     name = "split"
     label = "split not allowed"
 
-    def check(self, referral, children, home, policy):
+    def check(
+        self, referral: Referral, children: tuple[ChildProfile, ...], home: Home, policy: Policy
+    ) -> str | None:
         if len(children) >= len(referral.children):
             return None
         if not (policy.allow_split and referral.allow_split):
             return "siblings may not be split"
         c = referral.children[0]
-        d = ((home.easting - c.home_easting) ** 2 + (home.northing - c.home_northing) ** 2) ** 0.5
-        if d / METRES_PER_MILE > policy.split_max_miles:
+        if (
+            straight_line_miles(c.home_easting, c.home_northing, home.easting, home.northing)
+            > policy.split_max_miles
+        ):
             return f"split home more than {policy.split_max_miles:g} miles from the family home"
         return None
 
 
 HARD_RULES: tuple[HardRule, ...] = (
-    Capacity(), Quality(), AgeRange(), SexAccepted(), HomeTypeForAge(), CarePlanSuitability(),
-    NeedsMet(), SiblingGroup(), Companions(), Risks(), PlacesToAvoid(), SplitAllowed(),
+    Capacity(),
+    Quality(),
+    AgeRange(),
+    SexAccepted(),
+    HomeTypeForAge(),
+    CarePlanSuitability(),
+    NeedsMet(),
+    SiblingGroup(),
+    Companions(),
+    Risks(),
+    PlacesToAvoid(),
+    SplitAllowed(),
 )
-RULES_BY_NAME = {r.name: r for r in HARD_RULES}
+RULES_BY_NAME: dict[str, HardRule] = {r.name: r for r in HARD_RULES}
 
 
-def first_failure(referral: Referral, children: tuple[ChildProfile, ...], home: Home,
-                  policy: Policy, rules: tuple[HardRule, ...] = HARD_RULES) -> tuple[str, str] | None:
+def first_failure(
+    referral: Referral,
+    children: tuple[ChildProfile, ...],
+    home: Home,
+    policy: Policy,
+    rules: tuple[HardRule, ...] = HARD_RULES,
+) -> tuple[str, str] | None:
     """(rule name, reason) of the first rule the pair fails, or ``None`` if eligible."""
     for rule in rules:
         why = rule.check(referral, children, home, policy)
@@ -295,10 +337,15 @@ def first_failure(referral: Referral, children: tuple[ChildProfile, ...], home: 
     return None
 
 
-def all_failures(referral: Referral, children: tuple[ChildProfile, ...], home: Home,
-                 policy: Policy, rules: tuple[HardRule, ...] = HARD_RULES) -> list[tuple[str, str]]:
+def all_failures(
+    referral: Referral,
+    children: tuple[ChildProfile, ...],
+    home: Home,
+    policy: Policy,
+    rules: tuple[HardRule, ...] = HARD_RULES,
+) -> list[tuple[str, str]]:
     """Every (rule name, reason) the pair fails (empty when eligible)."""
-    out = []
+    out: list[tuple[str, str]] = []
     for rule in rules:
         why = rule.check(referral, children, home, policy)
         if why is not None:

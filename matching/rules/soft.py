@@ -47,7 +47,7 @@ class ScoringContext:
         d = self.distance
         mh = d.miles(child.home_easting, child.home_northing, home.easting, home.northing)
         ms = None
-        if child.must_keep_school and child.has_school:
+        if child.must_keep_school and child.school_easting is not None and child.school_northing is not None:
             ms = d.miles(child.school_easting, child.school_northing, home.easting, home.northing)
         return PairFacts(mh, ms)
 
@@ -61,8 +61,9 @@ def regional_medians(homes: Iterable[Home]) -> dict[HomeType, int]:
     return {t: int(round(statistics.median(v))) for t, v in fees.items()}
 
 
-def make_context(policy: Policy, homes: Iterable[Home], distance: DistanceSource | None = None
-                 ) -> ScoringContext:
+def make_context(
+    policy: Policy, homes: Iterable[Home], distance: DistanceSource | None = None
+) -> ScoringContext:
     medians = regional_medians(homes)
     medians.update(dict(policy.median_weekly_fee))
     return ScoringContext(policy, medians, distance or STRAIGHT_LINE)
@@ -85,10 +86,10 @@ class DistanceFromHome:
     name = "distance_home"
     uses_distance = True
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         return int(round(facts.miles_home * ctx.policy.points_per_mile))
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         return f"{facts.miles_home:.1f} miles from home: +{self.points(child, home, facts, ctx)}"
 
 
@@ -100,12 +101,12 @@ class DistanceFromSchool:
     name = "distance_school"
     uses_distance = True
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         if facts.miles_school is None:
             return 0
         return int(round(facts.miles_school * ctx.policy.school_points_per_mile))
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         if facts.miles_school is None:
             return "School: not a factor: +0"
         return f"{facts.miles_school:.1f} miles from school (must keep school): +{self.points(child, home, facts, ctx)}"
@@ -121,7 +122,7 @@ class CarePlanPreference:
 
     name = "care_plan"
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         s = child.suitability_of(HOME_TYPE_CATEGORY[home.home_type])
         if s is Suitability.PREFERRED:
             return 0
@@ -131,11 +132,15 @@ class CarePlanPreference:
             return ctx.policy.not_specified
         return 0  # Unsuitable never reaches scoring: it is a hard rule
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         cat = HOME_TYPE_CATEGORY[home.home_type]
         s = child.suitability_of(cat)
-        words = {Suitability.PREFERRED: "preferred", Suitability.SUITABLE: "suitable but not preferred",
-                 Suitability.NOT_SPECIFIED: "not specified", Suitability.UNSUITABLE: "unsuitable"}[s]
+        words = {
+            Suitability.PREFERRED: "preferred",
+            Suitability.SUITABLE: "suitable but not preferred",
+            Suitability.NOT_SPECIFIED: "not specified",
+            Suitability.UNSUITABLE: "unsuitable",
+        }[s]
         return f"Care plan: {cat.value} is '{words}': +{self.points(child, home, facts, ctx)}"
 
 
@@ -149,25 +154,28 @@ class FamilyBasedFirst:
 
     name = "family_based"
 
-    def _applies(self, child, home):
+    def _applies(self, child: ChildProfile, home: Home) -> bool:
         if home.home_type in FAMILY_BASED:
             return False
         if HOME_TYPE_CATEGORY[home.home_type] is not PlacementCategory.RESIDENTIAL:
             return False
-        return (child.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
-                and child.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE)
+        return (
+            child.suitability_of(PlacementCategory.RESIDENTIAL) is not Suitability.PREFERRED
+            and child.suitability_of(PlacementCategory.FOSTER) is not Suitability.UNSUITABLE
+        )
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         return ctx.policy.residential_when_family_possible if self._applies(child, home) else 0
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         if self._applies(child, home):
             return f"Residential while family-based care is possible: +{self.points(child, home, facts, ctx)}"
         return "Family-based or residential preferred: +0"
 
 
-SCARCE_SPECIALISMS = frozenset({Need.DISABILITY, Need.COMPLEX_TRAUMA, Need.MENTAL_HEALTH,
-                                Need.SOLO_PLACEMENT, Need.PARENT_AND_CHILD})
+SCARCE_SPECIALISMS = frozenset(
+    {Need.DISABILITY, Need.COMPLEX_TRAUMA, Need.MENTAL_HEALTH, Need.SOLO_PLACEMENT, Need.PARENT_AND_CHILD}
+)
 
 
 class NeedsFit:
@@ -181,19 +189,21 @@ class NeedsFit:
 
     name = "needs_fit"
 
-    def _unused(self, child, home):
+    def _unused(self, child: ChildProfile, home: Home) -> frozenset[Need]:
         return (home.needs_met & SCARCE_SPECIALISMS) - child.needs
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         return len(self._unused(child, home)) * ctx.policy.unused_specialism
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         unused = self._unused(child, home)
         if not unused:
             return "Needs fit: no unused specialist capacity: +0"
         names = ", ".join(sorted(n.value for n in unused))
-        return f"Needs fit: uses a place specialised in {names} the child does not need: " \
-               f"+{self.points(child, home, facts, ctx)}"
+        return (
+            f"Needs fit: uses a place specialised in {names} the child does not need: "
+            f"+{self.points(child, home, facts, ctx)}"
+        )
 
 
 class OfstedQuality:
@@ -205,13 +215,16 @@ class OfstedQuality:
 
     name = "ofsted"
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         p = ctx.policy
-        return {OfstedJudgement.OUTSTANDING: p.ofsted_outstanding, OfstedJudgement.GOOD: p.ofsted_good,
-                OfstedJudgement.NOT_YET_INSPECTED: p.ofsted_not_yet_inspected,
-                OfstedJudgement.REQUIRES_IMPROVEMENT: p.ofsted_requires_improvement}.get(home.judgement, 0)
+        return {
+            OfstedJudgement.OUTSTANDING: p.ofsted_outstanding,
+            OfstedJudgement.GOOD: p.ofsted_good,
+            OfstedJudgement.NOT_YET_INSPECTED: p.ofsted_not_yet_inspected,
+            OfstedJudgement.REQUIRES_IMPROVEMENT: p.ofsted_requires_improvement,
+        }.get(home.judgement, 0)
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         j = home.judgement.value.replace("_", " ")
         return f"Ofsted: {j}: +{self.points(child, home, facts, ctx)}"
 
@@ -226,19 +239,21 @@ class CostAgainstMedian:
 
     name = "cost"
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         med = ctx.median_fee.get(home.home_type)
         if med is None or home.weekly_fee <= med:
             return 0
         return int(round((home.weekly_fee - med) / ctx.policy.fee_pounds_per_point))
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         med = ctx.median_fee.get(home.home_type)
         t = home.home_type.value.replace("_", " ")
         if med is None:
             return f"Weekly fee £{home.weekly_fee:,}: no regional median for {t}: +0"
-        return (f"Weekly fee £{home.weekly_fee:,} vs regional median £{med:,} for {t}: "
-                f"+{self.points(child, home, facts, ctx)}")
+        return (
+            f"Weekly fee £{home.weekly_fee:,} vs regional median £{med:,} for {t}: "
+            f"+{self.points(child, home, facts, ctx)}"
+        )
 
 
 class Over20Miles:
@@ -248,10 +263,10 @@ class Over20Miles:
     name = "over_20_miles"
     uses_distance = True
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         return ctx.policy.over_20_miles if facts.miles_home > ctx.policy.flag_distance_miles else 0
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         lim = ctx.policy.flag_distance_miles
         if facts.miles_home > lim:
             return f"More than {lim:g} miles from home: +{ctx.policy.over_20_miles}"
@@ -264,36 +279,48 @@ class OutsideHomeLA:
 
     name = "outside_la"
 
-    def points(self, child, home, facts, ctx):
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
         return ctx.policy.outside_home_la if home.la != child.home_la else 0
 
-    def explain(self, child, home, facts, ctx):
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         if home.la != child.home_la:
             return f"Outside the child's home local authority: +{ctx.policy.outside_home_la}"
         return "Inside the child's home local authority: +0"
 
 
 PAIR_TERMS: tuple[SoftTerm, ...] = (
-    DistanceFromHome(), DistanceFromSchool(), CarePlanPreference(), FamilyBasedFirst(), NeedsFit(),
-    OfstedQuality(), CostAgainstMedian(), Over20Miles(), OutsideHomeLA(),
+    DistanceFromHome(),
+    DistanceFromSchool(),
+    CarePlanPreference(),
+    FamilyBasedFirst(),
+    NeedsFit(),
+    OfstedQuality(),
+    CostAgainstMedian(),
+    Over20Miles(),
+    OutsideHomeLA(),
 )
 
 
 def child_static_points(child: ChildProfile, home: Home, ctx: ScoringContext) -> int:
     """Sum of the pair terms that do not depend on distance (used for fast pruning)."""
     facts = PairFacts(0.0, None)
-    return sum(t.points(child, home, facts, ctx) for t in PAIR_TERMS if not getattr(t, "uses_distance", False))
+    return sum(
+        t.points(child, home, facts, ctx) for t in PAIR_TERMS if not getattr(t, "uses_distance", False)
+    )
 
 
 def pair_points(child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
     return sum(t.points(child, home, facts, ctx) for t in PAIR_TERMS)
 
 
-def pair_contributions(child: ChildProfile, home: Home, ctx: ScoringContext,
-                       facts: PairFacts | None = None) -> tuple[Contribution, ...]:
+def pair_contributions(
+    child: ChildProfile, home: Home, ctx: ScoringContext, facts: PairFacts | None = None
+) -> tuple[Contribution, ...]:
     facts = facts or ctx.facts(child, home)
-    return tuple(Contribution(t.name, t.points(child, home, facts, ctx), t.explain(child, home, facts, ctx),
-                              child.id) for t in PAIR_TERMS)
+    return tuple(
+        Contribution(t.name, t.points(child, home, facts, ctx), t.explain(child, home, facts, ctx), child.id)
+        for t in PAIR_TERMS
+    )
 
 
 class SiblingsTogether:
@@ -307,7 +334,9 @@ class SiblingsTogether:
         return policy.split_siblings_per_child * referral.size
 
     def explain(self, referral: Referral, policy: Policy, n_homes: int) -> str:
-        return f"Sibling group of {referral.size} split across {n_homes} homes: +{self.points(referral, policy)}"
+        return (
+            f"Sibling group of {referral.size} split across {n_homes} homes: +{self.points(referral, policy)}"
+        )
 
 
 class Unmatched:
@@ -322,9 +351,37 @@ class Unmatched:
         return (policy.unmatched_per_child + policy.urgency_extra(referral.urgency)) * referral.size
 
     def explain(self, referral: Referral, policy: Policy) -> str:
-        return (f"Not placed ({referral.size} child(ren), urgency {referral.urgency.value}): "
-                f"+{self.points(referral, policy)}")
+        return (
+            f"Not placed ({referral.size} child(ren), urgency {referral.urgency.value}): "
+            f"+{self.points(referral, policy)}"
+        )
+
+
+class SplitApart:
+    """Soft: when a sibling group is split, each sub-group's home costs
+    ``policy.split_per_home`` (500) plus ``policy.split_points_per_mile`` (10) per mile
+    between that home and the family home (the first child's home address, from which the
+    split radius is measured too). Fewer homes and homes near each other come first: two
+    homes are at most the sum of their distances from the family home apart. Linear in the
+    number of homes and in miles; charged on top of :class:`SiblingsTogether`."""
+
+    name = "split_apart"
+
+    def miles(self, referral: Referral, home: Home, ctx: ScoringContext) -> float:
+        c = referral.children[0]
+        return ctx.distance.miles(c.home_easting, c.home_northing, home.easting, home.northing)
+
+    def points(self, referral: Referral, home: Home, ctx: ScoringContext) -> int:
+        p = ctx.policy
+        return p.split_per_home + int(round(self.miles(referral, home, ctx) * p.split_points_per_mile))
+
+    def explain(self, referral: Referral, home: Home, ctx: ScoringContext, children: int) -> str:
+        return (
+            f"{children} of the siblings in a home {self.miles(referral, home, ctx):.1f} miles from the "
+            f"family home: +{self.points(referral, home, ctx)}"
+        )
 
 
 SIBLINGS_TOGETHER = SiblingsTogether()
+SPLIT_APART = SplitApart()
 UNMATCHED = Unmatched()

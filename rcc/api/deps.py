@@ -18,30 +18,37 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back on any error."""
+    """One transaction per request: committed when the endpoint returns, rolled back on any error.
+
+    Used with ``scope="function"`` so the commit happens before the response is sent: a client
+    told 201 can read what it made at once, and a failing commit is an error response, not a 201.
+    """
     with transaction(request.app.state.sessionmaker) as session:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:  # async: no thread hop for a lookup
     return request.app.state.settings
 
 
 def get_principal(
-    session: Annotated[Session, Depends(get_session)],
+    request: Request,
+    session: Annotated[Session, Depends(get_session, scope="function")],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    return authenticate(session, creds.credentials if creds else None)
+    principal = authenticate(session, creds.credentials if creds else None)
+    request.state.principal = principal  # for auditing a refused attempt (rcc.app)
+    return principal
 
 
-def get_page(
+async def get_page(  # async: no thread hop for arithmetic
     limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 50,
     offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
-DB = Annotated[Session, Depends(get_session)]
+DB = Annotated[Session, Depends(get_session, scope="function")]
 Caller = Annotated[Principal, Depends(get_principal)]
 Paging = Annotated[PageRequest, Depends(get_page)]
 Config = Annotated[Settings, Depends(get_settings)]

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api_schemas.children import ChildIn, ChildPatch, PlacementIn, PlacementPatch, ReferralIn, ReferralPatch
-from rcc import audit
+from rcc import audit, occupancy, permissions
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, Home, Placement, RccMember, Referral
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
@@ -25,7 +25,6 @@ from rcc.pagination import (
     paginate,
     resolve_la,
 )
-from rcc.register.interface import home_view
 
 
 def age_on(birth_month: dt.date, on: dt.date) -> int:
@@ -60,10 +59,7 @@ def _readable_la(who: Principal, la_id: int, entity: str, ident: int) -> None:
 
 
 def _writable_la(who: Principal, la_id: int) -> None:
-    if who.role not in (Role.ADMIN, Role.LA_OFFICER):
-        raise Forbidden("only the child's own LA changes these records")
-    if who.role is Role.LA_OFFICER and who.la_id != la_id:
-        raise Forbidden("an LA officer acts only for their own LA")
+    permissions.check_child_write(who, la_id)
 
 
 def _scope(stmt, who: Principal, la_col):
@@ -243,7 +239,9 @@ def _referral(session: Session, who: Principal, referral_id: int) -> Referral:
 
 
 def get_referral(session: Session, who: Principal, referral_id: int) -> ReferralView:
-    return ReferralView(_referral(session, who, referral_id))
+    ref = _referral(session, who, referral_id)
+    audit.record(session, who, "read", "child", [c.id for c in ref.children], detail=f"referral {ref.id}")
+    return ReferralView(ref)
 
 
 def list_referrals(
@@ -263,6 +261,8 @@ def list_referrals(
     if status:
         stmt = stmt.where(Referral.status == status)
     result = paginate(session, stmt, page)
+    ids = [c.id for r in result.items for c in r.children]
+    audit.record(session, who, "read", "child", ids, detail="referrals")
     return PageResult([ReferralView(r) for r in result.items], result.total, result.limit, result.offset)
 
 
@@ -277,6 +277,10 @@ def update_referral(session: Session, who: Principal, referral_id: int, patch: R
             "out_of_la_reason is required when preferred_location_local is false", "out_of_la_reason"
         )
     session.flush()
+    audit.record(
+        session, who, "update", "child", [c.id for c in ref.children],
+        detail=f"referral {ref.id}: {','.join(sorted(patch.model_fields_set))}",
+    )  # fmt: skip
     return ReferralView(ref)
 
 
@@ -285,8 +289,10 @@ def delete_referral(session: Session, who: Principal, referral_id: int) -> None:
     _writable_la(who, ref.la_id)
     if session.scalar(select(Placement.id).where(Placement.referral_id == referral_id).limit(1)):
         raise Conflict("the referral led to a placement; close it instead")
+    child_ids = [c.id for c in ref.children]
     session.delete(ref)
     session.flush()
+    audit.record(session, who, "delete", "child", child_ids, detail=f"referral {referral_id}")
 
 
 # ---------------------------------------------------------------- placements
@@ -319,16 +325,18 @@ def create_placement(session: Session, who: Principal, data: PlacementIn) -> Pla
     if child is None or not who.can_see_la(child.la_id) or who.role is Role.PROVIDER:
         raise Invalid(f"child {data.child_id} not found", "child_id")
     _writable_la(who, child.la_id)
-    home = session.get(Home, data.home_id, with_for_update=True)
-    if home is None:
+    permissions.check_placement_referral(session, child.id, child.la_id, data.referral_id)
+    if session.get(Home, data.home_id) is None:
         raise Invalid(f"home {data.home_id} not found", "home_id")
+    occupancy.lock_homes(session, [data.home_id])
+    occupancy.lock_children(session, [child.id])
     _check_overlap(session, child.id, data.start_date, data.end_date, None)
-    if data.end_date is None and home_view(session, home).free_places < 1:
-        raise Conflict(f"home {home.id} has no free place")
+    occupancy.check_room(session, data.home_id, data.start_date, data.end_date)
     p = Placement(**data.model_dump(mode="json", exclude={"start_date", "end_date"}))
     p.start_date, p.end_date = data.start_date, data.end_date
     session.add(p)
     session.flush()
+    occupancy.trim_vacancies(session, data.home_id)
     audit.record(session, who, "update", "child", [child.id], detail=f"placement {p.id} created")
     return p
 
@@ -376,6 +384,13 @@ def update_placement(session: Session, who: Principal, placement_id: int, patch:
         raise Invalid(
             "give reason_ended (SSDA903 REASON_PLACE_CHANGE) when ending a placement", "reason_ended"
         )
+    if "end_date" in patch.model_fields_set:
+        old, new = p.end_date, patch.end_date
+        if old is not None and (new is None or new > old):  # a longer stay needs room over the extra days
+            occupancy.lock_homes(session, [p.home_id])
+            occupancy.lock_children(session, [p.child_id])
+            _check_overlap(session, p.child_id, old, new, p.id)
+            occupancy.check_room(session, p.home_id, old, new, exclude_placement=p.id)
     apply_patch(p, patch, skip={"end_date"})
     if "end_date" in patch.model_fields_set:
         p.end_date = patch.end_date

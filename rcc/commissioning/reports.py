@@ -19,8 +19,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from rcc.auth import Principal
+from rcc.cache import VersionedCache
 from rcc.commissioning.cost import concentration, cost_of_care
 from rcc.commissioning.outcomes import equality, outcomes
+from rcc.db import versions
 
 
 def cost_of_care_csv(session: Session, who: Principal, rcc_id: int, start, end, la_code=None) -> str:
@@ -50,11 +52,30 @@ def published_report_html(
     la_code: str | None = None,
     data_dir: Path | None = None,
 ) -> str:
-    """The period's management-information report for the RCC (or one member LA): no child-level data."""
+    """The period's management-information report for the RCC (or one member LA): no child-level data,
+    so nothing to audit. Built once per caller scope, arguments and day while the data are unchanged
+    (any change to any record moves the ``data`` version), however many ask for it."""
     from rcc.commissioning import render as render
 
-    cost = cost_of_care(session, who, rcc_id, period_start, period_end, la_code)
-    outs = outcomes(session, who, rcc_id, period_start, period_end, la_code, data_dir)
-    eq = equality(session, who, rcc_id, period_start, period_end, la_code)
-    conc = concentration(session, who, rcc_id) if cost["la_code"] is None else None
-    return render.published_report_html(cost, outs, eq, conc)
+    def build() -> str:
+        cost = cost_of_care(session, who, rcc_id, period_start, period_end, la_code)
+        outs = outcomes(session, who, rcc_id, period_start, period_end, la_code, data_dir)
+        eq = equality(session, who, rcc_id, period_start, period_end, la_code)
+        conc = concentration(session, who, rcc_id) if cost["la_code"] is None else None
+        return render.published_report_html(cost, outs, eq, conc)
+
+    scope = (who.role, who.rcc_id, who.la_id, who.provider_id, who.rcc_la_ids)
+    key = (
+        "published_report",
+        scope,
+        rcc_id,
+        period_start,
+        period_end,
+        la_code,
+        str(data_dir),
+        dt.date.today(),
+    )
+    return _REPORTS.get(session, key, build)
+
+
+_REPORTS = VersionedCache(maxsize=32, version=versions.DATA)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from api_schemas.vocab import Urgency
-from rcc import audit
+from rcc import audit, occupancy
 from rcc.auth import Principal, Role
 from rcc.commissioning import stats as st
 from rcc.commissioning.scope import resolve_scope
@@ -161,11 +161,11 @@ def stress_test(
     keep = {str(h.id) for h in supply}
     m_homes = [mh for mh in loaded.homes if mh.id in keep]
     if capacity == "registered":  # ignore declared vacancies: every registered place not taken
-        occupied = Counter(h.id for _, _, h in live)
-        registered = {str(h.id): h.registered_places for h in supply}
+        # taken = the most places held on any day from as_of (current and booked placements), as
+        # rcc.occupancy counts them for every path that makes a placement
+        loads = occupancy.load(session, [(h.id, h.registered_places) for h in supply], as_of)
         m_homes = [
-            dataclasses.replace(mh, free_places=max(registered[mh.id] - occupied[int(mh.id)], 0))
-            for mh in m_homes
+            dataclasses.replace(mh, free_places=max(loads[int(mh.id)].free_places, 0)) for mh in m_homes
         ]
     spare = {int(mh.id): mh.free_places for mh in m_homes}
     policy = matching_api.policy_for_rcc(session, rcc_id)

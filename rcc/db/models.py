@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -230,17 +232,18 @@ class ApiKey(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+    """Append-only: the migrations install triggers that refuse UPDATE and DELETE (and TRUNCATE on
+    PostgreSQL)."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), index=True
     )
-    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    api_key_id: Mapped[int | None] = mapped_column(Integer, index=True)
     role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(10))  # read | create | update | delete
+    action: Mapped[str] = mapped_column(String(10))  # read | create | update | delete | refused
     entity: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[int] = mapped_column(Integer, index=True)
     detail: Mapped[str | None] = mapped_column(Text)
@@ -250,6 +253,10 @@ class Job(Base):
     """A persisted unit of long work (matching runs, forecasts, stress tests)."""
 
     __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_created", "status", "created_at"),
+        Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), index=True)
@@ -264,6 +271,39 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the lease (migration 0005_jobs_leases): a running job belongs to ``claimed_by`` until
+    # ``lease_expires_at``; its worker renews the lease with each heartbeat
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    run_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobWorker(Base):
+    """One job worker process: the kinds it runs, its state and its last heartbeat."""
+
+    __tablename__ = "job_workers"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(120))
+    pid: Mapped[int] = mapped_column(Integer)
+    kinds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind -> concurrency
+    state: Mapped[str] = mapped_column(String(20))  # running|draining|stopped
+    running: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DataVersion(Base):
+    """A counter bumped in the same transaction as every change to what it names ('register':
+    homes, vacancies, placements, matching policies), so in-process caches know when to reload."""
+
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 # ---------------------------------------------------------------- sufficiency returns (SSDA903)

@@ -27,6 +27,7 @@ from api_schemas.vocab import (
     Suitability,
     Urgency,
 )
+from rcc import occupancy as occ
 from rcc.children.interface import age_on
 from rcc.db.models import (
     Child,
@@ -195,13 +196,17 @@ def load_supply(
         or_(Home.la_id.in_(list(la_ids)), Home.id.in_(list(extra_home_ids))) if la_ids is not None else true()
     )
     homes = session.execute(select(*_HOME_COLUMNS).where(where).order_by(Home.id)).all()
+    holding = session.execute(
+        select(Placement.home_id, Child.birth_month, Placement.start_date, Placement.end_date)
+        .join(Child, Child.id == Placement.child_id)
+        .join(Home, Home.id == Placement.home_id)
+        .where(*_current(on), where)
+    ).all()
+    intervals: dict[int, list[occ.Interval]] = {}
+    for home_id, _, start, end in holding:
+        intervals.setdefault(home_id, []).append((start, end))
     ages, declared = occupancy(
-        session.execute(
-            select(Placement.home_id, Child.birth_month)
-            .join(Child, Child.id == Placement.child_id)
-            .join(Home, Home.id == Placement.home_id)
-            .where(*_current(on), where)
-        ),
+        ((home_id, born) for home_id, born, _, _ in holding),
         session.execute(
             select(Vacancy.home_id, Vacancy.places, Vacancy.available_from)
             .join(Home, Home.id == Vacancy.home_id)
@@ -212,7 +217,8 @@ def load_supply(
     lib, info = [], {}
     for h in homes:
         resident = ages.get(h.id, ())
-        mh = to_home(h, codes[h.la_id], len(resident), declared.get(h.id), tuple(resident))
+        taken = occ.peak(intervals.get(h.id, ()), on)  # most places taken on any day from ``on``
+        mh = to_home(h, codes[h.la_id], taken, declared.get(h.id), tuple(resident))
         lib.append(mh)
         info[h.id] = HomeInfo(
             h.id, h.name, h.home_type, h.provider_id, codes[h.la_id], mh.free_places, mh.weekly_fee

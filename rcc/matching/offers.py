@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import matching as mlib
@@ -19,6 +19,7 @@ from api_schemas.vocab import (
     Suitability,
 )
 from rcc import audit, events
+from rcc import occupancy as occ
 from rcc.auth import Principal, Role
 from rcc.db.models import (
     Child,
@@ -155,7 +156,11 @@ def create_offer(session: Session, who: Principal, data: OfferIn) -> OfferView:
 
 
 def get_offer(session: Session, who: Principal, offer_id: int) -> OfferView:
-    return _offer_view(session, _offer(session, who, offer_id))
+    offer = _offer(session, who, offer_id)
+    audit.record(
+        session, who, "read", "child", [oc.child_id for oc in offer.children], detail=f"offer {offer.id}"
+    )
+    return _offer_view(session, offer)
 
 
 def list_offers(
@@ -181,6 +186,8 @@ def list_offers(
     if home_id is not None:
         stmt = stmt.where(Offer.id.in_(select(OfferChild.offer_id).where(OfferChild.home_id == home_id)))
     result = paginate(session, stmt, page)
+    ids = [oc.child_id for o in result.items for oc in o.children]
+    audit.record(session, who, "read", "child", ids, detail="offers")
     return PageResult(
         [_offer_view(session, o) for o in result.items], result.total, result.limit, result.offset
     )
@@ -190,36 +197,6 @@ def _provider_offer(session: Session, who: Principal, offer_id: int) -> Offer:
     if who.role not in (Role.PROVIDER, Role.ADMIN):
         raise Forbidden("only the provider the offer was made to accepts or declines it")
     return _offer(session, who, offer_id)
-
-
-def lock_home(session: Session, home_id: int) -> None:
-    """Hold the home's row until the transaction ends, so its places are counted by one writer.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks; a no-op UPDATE of the row
-    takes the database write lock (pysqlite begins the transaction at the first write, so the
-    rows read afterwards are current), which serialises writers the same way.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            update(Home).where(Home.id == home_id).values(registered_places=Home.registered_places)
-        )
-    else:
-        session.execute(select(Home.id).where(Home.id == home_id).with_for_update())
-
-
-def _taken_places(session: Session, home_id: int, start: dt.date) -> int:
-    """Placements at the home not ended by ``start`` (current ones and any booked to start later)."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Placement)
-            .where(
-                Placement.home_id == home_id,
-                or_(Placement.end_date.is_(None), Placement.end_date > start),
-            )
-        )
-        or 0
-    )
 
 
 def _use_vacancies(session: Session, home_id: int, n: int) -> None:
@@ -293,8 +270,8 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     """
     _provider_offer(session, who, offer_id)
     offer_ids = sorted({oc.home_id for oc in session.get_one(Offer, offer_id).children})
-    for hid in offer_ids:
-        lock_home(session, hid)
+    occ.lock_homes(session, offer_ids)
+    occ.lock_children(session, [oc.child_id for oc in session.get_one(Offer, offer_id).children])
     if session.get_bind().dialect.name != "sqlite":
         session.execute(select(Offer.id).where(Offer.id == offer_id).with_for_update())
     offer = session.get_one(Offer, offer_id, populate_existing=True)
@@ -312,11 +289,7 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
         home = homes[hid]
         if home.registration_status != RegistrationStatus.ACTIVE.value:
             raise Conflict(f"home {hid} is {home.registration_status}")
-        free = home.registered_places - _taken_places(session, hid, data.start_date)
-        if free < n:
-            raise Conflict(
-                f"home {hid} has {max(free, 0)} free place(s) from {data.start_date}; the offer needs {n}"
-            )
+        occ.check_room(session, hid, data.start_date, None, places=n)
     for oc in offer.children:
         other = session.scalar(
             select(Placement.id)
@@ -386,6 +359,14 @@ def decline_offer(session: Session, who: Principal, offer_id: int, data: Decline
     if ref.status == "offered" and still is None:
         ref.status = "open"
     session.flush()
+    audit.record(
+        session,
+        who,
+        "update",
+        "child",
+        [oc.child_id for oc in offer.children],
+        detail=f"offer {offer.id} declined",
+    )
     offer_event(session, events.OFFER_DECLINED, offer, reason=offer.decline_reason)
     return OfferView(offer, [])
 

@@ -13,11 +13,11 @@ import matching as mlib
 from api_schemas.matching import MatchingRunIn
 from rcc import audit
 from rcc.auth import Principal, Role
-from rcc.db import transaction
 from rcc.db.models import (
     Job,
     Rcc,
     Referral,
+    ReferralChild,
     UnmetNeedRecord,
     utcnow,
 )
@@ -69,7 +69,15 @@ def run_result(session: Session, who: Principal, run_id: str) -> dict[str, Any]:
     if job.status != "succeeded":
         extra = f": {job.error.splitlines()[-1]}" if job.status == "failed" and job.error else ""
         raise Conflict(f"matching run {run_id} is {job.status}; no result{extra}")
-    return dict(job.result or {})
+    result = dict(job.result or {})
+    named = [p["child_id"] for a in result.get("assignments", []) for p in a.get("placements", [])]
+    unplaced = [u["referral_id"] for u in result.get("unmatched", [])]
+    if unplaced:
+        named += list(
+            session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(unplaced)))
+        )
+    audit.record(session, who, "read", "child", named, detail=f"matching run {run_id} result")
+    return result
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,9 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
         for m in matches
     ]
     unmatched_out = []
-    with transaction(ctx.sessions) as s:
+    # the run's effects (unmet need, the audit trail) and its completion commit together, and only
+    # while this worker still holds the job: a run re-tried after a crash never records them twice
+    with ctx.transaction() as s:
         for u in unmatched:
             rid = int(u.referral_id)
             unmatched_out.append(
@@ -184,20 +194,22 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
             )
         child_ids = [int(c.id) for r in inp.referrals for c in r.children]
         audit.record(s, ctx.principal, "read", "child", child_ids, detail=f"matching run {ctx.job_id}")
-    clean_stats = {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
-    return {
-        **base,
-        "status": status,
-        "objective": objective,
-        "bound": bound,
-        "gap": gap,
-        "referrals_considered": len(inp.referrals),
-        "homes_considered": len(inp.supply.homes),
-        "children_placed": sum(len(a["placements"]) for a in assignments),
-        "assignments": assignments,
-        "unmatched": unmatched_out,
-        "stats": clean_stats,
-    }
+        clean_stats = {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
+        result = {
+            **base,
+            "status": status,
+            "objective": objective,
+            "bound": bound,
+            "gap": gap,
+            "referrals_considered": len(inp.referrals),
+            "homes_considered": len(inp.supply.homes),
+            "children_placed": sum(len(a["placements"]) for a in assignments),
+            "assignments": assignments,
+            "unmatched": unmatched_out,
+            "stats": clean_stats,
+        }
+        ctx.complete(s, result)
+    return result
 
 
 @dataclass(frozen=True)
@@ -233,6 +245,13 @@ def list_unmet_need(
         stmt = stmt.where(UnmetNeedRecord.kind == kind)
     result = paginate(session, stmt, page)
     codes = la_codes(session)
+    named = [r.child_id for r in result.items if r.child_id is not None]
+    whole = [r.referral_id for r in result.items if r.child_id is None]
+    if whole:  # a record about a whole referral names its children through it
+        named += list(
+            session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(whole)))
+        )
+    audit.record(session, who, "read", "child", named, detail="unmet need")
     return PageResult(
         [UnmetView(r, codes[r.la_id]) for r in result.items], result.total, result.limit, result.offset
     )

@@ -37,13 +37,14 @@ import matching as mlib
 from api_schemas.matching import ChoiceIn
 from rcc import audit
 from rcc.auth import Principal, Role
+from rcc.cache import VersionedCache
 from rcc.db.models import (
     Home,
     Rcc,
     Referral,
 )
 from rcc.errors import Conflict, Forbidden, Invalid, NotFound
-from rcc.matching.adapters import _member_las, la_codes, load_supply, rcc_of_la, to_referral
+from rcc.matching.adapters import Supply, _member_las, la_codes, load_supply, rcc_of_la, to_referral
 from rcc.matching.policy import policy_for_rcc
 from rcc.pagination import get_or_404
 
@@ -107,6 +108,24 @@ def _scope(session: Session, ref: Referral, rcc_id: int | None) -> _Scope:
     return _Scope(None, policy_for_rcc(session, own), own)
 
 
+_REGISTERS = VersionedCache(maxsize=16)
+
+
+def _prepared_register(session: Session, scope: _Scope, on: dt.date) -> tuple[dict[int, str], Supply, Any]:
+    """The scope's homes as the library sees them, and the library's prepared arrays over them, from
+    this process's cache while the register version is unchanged (rebuilt after any change to a home,
+    vacancy, placement, child or policy, in any process)."""
+    las = tuple(sorted(scope.la_ids)) if scope.la_ids is not None else None
+    key = ("shortlist", las, scope.policy_rcc_id, on)
+
+    def build() -> tuple[dict[int, str], Supply, Any]:
+        codes = la_codes(session)
+        supply = load_supply(session, scope.la_ids, on, codes=codes)
+        return codes, supply, mlib.prepare(supply.homes, scope.policy)
+
+    return _REGISTERS.get(session, key, build)
+
+
 def shortlist(
     session: Session, who: Principal, referral_id: int, top_n: int = 10, rcc_id: int | None = None
 ) -> dict[str, Any]:
@@ -118,10 +137,9 @@ def shortlist(
     ref = _open_referral(session, who, referral_id)
     scope = _scope(session, ref, rcc_id)
     today = dt.date.today()
-    codes = la_codes(session)
-    supply = load_supply(session, scope.la_ids, today, codes=codes)
+    codes, supply, prepared = _prepared_register(session, scope, today)
     lref = to_referral(ref, codes, today)
-    result = mlib.shortlist(lref, supply.homes, scope.policy, top_n)
+    result = mlib.shortlist(lref, supply.homes, scope.policy, top_n, prepared=prepared)
     several = lref.size > 1
     entries = []
     for e in result.entries:

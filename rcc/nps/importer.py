@@ -32,7 +32,7 @@ from api_schemas.nps import (
     parse_record,
 )
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
-from rcc import audit
+from rcc import audit, occupancy
 from rcc.auth import Principal, Role
 from rcc.children import interface as children_svc
 from rcc.db.models import Child, Home, LocalAuthority, NpsRecordRow, Placement, Referral
@@ -280,6 +280,9 @@ def _placement(
             )
         for col, v in costs.items():
             setattr(previous, col, v)
+        if start < previous.start_date:  # an earlier start needs room over the extra days
+            occupancy.lock_homes(session, [home.id])
+            occupancy.check_room(session, home.id, start, previous.start_date, exclude_placement=previous.id)
         previous.start_date = start
         if ext.contract:
             previous.contract = ext.contract

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, String, cast, delete, exists, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from api_schemas.register import (
     HomeIn,
@@ -14,9 +14,12 @@ from api_schemas.register import (
     VacancyIn,
     VacancyPatch,
 )
+from rcc import occupancy, permissions
 from rcc.auth import Principal, Role
+from rcc.cache import VersionedCache
+from rcc.db import versions
 from rcc.db.models import Home, Placement, Provider, RccMember, Vacancy, utcnow
-from rcc.errors import Conflict, Forbidden, Invalid, NotFound
+from rcc.errors import Conflict, Invalid, NotFound
 from rcc.pagination import (
     PageRequest,
     PageResult,
@@ -27,51 +30,50 @@ from rcc.pagination import (
     paginate,
     resolve_la,
 )
-from rcc.register.service import occupied_subquery
 
 
 @dataclass(frozen=True)
 class HomeView:
-    """A home with its occupancy, as the API shows it."""
+    """A home with its occupancy on a date, as the API shows it: ``occupied_places`` are taken that
+    day; ``free_places`` are free for an open-ended placement starting that day (registered places
+    less the most taken on any day from then on, so a booking next month counts). Never clamped."""
 
     home: Home
-    occupied_places: int
+    load: occupancy.HomeLoad
 
     def __getattr__(self, name: str):
         return getattr(self.home, name)
 
     @property
+    def occupied_places(self) -> int:
+        return self.load.occupied_on
+
+    @property
     def free_places(self) -> int:
-        return max(self.home.registered_places - self.occupied_places, 0)
+        return self.load.free_places
 
     @property
     def la_code(self) -> str:
         return self.home.la.gss_code
 
 
-def home_view(session: Session, home: Home) -> HomeView:
-    occ = occupied_subquery()
-    n = session.scalar(select(occ.c.occupied).where(occ.c.home_id == home.id)) or 0
-    return HomeView(home, n)
+def home_view(session: Session, home: Home, on: dt.date | None = None) -> HomeView:
+    on = on or dt.date.today()
+    return HomeView(home, occupancy.load(session, [(home.id, home.registered_places)], on)[home.id])
 
 
-def _check_home_write(session: Session, who: Principal, provider_id: int, la_id: int) -> None:
-    if who.role is Role.LA_OFFICER:
-        raise Forbidden("LA officers may read supply but not change it")
-    if who.role is Role.PROVIDER and provider_id != who.provider_id:
-        raise NotFound("provider", provider_id)
-    if who.role is Role.RCC_COMMISSIONER and la_id not in who.rcc_la_ids:
-        raise Forbidden("the home is not located in this RCC's area")
+def _check_home_write(session: Session, who: Principal, provider_id: int, *la_ids: int) -> None:
+    permissions.check_home_write(who, provider_id, *la_ids)
 
 
-def _locate(session: Session, postcode: str, la_code: str | None) -> tuple[str, float, float, int]:
+def _locate(
+    session: Session, who: Principal, postcode: str, la_code: str | None
+) -> tuple[str, float, float, int]:
+    """Geocode the postcode; the home's LA is the one it lies in (:func:`permissions.check_home_la`)."""
     area, easting, northing, lower_tier = geocode_area(postcode, "postcode")
-    la = (
-        resolve_la(session, la_code, "la_code")
-        if la_code
-        else la_for_point(session, lower_tier, easting, northing)
-    )
-    return area, easting, northing, la.id
+    derived = la_for_point(session, lower_tier, easting, northing).id
+    given = resolve_la(session, la_code, "la_code").id if la_code else None
+    return area, easting, northing, permissions.check_home_la(who, derived, given, la_code)
 
 
 def _check_urn(session: Session, urn: str | None, home_id: int | None = None) -> None:
@@ -84,8 +86,9 @@ def _check_urn(session: Session, urn: str | None, home_id: int | None = None) ->
 
 def create_home(session: Session, who: Principal, data: HomeIn) -> HomeView:
     get_or_404(session, Provider, data.provider_id, "provider")
-    area, easting, northing, la_id = _locate(session, data.postcode, data.la_code)
+    area, easting, northing, la_id = _locate(session, who, data.postcode, data.la_code)
     _check_home_write(session, who, data.provider_id, la_id)
+    permissions.check_fields(who, "home", data.model_dump(exclude_defaults=True).keys() - {"la_code"})
     _check_urn(session, data.urn)
     fields = data.model_dump(mode="json", exclude={"postcode", "la_code", "ofsted_judgement_date"})
     home = Home(
@@ -98,14 +101,14 @@ def create_home(session: Session, who: Principal, data: HomeIn) -> HomeView:
     )
     session.add(home)
     session.flush()
-    return HomeView(home, 0)
+    return home_view(session, home)
 
 
-def get_home(session: Session, who: Principal, home_id: int) -> HomeView:
+def get_home(session: Session, who: Principal, home_id: int, on: dt.date | None = None) -> HomeView:
     home = get_or_404(session, Home, home_id, "home")
     if who.role is Role.PROVIDER and home.provider_id != who.provider_id:
         raise NotFound("home", home_id)
-    return home_view(session, home)
+    return home_view(session, home, on)
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,8 @@ class HomeFilters:
 
 
 def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
-    occ = occupied_subquery()
-    stmt = (
-        select(Home, func.coalesce(occ.c.occupied, 0))
-        .outerjoin(occ, occ.c.home_id == Home.id)
-        .order_by(Home.id)
-    )
+    """The homes that match the filters, in id order (homes only: occupancy is added per page)."""
+    stmt = select(Home).order_by(Home.id)
     if who.role is Role.PROVIDER:
         stmt = stmt.where(Home.provider_id == who.provider_id)
     if f.rcc_id is not None:
@@ -146,34 +145,60 @@ def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
     if f.has_vacancy is not None:
         has = exists().where(Vacancy.home_id == Home.id, Vacancy.places > 0)
         stmt = stmt.where(has if f.has_vacancy else ~has)
+    if f.need:
+        # JSON list membership, portable across SQLite and PostgreSQL: needs are identifiers, so the
+        # quoted value appears in the stored JSON text exactly when it is an element of the list
+        stmt = stmt.where(cast(Home.needs_met, String).contains(f'"{f.need}"', autoescape=True))
     return stmt
 
 
-def list_homes(session: Session, who: Principal, page: PageRequest, f: HomeFilters) -> PageResult:
+_PAGES = VersionedCache(maxsize=256, version=versions.DATA)
+
+
+def list_homes(
+    session: Session, who: Principal, page: PageRequest, f: HomeFilters, on: dt.date | None = None
+) -> PageResult:
+    """One page of homes with their occupancy on ``on`` (today by default): counted and windowed in
+    the database, occupancy for the page's homes only. The same page for the same caller scope and
+    date is served from this process's cache until any record changes (the ``data`` version)."""
+    day = on or dt.date.today()
+    scope = (who.role, who.provider_id)  # what home_query reads of the caller
+    key = ("homes", scope, page.limit, page.offset, f, day, dt.date.today())
+    return _PAGES.get(session, key, lambda: _list_homes(session, who, page, f, day))
+
+
+def _list_homes(
+    session: Session, who: Principal, page: PageRequest, f: HomeFilters, on: dt.date
+) -> PageResult:
     stmt = home_query(session, who, f)
-    rows = session.execute(stmt).all()
-    if f.need:  # JSON list membership, portable across SQLite and PostgreSQL
-        rows = [r for r in rows if f.need in (r[0].needs_met or [])]
-    window = rows[page.offset : page.offset + page.limit]
-    return PageResult([HomeView(h, occ) for h, occ in window], len(rows), page.limit, page.offset)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    homes = list(session.scalars(stmt.options(selectinload(Home.la)).offset(page.offset).limit(page.limit)))
+    loads = occupancy.load(session, [(h.id, h.registered_places) for h in homes], on)
+    return PageResult([HomeView(h, loads[h.id]) for h in homes], total, page.limit, page.offset)
 
 
 def update_home(session: Session, who: Principal, home_id: int, patch: HomePatch) -> HomeView:
     view = get_home(session, who, home_id)
     home = view.home
     _check_home_write(session, who, home.provider_id, home.la_id)
+    permissions.check_fields(who, "home", patch.model_fields_set)
     if "urn" in patch.model_fields_set:
         _check_urn(session, patch.urn, home.id)
     if patch.postcode is not None:
-        home.postcode, home.easting, home.northing, home.la_id = _locate(session, patch.postcode, None)
+        home.postcode, home.easting, home.northing, home.la_id = _locate(session, who, patch.postcode, None)
+        _check_home_write(session, who, home.provider_id, home.la_id)  # and where it moves to
+    if "registered_places" in patch.model_fields_set:
+        occupancy.lock_homes(session, [home.id])
+        view = home_view(session, home)
     apply_patch(home, patch, skip={"postcode", "ofsted_judgement_date"})
     if "ofsted_judgement_date" in patch.model_fields_set:
         home.ofsted_judgement_date = patch.ofsted_judgement_date
     if home.age_min > home.age_max:
         raise Invalid("age_min must not exceed age_max", "age_min")
-    if home.registered_places < view.occupied_places:
+    if home.registered_places < view.load.peak_from:
         raise Conflict(
-            f"{view.occupied_places} children live there; registered_places cannot fall below that",
+            f"{view.load.peak_from} places are taken on some day from today (current and booked "
+            "placements); registered_places cannot fall below that",
             [],
         )
     session.flush()
@@ -209,8 +234,14 @@ def vacancy_view(v: Vacancy, stale_days: int) -> VacancyView:
 def create_vacancy(session: Session, who: Principal, data: VacancyIn, stale_days: int) -> VacancyView:
     view = get_home(session, who, data.home_id)
     _check_home_write(session, who, view.home.provider_id, view.home.la_id)
-    if data.places > view.free_places:
-        raise Conflict(f"home {data.home_id} has {view.free_places} free places; cannot offer {data.places}")
+    occupancy.lock_homes(session, [data.home_id])
+    others = list(session.scalars(select(Vacancy).where(Vacancy.home_id == data.home_id)))
+    occupancy.check_declared(
+        session,
+        data.home_id,
+        data.places + sum(v.places for v in others),
+        min([data.available_from, *(v.available_from for v in others)]),
+    )
     v = Vacancy(
         home_id=data.home_id,
         places=data.places,
@@ -270,9 +301,14 @@ def update_vacancy(
         v.available_from = patch.available_from
     if patch.confirmed_by is not None:
         v.confirmed_at = utcnow()
-    free = home_view(session, v.home).free_places
-    if v.places > free:
-        raise Conflict(f"home {v.home_id} has {free} free places; cannot offer {v.places}")
+    occupancy.lock_homes(session, [v.home_id])
+    others = list(session.scalars(select(Vacancy).where(Vacancy.home_id == v.home_id, Vacancy.id != v.id)))
+    occupancy.check_declared(
+        session,
+        v.home_id,
+        v.places + sum(o.places for o in others),
+        min([v.available_from, *(o.available_from for o in others)]),
+    )
     session.flush()
     return vacancy_view(v, stale_days)
 

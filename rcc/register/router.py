@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -29,6 +30,10 @@ from rcc.register import homes as homes_svc
 from rcc.register import service
 
 router = APIRouter()
+ON_HELP = (
+    "occupancy on this date (default today): occupied_places are taken that day; free_places are free "
+    "for an open-ended placement from that day, counting placements booked to start later"
+)
 
 
 @router.get("/local-authorities", response_model=Page[LocalAuthorityOut], tags=["register"])
@@ -126,6 +131,7 @@ def list_homes(
     judgement: OfstedJudgement | None = None,
     provider_id: int | None = None,
     owner_group: str | None = None,
+    on: Annotated[dt.date | None, Query(description=ON_HELP)] = None,
 ):
     filters = homes_svc.HomeFilters(
         rcc_id=rcc,
@@ -137,12 +143,14 @@ def list_homes(
         provider_id=provider_id,
         owner_group=owner_group,
     )
-    return to_page(homes_svc.list_homes(db, who, page, filters), HomeOut)
+    return to_page(homes_svc.list_homes(db, who, page, filters, on), HomeOut)
 
 
 @router.get("/homes/{home_id}", response_model=HomeOut, tags=["register"])
-def get_home(home_id: int, db: DB, who: Caller):
-    return HomeOut.model_validate(homes_svc.get_home(db, who, home_id))
+def get_home(
+    home_id: int, db: DB, who: Caller, on: Annotated[dt.date | None, Query(description=ON_HELP)] = None
+):
+    return HomeOut.model_validate(homes_svc.get_home(db, who, home_id, on))
 
 
 @router.patch("/homes/{home_id}", response_model=HomeOut, tags=["register"])

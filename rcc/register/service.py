@@ -15,10 +15,10 @@ from api_schemas.register import (
     RccIn,
     RccPatch,
 )
-from rcc import geo
+from rcc import geo, permissions
 from rcc.auth import Principal, Role
 from rcc.db.models import Home, LocalAuthority, Placement, Provider, Rcc, RccMember
-from rcc.errors import Conflict, Forbidden, Invalid, NotFound
+from rcc.errors import Conflict, Invalid, NotFound
 from rcc.pagination import (
     PageRequest,
     PageResult,
@@ -155,17 +155,9 @@ def rcc_la_ids(session: Session, rcc_id: int) -> list[int]:
     return list(session.scalars(select(RccMember.la_id).where(RccMember.rcc_id == rcc_id)))
 
 
-def _check_provider_write(session: Session, who: Principal, provider_id: int | None) -> None:
-    if who.role is Role.LA_OFFICER:
-        raise Forbidden("LA officers may read supply but not change it")
-    if who.role is Role.PROVIDER and provider_id != who.provider_id:
-        if provider_id is None:
-            raise Forbidden("providers may not create providers")
-        raise NotFound("provider", provider_id)
-
-
 def create_provider(session: Session, who: Principal, data: ProviderIn) -> Provider:
     who.require(Role.ADMIN, Role.RCC_COMMISSIONER)
+    permissions.check_fields(who, "provider", data.model_dump(exclude_defaults=True).keys())
     provider = Provider(**data.model_dump(mode="json"))
     provider.contingency_plan_date = data.contingency_plan_date
     session.add(provider)
@@ -209,10 +201,8 @@ def list_providers(
 
 def update_provider(session: Session, who: Principal, provider_id: int, patch: ProviderPatch) -> Provider:
     provider = get_provider(session, who, provider_id)
-    _check_provider_write(session, who, provider_id)
-    oversight = {"difficult_to_replace", "risk_rating", "contingency_plan_held", "contingency_plan_date"}
-    if who.role is Role.PROVIDER and oversight & patch.model_fields_set:
-        raise Forbidden("financial-oversight fields are set by the RCC, not the provider")
+    permissions.check_provider_write(session, who, provider_id)
+    permissions.check_fields(who, "provider", patch.model_fields_set)
     apply_patch(provider, patch, skip={"contingency_plan_date"})
     if "contingency_plan_date" in patch.model_fields_set:
         provider.contingency_plan_date = patch.contingency_plan_date
@@ -223,6 +213,7 @@ def update_provider(session: Session, who: Principal, provider_id: int, patch: P
 def delete_provider(session: Session, who: Principal, provider_id: int) -> None:
     who.require(Role.ADMIN, Role.RCC_COMMISSIONER)
     provider = get_or_404(session, Provider, provider_id, "provider")
+    permissions.check_provider_write(session, who, provider_id)
     if session.scalar(select(exists().where(Home.provider_id == provider_id))):
         raise Conflict("the provider still has homes; delete or move them first")
     session.delete(provider)

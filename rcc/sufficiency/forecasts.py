@@ -274,7 +274,7 @@ def run_forecast_job(ctx: jobs.JobContext) -> dict[str, Any]:
 
 def run_now(factory: sessionmaker[Session], job_id: str) -> Job:
     """Run one queued forecast job in this process (the CLI's ``forecast run``); returns it finished."""
-    ctx = jobs.claim(factory, job_id)
+    ctx = jobs.claim_one(factory, job_id)
     if ctx is None:
         raise Conflict(f"job {job_id} is not queued (a worker may have taken it)")
     jobs.run_with(ctx, run_forecast_job)

@@ -68,7 +68,7 @@ def test_every_read_and_change_of_a_child_is_audited(client, world, factory):
     client.get(f"/api/v1/children/{cid}", headers=h)
     client.get("/api/v1/children", headers=world.h("commissioner"))
     client.patch(f"/api/v1/children/{cid}", json={"wishes": "A dog."}, headers=h)
-    client.get(f"/api/v1/children/{cid}", headers=world.h("officer_b"))  # refused: not audited as a read
+    client.get(f"/api/v1/children/{cid}", headers=world.h("officer_b"))  # refused: audited as refused
     with factory() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.entity_id == cid).order_by(AuditEvent.id)).all()
         assert [(e.action, e.role) for e in events] == [
@@ -76,8 +76,10 @@ def test_every_read_and_change_of_a_child_is_audited(client, world, factory):
             ("read", "la_officer"),
             ("read", "rcc_commissioner"),
             ("update", "la_officer"),
+            ("refused", "la_officer"),
         ]
-        assert events[-1].detail == "wishes"
+        assert events[-2].detail == "wishes"
+        assert events[-1].entity == "child" and events[-1].detail.startswith("GET /api/v1/children/")
         assert all(e.api_key_id is not None and e.at is not None for e in events)
 
 

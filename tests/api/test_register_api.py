@@ -188,6 +188,9 @@ def test_la_officer_reads_supply_but_cannot_change_it(client, world):
 
 def test_commissioner_manages_homes_only_in_their_rcc(client, world):
     h = world.h("commissioner")
-    assert client.post("/api/v1/homes", json=home_body(world.provider_a), headers=h).status_code == 201
-    r = client.post("/api/v1/homes", json=home_body(world.provider_a, urn="SC777777", postcode="M1 1"), headers=h)
+    r = client.post("/api/v1/homes", json=home_body(world.provider_a), headers=h)
+    assert r.status_code == 403 and "ofsted_judgement, ofsted_judgement_date, urn" in r.json()["error"]["message"]
+    unregulated = {"urn": None, "ofsted_judgement": None, "ofsted_judgement_date": None}
+    assert client.post("/api/v1/homes", json=home_body(world.provider_a, **unregulated), headers=h).status_code == 201
+    r = client.post("/api/v1/homes", json=home_body(world.provider_a, postcode="M1 1", **unregulated), headers=h)
     assert r.status_code == 403

@@ -119,7 +119,7 @@ def test_place_categories():
     assert place_category("U6", "PR5") == "fostering_agency"
     assert place_category("K1") == "secure"
     assert place_category("K2") == "residential"
-    assert place_category("S1") == "residential"
+    assert place_category("S1") == "other"  # residential school: not a children's home place (categories.py)
     assert place_category("H5") == "supported"
     assert place_category("P2") == "supported"
     assert place_category("P1") == "other"

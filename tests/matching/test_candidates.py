@@ -17,6 +17,7 @@ from matching.candidates import (
 from matching.rules.hard import first_failure
 from matching.rules.soft import make_context, pair_points
 from tests.matching.factories import random_instance
+from tests.matching.strategies import instances, policies
 
 
 def test_vectorised_stages_follow_rule_order():
@@ -50,27 +51,43 @@ def test_prefilter_exclusions_and_cost_match_the_classes(seed):
             assert list(elig) == eligible
             for c in kids:
                 import numpy as np
+
                 idx = np.arange(len(homes))
                 cost = ranking_cost(ph, c, idx)[0]
                 for i, h in enumerate(homes):
                     assert cost[i] == pair_points(c, h, ph.ctx.facts(c, h), ph.ctx)
 
 
-@settings(max_examples=5, deadline=None)
-@given(seed=st.integers(0, 100_000))
-def test_scan_finds_the_k_cheapest_eligible_homes(seed):
-    import dataclasses
+@settings(max_examples=40, deadline=None)
+@given(inst=instances(max_referrals=4, max_homes=8, max_siblings=4), policy=policies)
+def test_full_vectorised_eligibility_and_cost_equal_the_classes(inst, policy):
+    """child_ok/group_ok/batch_ok_cost decide and price every (group or sub-group, home) pair
+    exactly as the rule and term classes do (so "every eligible pair" means what the rules say)."""
+    import itertools
 
-    from matching.candidates import Scan
+    import numpy as np
 
-    refs, homes = random_instance(seed, n_ref=6, n_homes=700, span_miles=80)
-    # most homes broadly eligible, so the scan must look past its first chunks
-    homes = [dataclasses.replace(h, free_places=3, age_min=0 if h.age_min < 16 else 16) for h in homes]
-    policy = Policy()
+    from matching.candidates import batch_ok_cost, child_ok, group_ok
+
+    refs, homes = inst
     ph = PreparedHomes(tuple(homes), make_context(policy, homes))
+    idx = np.arange(len(homes))
+    kids = tuple(c for r in refs for c in r.children)
+    ok2, cost2, _ = batch_ok_cost(ph, kids, policy, idx)
+    row = 0
     for ref in refs:
-        for kids in [ref.children] + [(c,) for c in ref.children]:
-            brute = sorted(sum(pair_points(c, h, ph.ctx.facts(c, h), ph.ctx) for c in kids)
-                           for h in homes if first_failure(ref, kids, h, policy) is None)
-            got = [cost for cost, _ in Scan(ph, ref, kids, policy).best(40)]
-            assert got == brute[:40]
+        oks = [child_ok(ph, c, policy, idx) for c in ref.children]
+        for k, c in enumerate(ref.children):
+            assert (ok2[row + k] == oks[k]).all()
+            expect = [pair_points(c, h, ph.ctx.facts(c, h), ph.ctx) for h in homes]
+            assert cost2[row + k].tolist() == expect
+            assert ranking_cost(ph, c, idx)[0].tolist() == expect
+        row += ref.size
+        for size in range(1, ref.size + 1):
+            for group in itertools.combinations(range(ref.size), size):
+                mask = group_ok(ph, ref, size, policy, idx)
+                for k in group:
+                    mask &= oks[k]
+                sub = tuple(ref.children[k] for k in group)
+                truth = [first_failure(ref, sub, h, policy) is None for h in homes]
+                assert mask.tolist() == truth, group

@@ -60,11 +60,17 @@ def test_sex():
     assert check("sex", [child(sex=Sex.MALE)], home(sexes=frozenset({Sex.MALE}))) is None
 
 
-@pytest.mark.parametrize("home_type,age,excluded", [
-    (HomeType.SUPPORTED_ACCOMMODATION, 15, True), (HomeType.SUPPORTED_ACCOMMODATION, 16, False),
-    (HomeType.SUPPORTED_LODGINGS, 12, True), (HomeType.SECURE_CHILDRENS_HOME, 9, True),
-    (HomeType.SECURE_CHILDRENS_HOME, 10, False), (HomeType.CHILDRENS_HOME, 8, False),
-])
+@pytest.mark.parametrize(
+    "home_type,age,excluded",
+    [
+        (HomeType.SUPPORTED_ACCOMMODATION, 15, True),
+        (HomeType.SUPPORTED_ACCOMMODATION, 16, False),
+        (HomeType.SUPPORTED_LODGINGS, 12, True),
+        (HomeType.SECURE_CHILDRENS_HOME, 9, True),
+        (HomeType.SECURE_CHILDRENS_HOME, 10, False),
+        (HomeType.CHILDRENS_HOME, 8, False),
+    ],
+)
 def test_home_type_for_age(home_type, age, excluded):
     assert (check("home_type_age", [child(age=age)], home(home_type=home_type)) is not None) is excluded
 
@@ -86,8 +92,14 @@ def test_needs():
 def test_sibling_group():
     a, b = child("a"), child("b")
     assert check("sibling_group", [a, b], home(home_type=HomeType.CHILDRENS_HOME, free=2)) is not None
-    assert check("sibling_group", [a, b], home(home_type=HomeType.CHILDRENS_HOME, free=2,
-                                               needs_met=frozenset({Need.SIBLING_GROUP}))) is None
+    assert (
+        check(
+            "sibling_group",
+            [a, b],
+            home(home_type=HomeType.CHILDRENS_HOME, free=2, needs_met=frozenset({Need.SIBLING_GROUP})),
+        )
+        is None
+    )
     # decision: a foster household with enough places may take siblings without the flag
     assert check("sibling_group", [a, b], home(home_type=HomeType.LA_FOSTER, free=2)) is None
     assert check("sibling_group", [a], home(home_type=HomeType.CHILDRENS_HOME)) is None
@@ -98,8 +110,12 @@ def test_living_companions():
     assert check("living_companions", [solo], home(resident_ages=(12,))) is not None
     assert check("living_companions", [solo], home(resident_ages=None)) is not None  # unknown is not "none"
     assert check("living_companions", [solo], home(resident_ages=())) is None
-    assert check("living_companions", [solo], home(resident_ages=(12,),
-                                                   needs_met=frozenset({Need.SOLO_PLACEMENT}))) is None
+    assert (
+        check(
+            "living_companions", [solo], home(resident_ages=(12,), needs_met=frozenset({Need.SOLO_PLACEMENT}))
+        )
+        is None
+    )
     younger = child(age=12, living_companions=LivingCompanions.ONLY_YOUNGER)
     assert check("living_companions", [younger], home(resident_ages=(8, 13))) is not None
     assert check("living_companions", [younger], home(resident_ages=(8, 11))) is None

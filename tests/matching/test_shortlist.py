@@ -13,9 +13,12 @@ def test_shortlist_counts_and_ranks():
     homes += [home("disab", needs_met=frozenset())]
     homes += [home("far", e=30 * MILE), home("near", e=2 * MILE), home("res", HomeType.CHILDRENS_HOME)]
     r = referral(child(age=12, needs={Need.UASC}), rid="R1")
-    homes = [h if h.id == "disab" else
-             type(h)(**{**{f: getattr(h, f) for f in h.__slots__}, "needs_met": frozenset({Need.UASC})})
-             for h in homes]
+    homes = [
+        h
+        if h.id == "disab"
+        else type(h)(**{**{f: getattr(h, f) for f in h.__slots__}, "needs_met": frozenset({Need.UASC})})
+        for h in homes
+    ]
     sl = shortlist(r, homes, top_n=2)
     assert sl.summary == "3 eligible; 8 homes excluded: 5 no free place, 2 age range, 1 needs"
     assert sl.excluded == {"capacity": 5, "age_range": 2, "needs": 1}

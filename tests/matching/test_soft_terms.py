@@ -36,8 +36,12 @@ def test_distance_from_school():
 
 
 def test_care_plan_preference():
-    c = child(suitability={PlacementCategory.FOSTER: Suitability.PREFERRED,
-                           PlacementCategory.RESIDENTIAL: Suitability.SUITABLE})
+    c = child(
+        suitability={
+            PlacementCategory.FOSTER: Suitability.PREFERRED,
+            PlacementCategory.RESIDENTIAL: Suitability.SUITABLE,
+        }
+    )
     pts, text = score("care_plan", c, home(home_type=HomeType.CHILDRENS_HOME))
     assert pts == 400 and text == "Care plan: residential is 'suitable but not preferred': +400"
     assert score("care_plan", c, home(home_type=HomeType.LA_FOSTER))[0] == 0
@@ -65,8 +69,11 @@ def test_ofsted():
 
 
 def test_cost_against_median():
-    homes = [home("a", HomeType.CHILDRENS_HOME, weekly_fee=4000), home("b", HomeType.CHILDRENS_HOME, weekly_fee=4500),
-             home("c", HomeType.CHILDRENS_HOME, weekly_fee=4950)]
+    homes = [
+        home("a", HomeType.CHILDRENS_HOME, weekly_fee=4000),
+        home("b", HomeType.CHILDRENS_HOME, weekly_fee=4500),
+        home("c", HomeType.CHILDRENS_HOME, weekly_fee=4950),
+    ]
     pts, text = score("cost", child(), homes[2], homes)
     assert pts == 45
     assert text == "Weekly fee £4,950 vs regional median £4,500 for childrens home: +45"

@@ -83,7 +83,14 @@ def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkey
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("RCC_STALE_VACANCY_DAYS", "0"), ("RCC_STALE_VACANCY_DAYS", "x")]
+    ("variable", "value"),
+    [
+        ("RCC_STALE_VACANCY_DAYS", "0"),
+        ("RCC_STALE_VACANCY_DAYS", "x"),
+        ("RCC_JOB_CONCURRENCY", "matching_run=two"),
+        ("RCC_DB_POOL_SIZE", "0"),
+        ("RCC_JOB_LEASE_SECONDS", "-1"),
+    ],
 )
 def test_every_bad_value_is_refused_naming_its_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
@@ -142,3 +149,38 @@ def test_outside_the_checkout_the_default_database_is_the_checkouts(tmp_path, mo
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / "rcc.db").touch()
     assert default_sqlite_path() == tmp_path / "var" / "rcc.db"  # a database here wins
+
+
+def test_jobs_list_retry_cancel(cli_db):
+    from rcc.auth import SYSTEM
+    from rcc.db import transaction
+    from rcc.db.models import Job
+    from rcc.jobs import queue as jobs
+
+    runner, factory = cli_db
+    with transaction(factory) as s:
+        failed = jobs.submit(s, SYSTEM, "matching_run", {"rcc_id": 1})
+        failed.status, failed.error, failed.attempts = "failed", "lease expired; no attempts left (3)", 3
+        queued = jobs.submit(s, SYSTEM, "matching_run", {"rcc_id": 1})
+        failed_id, queued_id = failed.id, queued.id
+    out = runner.invoke(app, ["jobs", "list"])
+    assert out.exit_code == 0 and failed_id in out.output and "no attempts left" in out.output
+    assert "0 live worker(s)" in out.output
+    assert queued_id not in runner.invoke(app, ["jobs", "list", "--status", "failed"]).output
+
+    out = runner.invoke(app, ["jobs", "retry", failed_id])
+    assert out.exit_code == 0, out.output
+    with factory() as s:
+        job = s.get(Job, failed_id)
+        assert (
+            job.status == "queued"
+            and job.attempts == 0
+            and "retried by an operator (was failed)" in job.error
+        )
+    assert runner.invoke(app, ["jobs", "retry", queued_id]).exit_code == 2  # only failed or cancelled
+
+    out = runner.invoke(app, ["jobs", "cancel", queued_id])
+    assert out.exit_code == 0 and "cancelled" in out.output
+    with factory() as s:
+        assert s.get(Job, queued_id).status == "cancelled"
+    assert runner.invoke(app, ["jobs", "cancel", queued_id]).exit_code == 2  # already finished
