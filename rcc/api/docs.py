@@ -49,7 +49,8 @@ TAGS: list[dict[str, str]] = [
     {"name": "nps", "description": "National Placement Standard records: import a JSON-LD record, export any referral or placement as one."},
     {"name": "jobs", "description": "Status, result and cancellation of any persisted job."},
     {"name": "webhooks", "description": "Subscribe URLs to events; signed deliveries with retries and a delivery log."},
-    {"name": "meta", "description": "Liveness."},
+    {"name": "audit", "description": "The append-only audit trail of reads and changes of child records (admins and commissioners)."},
+    {"name": "meta", "description": "Liveness and readiness."},
 ]  # fmt: skip
 
 # "METHOD /path" (without /api/v1) -> (summary, description)
@@ -134,6 +135,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "POST /nps/placements": ("Import an NPS record", "A National Placement Standard JSON-LD record: the child, referral and placement are created or updated."),
     "GET /nps/placements/{referral_id}": ("Export an NPS record", "Any referral (and its placement, if made) as a National Placement Standard record, whether or not it came in as one."),
     "GET /nps/placements/by-placement/{placement_id}": ("Export a placement as an NPS record", "Any placement, including those recorded directly or loaded by the demo, as a National Placement Standard record (through its referral when it has one)."),
+    "GET /audit": ("Read the audit trail", "Who read or changed which child record, when, with which key; filter and page it. Admins see all; a commissioner sees the RCC's LAs."),
     "GET /health": ("Liveness", "Answers `{\"status\": \"ok\"}` while the process serves."),
 }  # fmt: skip
 
