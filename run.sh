@@ -19,6 +19,14 @@ rcc demo --region "$REGION" --seed "$SEED"
 FIRST_LA=$(python -c "import sys; from rcc.cli import first_member_la; print(first_member_la(sys.argv[1]))" "$REGION")
 echo "== submitting the SSDA903 sample as $FIRST_LA's returns"
 rcc returns submit-sample --la "$FIRST_LA" --quarantine | tail -n 5
+echo "== demo sign-ins for the web pages (password: demo password 2026)"
+for who in "officer@demo.rcc la_officer --la $FIRST_LA" "data@demo.rcc la_officer --la $FIRST_LA" \
+           "commissioner@demo.rcc rcc_commissioner --rcc 1" "provider@demo.rcc provider --provider 1"; do
+  set -- $who
+  echo "demo password 2026" | rcc user create "$1" --role "$2" "$3" "$4" --password-stdin 2>/dev/null || true
+done
 echo
-echo "== open http://127.0.0.1:$PORT/docs and use one of the keys above as the Bearer token"
+echo "== sign in at http://127.0.0.1:$PORT/ as officer@, data@, commissioner@ or provider@demo.rcc;"
+echo "   the API: http://127.0.0.1:$PORT/docs with one of the keys above as the Bearer token"
+export RCC_WEB_COOKIE_SECURE=${RCC_WEB_COOKIE_SECURE:-false}  # plain http on loopback only
 exec rcc serve --host 127.0.0.1 --port "$PORT"

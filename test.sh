@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs and run all of it:
 #   lint (ruff), the import contracts (import-linter), types (mypy), the tests on SQLite, the tests on
-#   PostgreSQL. Tests run on two processes (pytest-xdist); each worker has its own database.
+#   PostgreSQL. Tests run on two processes (pytest-xdist); each worker has its own database. Both runs
+#   include the seeded, bounded Schemathesis fuzz of the OpenAPI document (tests/api/test_schemathesis.py).
 # Works on a fresh Debian machine as root; set RCC_TEST_DATABASE_URL to use another PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,6 +38,25 @@ ensure_postgres() {
   fi
 }
 
+ensure_browser_tools() {
+  # the browser tests drive Debian's Chromium with Playwright (never `playwright install`) and check
+  # accessibility with axe-core from npm, kept in .test-tools
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Chromium (Debian package)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -f .test-tools/node_modules/axe-core/axe.min.js ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq npm >/dev/null
+    fi
+    log "installing axe-core (npm) into .test-tools"
+    mkdir -p .test-tools
+    npm install --prefix .test-tools --silent --no-audit --no-fund axe-core@4 >/dev/null
+  fi
+}
+
 log "installing the package and its test tools"
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv --system-site-packages .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
@@ -52,9 +72,12 @@ mypy
 log "tests on SQLite"
 env -u RCC_TEST_DATABASE_URL python -m pytest -p no:warnings -n 2
 
-log "database tests on PostgreSQL ($PG_URL)"
+log "database tests on PostgreSQL ($PG_URL), the web pages in Chromium among them"
 ensure_postgres
+ensure_browser_tools
 RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings -n 2 tests/api tests/services  # the database-backed tests
 
 log "system test on PostgreSQL: 2 API processes + 2 workers, one killed mid-job (starts and stops its own processes)"
 RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings -s tests/system
+# the browser journeys share one uvicorn and demo region per module: one process
+RCC_TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:warnings tests/web

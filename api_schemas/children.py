@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api_schemas.common import Orm, Patch
+from api_schemas.common import Id, Orm, Patch, Timestamp
 from api_schemas.vocab import (
     LivingCompanions,
     Need,
@@ -31,7 +32,7 @@ class PlaceToAvoid(BaseModel):
 
 class ChildBase(BaseModel):
     sex: Sex
-    ethnicity: str | None = Field(default=None, description="SSDA903 ETHNIC code, e.g. WBRI")
+    ethnicity: str | None = Field(default=None, max_length=4, description="SSDA903 ETHNIC code, e.g. WBRI")
     uasc: bool = False
     needs: list[Need] = Field(default_factory=list)
     home_postcode_sector: str = Field(
@@ -58,31 +59,66 @@ class ChildBase(BaseModel):
         return v
 
 
+def birth_month_in_childhood(v: dt.date, today: dt.date | None = None) -> dt.date:
+    """A birth month from the first of the month 18 years ago to this month (a child is under 18)."""
+    this_month = (today or dt.date.today()).replace(day=1)
+    first = this_month.replace(year=this_month.year - 18)
+    if v.replace(day=1) > this_month:
+        raise ValueError("birth month may not be in the future")
+    if v.replace(day=1) < first:
+        raise ValueError(f"birth month may not be more than 18 years back (before {first:%Y-%m})")
+    return v
+
+
 class ChildIn(ChildBase):
     model_config = ConfigDict(extra="forbid")
     la_code: str = Field(description="responsible LA, GSS or DfE code")
     la_child_id: str = Field(min_length=1, max_length=40, description="the LA's own pseudonymised child ID")
-    birth_month: dt.date = Field(description="any date in the birth month; stored as the 1st")
+    birth_month: dt.date = Field(
+        description="any date in the birth month; stored as the 1st. Not in the future, nor more than "
+        "18 years back (a looked-after child is under 18)"
+    )
+
+    @field_validator("birth_month")
+    @classmethod
+    def _birth_month_in_childhood(cls, v: dt.date) -> dt.date:
+        return birth_month_in_childhood(v)
 
 
 class ChildPatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {
+            "communication_needs",
+            "home_postcode_sector",
+            "living_companions",
+            "must_keep_school",
+            "needs",
+            "places_to_avoid",
+            "risks",
+            "sex",
+            "suitability_foster",
+            "suitability_residential",
+            "suitability_supported",
+            "uasc",
+        }
+    )  # NOT NULL columns (tested)
     sex: Sex | None = None
-    ethnicity: str | None = None
+    ethnicity: str | None = Field(default=None, max_length=4)
     uasc: bool | None = None
     needs: list[Need] | None = None
     home_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
     school_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
     must_keep_school: bool | None = None
-    sibling_group: str | None = None
+    sibling_group: str | None = Field(default=None, max_length=40)
     suitability_foster: Suitability | None = None
     suitability_residential: Suitability | None = None
     suitability_supported: Suitability | None = None
     risks: list[RiskFlag] | None = None
     living_companions: LivingCompanions | None = None
     places_to_avoid: list[PlaceToAvoid] | None = None
-    cultural_needs: str | None = None
+    cultural_needs: str | None = Field(default=None, max_length=2000)
     communication_needs: list[str] | None = None
-    wishes: str | None = None
+    wishes: str | None = Field(default=None, max_length=4000)
 
     _eth = field_validator("ethnicity")(ChildBase._ethnicity.__func__)  # type: ignore[attr-defined]  # pydantic re-binds a classmethod
 
@@ -98,7 +134,7 @@ class ChildOut(Orm, ChildBase):
 class ReferralIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     la_code: str
-    child_ids: list[int] = Field(min_length=1, max_length=8, description="one child or a sibling group")
+    child_ids: list[Id] = Field(min_length=1, max_length=8, description="one child or a sibling group")
     needed_by: Urgency
     preferred_location_local: bool = True
     out_of_la_reason: OutOfLAReason | None = None
@@ -115,18 +151,21 @@ class ReferralIn(BaseModel):
 
 
 class ReferralPatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {"allow_split", "needed_by", "preferred_location_local", "status"}
+    )  # NOT NULL columns (tested)
     needed_by: Urgency | None = None
     preferred_location_local: bool | None = None
     out_of_la_reason: OutOfLAReason | None = None
     out_of_la_reason_other: str | None = None
     allow_split: bool | None = None
-    status: str | None = Field(default=None, pattern=r"^(open|closed)$")
+    status: str | None = Field(default=None, max_length=20, pattern=r"^(open|closed)$")
 
 
 class ReferralOut(Orm):
     id: int
     la_code: str
-    child_ids: list[int]
+    child_ids: list[Id]
     status: str
     needed_by: Urgency
     sibling_count: int
@@ -134,7 +173,7 @@ class ReferralOut(Orm):
     out_of_la_reason: OutOfLAReason | None
     out_of_la_reason_other: str | None
     allow_split: bool
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class PlacementCosts(BaseModel):
@@ -146,13 +185,13 @@ class PlacementCosts(BaseModel):
 
 class PlacementIn(PlacementCosts):
     model_config = ConfigDict(extra="forbid")
-    child_id: int
-    home_id: int
-    referral_id: int | None = None
+    child_id: Id
+    home_id: Id
+    referral_id: Id | None = None
     start_date: dt.date
     end_date: dt.date | None = None
     reason_ended: ReasonPlaceChange | None = None
-    contract: str = Field(default="spot", pattern=r"^(spot|contracted|in_house)$")
+    contract: str = Field(default="spot", max_length=12, pattern=r"^(spot|contracted|in_house)$")
 
     @model_validator(mode="after")
     def _dates(self) -> PlacementIn:
@@ -162,6 +201,9 @@ class PlacementIn(PlacementCosts):
 
 
 class PlacementPatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {"weekly_additional_support", "weekly_core", "weekly_education", "weekly_other"}
+    )  # NOT NULL columns (tested)
     end_date: dt.date | None = None
     reason_ended: ReasonPlaceChange | None = None
     weekly_core: int | None = Field(default=None, ge=0, le=100_000)
@@ -172,9 +214,9 @@ class PlacementPatch(Patch):
 
 class PlacementOut(Orm, PlacementCosts):
     id: int
-    child_id: int
-    home_id: int
-    referral_id: int | None
+    child_id: Id
+    home_id: Id
+    referral_id: Id | None
     start_date: dt.date
     end_date: dt.date | None
     reason_ended: ReasonPlaceChange | None

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api_schemas.common import Id, Timestamp
+
 
 class Summary(BaseModel):
     """Median and interquartile range (q1-q3) with the mean; all null when suppressed."""
@@ -40,7 +42,7 @@ class Share(BaseModel):
 
 
 class Report(BaseModel):
-    rcc_id: int
+    rcc_id: Id
     rcc_name: str
     la_code: str | None = Field(description="set when the figures cover one member LA only")
     la_name: str | None
@@ -163,12 +165,12 @@ class ConcentrationOut(Report):
 
 
 class ChildRef(BaseModel):
-    child_id: int = Field(description="the register's pseudonymous child id")
+    child_id: Id = Field(description="the register's pseudonymous child id")
     la_code: str
 
 
 class OversightProvider(BaseModel):
-    provider_id: int
+    provider_id: Id
     provider_name: str
     owner_group: str
     sector: str
@@ -255,7 +257,7 @@ class EqualityOut(PeriodReport):
 
 
 class StressTestIn(BaseModel):
-    rcc_id: int
+    rcc_id: Id
     owner_group: str = Field(min_length=1, max_length=200, description="the owner group that stops trading")
     as_of: dt.date | None = Field(default=None, description="the date whose placements are tested; today")
     time_limit_s: float = Field(default=30.0, ge=1, le=600, description="the optimiser's time limit")
@@ -292,15 +294,15 @@ class HomeTypeStress(BaseModel):
 
 
 class StressChild(BaseModel):
-    child_id: int
+    child_id: Id
     la_code: str
     sibling_group: bool
-    before_home_id: int
+    before_home_id: Id
     before_home_type: str
     before_miles: float
     before_weekly_cost: int
     outcome: str = Field(description="re-placed | unplaced")
-    after_home_id: int | None
+    after_home_id: Id | None
     after_home_type: str | None
     after_miles: float | None
     after_weekly_cost: int | None
@@ -308,7 +310,7 @@ class StressChild(BaseModel):
 
 
 class StressReport(BaseModel):
-    rcc_id: int
+    rcc_id: Id
     rcc_name: str
     owner_group: str
     as_of: dt.date
@@ -345,7 +347,7 @@ class StressTestJob(BaseModel):
     status: str = Field(description="queued | running | succeeded | failed | cancelled")
     params: dict
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
     report: StressReport | None

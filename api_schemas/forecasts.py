@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api_schemas.common import Orm
+from api_schemas.common import Id, Orm, Timestamp
 
 AgeBand = Literal["under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"]
 Category = Literal[
@@ -66,6 +66,18 @@ class ScenarioIn(_Strict):
     la_codes: list[str] | None = Field(
         None, max_length=20, description="apply to these LAs only (GSS or DfE codes); default all"
     )
+    uasc_monthly_arrivals: dict[str, float] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='UASC arriving per month by LA (GSS or DfE code, or "*" for every LA), replacing the '
+        'fitted arrivals, e.g. national transfer scheme transfers: {"E08000021": 2}',
+    )
+    uasc_quota: dict[str, float] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='most UASC in care an LA takes (GSS or DfE code, or "*"), e.g. the NTS threshold '
+        "of 0.1% of its child population; no UASC arrive while it is reached",
+    )
 
     @model_validator(mode="after")
     def _multipliers_in_range(self) -> ScenarioIn:
@@ -73,11 +85,15 @@ class ScenarioIn(_Strict):
             for key, value in getattr(self, name).items():
                 if not 0 <= value <= 10:
                     raise ValueError(f"{name}[{key}] must be between 0 and 10")
+        for name, top in (("uasc_monthly_arrivals", 1000), ("uasc_quota", 100_000)):
+            for key, value in getattr(self, name).items():
+                if not 0 <= value <= top:
+                    raise ValueError(f"{name}[{key}] must be between 0 and {top}")
         return self
 
 
 class ForecastIn(_Strict):
-    rcc_id: int | None = Field(None, description="forecast every member LA of this RCC (and the RCC total)")
+    rcc_id: Id | None = Field(None, description="forecast every member LA of this RCC (and the RCC total)")
     la_code: str | None = Field(None, description="or forecast one LA (GSS or DfE code)")
     horizon_months: int = Field(12, ge=1, le=36)
     levels: list[int] = Field(
@@ -129,6 +145,22 @@ class CostRow(BaseModel):
     annual_cost_hi_80: float | None
 
 
+class CoverageNote(BaseModel):
+    """Whether a member LA's returns cover the forecast's origin (from ``forecasting``'s
+    ``coverage_notes``, plus ``no_returns`` for an LA with no stored return)."""
+
+    la: str
+    la_name: str | None = None
+    status: str = Field(
+        description="covered | missing (latest return ends before the origin while other LAs' do not: "
+        "left out) | behind (every LA's returns end before the origin) | unknown | no_returns"
+    )
+    covered_to: dt.date | None = Field(description="end of the LA's latest return")
+    last_recorded: dt.date | None = Field(None, description="latest start or end date in its episodes")
+    in_forecast: bool = Field(description="false: not forecast and not in the scope's totals")
+    note: str
+
+
 class ForecastResult(BaseModel):
     scope: dict[str, Any]
     origin: dt.date
@@ -142,7 +174,11 @@ class ForecastResult(BaseModel):
     forecast: list[ForecastRow]
     costs: list[CostRow]
     inflation: float
-    notes: list[str]
+    notes: list[str] = Field(description="the first says which LAs are missing or stale, if any")
+    coverage: list[CoverageNote] = Field(default_factory=list, description="per member LA")
+    covered_las: list[str] = Field(
+        default_factory=list, description="the LAs forecast: the RCC rows are their sum"
+    )
 
 
 class ForecastJobOut(Orm):
@@ -151,9 +187,9 @@ class ForecastJobOut(Orm):
     status: str = Field(description="queued | running | succeeded | failed | cancelled")
     params: dict[str, Any]
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
     result: ForecastResult | None = None
 
 
@@ -211,7 +247,7 @@ class GapOut(BaseModel):
         description="the figure in words, with what it is built on when incomplete: the LAs with no "
         "returns and the origin date when stale"
     )
-    coverage: dict[str, Any] = Field(
+    data_coverage: dict[str, Any] = Field(
         description="las_total, las_with_returns, las_missing ([{code, name}]), origin, origin_age_days, "
         "stale, complete"
     )
@@ -226,13 +262,19 @@ class GapOut(BaseModel):
     unmet_need_available: bool = Field(description="false when the matching tables do not exist")
     fees: list[FeeRow]
     notes: list[str]
+    coverage: list[CoverageNote] = Field(
+        default_factory=list, description="per member LA: does the forecast cover it (see notes[0])"
+    )
+    covered_las: list[str] = Field(
+        default_factory=list, description="the LAs the projected totals cover (all LAs when no forecast)"
+    )
 
 
 # ---------------------------------------------------------------- backtest
 
 
 class BacktestIn(_Strict):
-    rcc_id: int | None = None
+    rcc_id: Id | None = None
     la_code: str | None = None
     horizon_months: int = Field(12, ge=1, le=24)
     n_windows: int = Field(4, ge=1, le=8)
@@ -271,7 +313,7 @@ class BacktestJobOut(Orm):
     status: str
     params: dict[str, Any]
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
     result: BacktestResult | None = None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from api_schemas.common import Orm
+from api_schemas.common import Orm, Timestamp
 
 
 class JobOut(Orm):
@@ -16,6 +15,6 @@ class JobOut(Orm):
     result: dict[str, Any] | None
     error: str | None
     cancel_requested: bool
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None

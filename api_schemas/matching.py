@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api_schemas.common import Orm
+from api_schemas.common import Id, Orm, Timestamp
 from api_schemas.vocab import DeclineReason
 
 # ---------------------------------------------------------------- policy
@@ -26,7 +26,7 @@ class MatchingPolicyIn(BaseModel):
 
 
 class MatchingPolicyOut(BaseModel):
-    rcc_id: int
+    rcc_id: Id
     overrides: dict[str, Any]
     effective: dict[str, Any] = Field(description="every weight in force: defaults with overrides applied")
     defaults: dict[str, Any]
@@ -39,15 +39,15 @@ class ContributionOut(BaseModel):
     term: str
     points: int
     text: str
-    child_id: int | None = None
+    child_id: Id | None = None
 
 
 class ShortlistEntryOut(BaseModel):
     rank: int
-    home_id: int
+    home_id: Id
     home_name: str
     home_type: str
-    provider_id: int
+    provider_id: Id
     la_code: str
     free_places: int
     weekly_fee: int
@@ -78,8 +78,8 @@ class ShortlistOut(BaseModel):
         }
     )
 
-    referral_id: int
-    policy_rcc_id: int | None = Field(description="the RCC whose policy scored it (None: library defaults)")
+    referral_id: Id
+    policy_rcc_id: Id | None = Field(description="the RCC whose policy scored it (None: library defaults)")
     homes_considered: int
     eligible_total: int
     excluded_total: int
@@ -105,8 +105,8 @@ class ChoiceIn(BaseModel):
 
 class ViolationOut(BaseModel):
     rule: str
-    home_id: int | None
-    child_id: int | None
+    home_id: Id | None
+    child_id: Id | None
     reason: str
 
 
@@ -120,7 +120,7 @@ class ScoredAssignment(BaseModel):
 
 
 class ChoiceOut(BaseModel):
-    referral_id: int
+    referral_id: Id
     choice: ScoredAssignment
     best: ScoredAssignment | None = Field(description="the optimiser's proposal for this referral alone")
     best_status: str
@@ -133,9 +133,14 @@ class ChoiceOut(BaseModel):
 
 class MatchingRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rcc_id: int
-    time_limit_s: float = Field(default=20.0, gt=0, le=600, description="solver time limit")
-    referral_ids: list[int] | None = Field(
+    rcc_id: Id
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=600,
+        description="solver time limit, seconds (default: RCC_MATCHING_TIME_LIMIT_S)",
+    )
+    referral_ids: list[Id] | None = Field(
         default=None, max_length=5000, description="only these open referrals (default: all open in the RCC)"
     )
     la_codes: list[str] | None = Field(
@@ -149,18 +154,18 @@ class MatchingRunOut(Orm):
     params: dict[str, Any]
     error: str | None
     cancel_requested: bool
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
 class PlacementProposal(BaseModel):
-    child_id: int
-    home_id: int
+    child_id: Id
+    home_id: Id
 
 
 class AssignmentOut(BaseModel):
-    referral_id: int
+    referral_id: Id
     la_code: str
     placements: list[PlacementProposal]
     split: bool
@@ -168,16 +173,40 @@ class AssignmentOut(BaseModel):
     contributions: list[ContributionOut]
 
 
+class UnusedHomeOut(BaseModel):
+    home_id: int
+    reason: str = Field(
+        description="taken | too_few_places | split_not_allowed | split_incomplete | worse_than_unplaced | not_proven"
+    )
+    free_after: int = Field(description="the home's free places left after this run's plan")
+    children: int = Field(description="how many of the group the home could take by the hard rules")
+    taken_by: list[int] = Field(description="referrals this run's plan placed in the home")
+    points: int | None
+    text: str
+
+
 class UnmatchedOut(BaseModel):
-    referral_id: int
+    referral_id: Id
     la_code: str
     points: int
     reasons: list[str]
+    homes: list[UnusedHomeOut] = Field(
+        default_factory=list,
+        description="why not placed: each eligible home not used and why, true of this run's plan (at most 20)",
+    )
+
+
+class ExcludedOut(BaseModel):
+    kind: str = Field(description="referral | home")
+    id: int
+    la_code: str | None = Field(default=None, description="the referral's LA")
+    field: str = Field(description="the unusable field, e.g. children[0].age_years")
+    reason: str
 
 
 class MatchingRunResult(BaseModel):
     run_id: str
-    rcc_id: int
+    rcc_id: Id
     status: str = Field(description="optimal | feasible | infeasible | timed_out")
     objective: int | None
     bound: float | None
@@ -187,6 +216,9 @@ class MatchingRunResult(BaseModel):
     children_placed: int
     assignments: list[AssignmentOut]
     unmatched: list[UnmatchedOut]
+    excluded: list[ExcludedOut] = Field(
+        default_factory=list, description="records left out of the run as unusable, with the field and why"
+    )
     stats: dict[str, Any]
 
 
@@ -195,8 +227,8 @@ class MatchingRunResult(BaseModel):
 
 class OfferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    referral_id: int
-    home_id: int | None = Field(default=None, description="one home for every child of the referral")
+    referral_id: Id
+    home_id: Id | None = Field(default=None, description="one home for every child of the referral")
     home_ids: dict[int, int] | None = Field(default=None, description="child id -> home id")
     matching_run_id: str | None = Field(default=None, max_length=36)
 
@@ -208,14 +240,14 @@ class OfferIn(BaseModel):
 
 
 class OfferChildOut(Orm):
-    child_id: int
-    home_id: int
+    child_id: Id
+    home_id: Id
 
 
 class OfferOut(Orm):
     id: int
-    referral_id: int
-    provider_id: int
+    referral_id: Id
+    provider_id: Id
     status: str
     matching_run_id: str | None
     children: list[OfferChildOut]
@@ -226,9 +258,9 @@ class OfferOut(Orm):
     weekly_additional_support: int | None
     weekly_education: int | None
     weekly_other: int | None
-    created_at: dt.datetime
-    decided_at: dt.datetime | None
-    placement_ids: list[int] = Field(default_factory=list)
+    created_at: Timestamp
+    decided_at: Timestamp | None
+    placement_ids: list[Id] = Field(default_factory=list)
 
 
 class WithdrawIn(BaseModel):
@@ -312,12 +344,12 @@ class DeclineIn(BaseModel):
 
 class UnmetNeedOut(Orm):
     id: int
-    referral_id: int
+    referral_id: Id
     la_code: str
-    child_id: int | None
+    child_id: Id | None
     kind: str
     detail: str
     distance_miles: float | None
-    recorded_at: dt.datetime
+    recorded_at: Timestamp
     matching_run_id: str | None
-    offer_id: int | None
+    offer_id: Id | None

@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api_schemas.children import PlaceToAvoid
+from api_schemas.common import Id
 from api_schemas.vocab import Need, Sex
 
 CONTEXT_URL = "https://socialcaredata.github.io/ontology/placements/context.jsonld"
@@ -408,7 +409,9 @@ def _rules(data: dict[str, Any], errors: list[Problem], warnings: list[Problem])
         elif isinstance(v, Decimal) and v > COST_MAX:
             warnings.append(Problem(f"actualPlacement.{c}", "exceeds £100,000 a week; please sense-check"))
     total = actual.get("totalWeeklyCost")
-    if isinstance(total, Decimal) and not COST_MIN <= total <= COST_MAX:
+    if isinstance(total, Decimal) and total < 0:  # a cost cannot be negative: an error, like the components
+        errors.append(Problem("actualPlacement.totalWeeklyCost", f"must be non-negative, not {total}"))
+    elif isinstance(total, Decimal) and not COST_MIN <= total <= COST_MAX:
         warnings.append(
             Problem(
                 "actualPlacement.totalWeeklyCost",
@@ -487,9 +490,9 @@ class NpsExtension(BaseModel):
         default=None, description="start of the placement; defaults to qualityAssurance.placementDate"
     )
     contract: str | None = Field(default=None, pattern=r"^(spot|contracted|in_house)$")
-    referral_id: int | None = None
-    child_id: int | None = None
-    placement_id: int | None = None
+    referral_id: Id | None = None
+    child_id: Id | None = None
+    placement_id: Id | None = None
 
     @field_validator("birth_month", mode="before")
     @classmethod

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api_schemas.common import Orm, Patch
+from api_schemas.common import Id, Orm, Patch, Timestamp
 from api_schemas.vocab import HomeType, Need, OfstedJudgement, ProviderSector, RegistrationStatus, Sex
 
 RiskRating = str
@@ -34,6 +35,7 @@ class RccIn(BaseModel):
 
 
 class RccPatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"member_la_codes", "name"})  # NOT NULL columns (tested)
     name: str | None = Field(default=None, min_length=1, max_length=120)
     member_la_codes: list[str] | None = Field(default=None, min_length=1, max_length=20)
 
@@ -49,20 +51,23 @@ class ProviderIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     sector: ProviderSector
     owner_group: str | None = Field(default=None, max_length=200)
-    companies_house_number: str | None = Field(default=None, pattern=r"^[A-Z0-9]{8}$")
+    companies_house_number: str | None = Field(default=None, max_length=8, pattern=r"^[A-Z0-9]{8}$")
     difficult_to_replace: bool = False
-    risk_rating: str | None = Field(default=None, pattern=r"^(low|medium|high|critical)$")
+    risk_rating: str | None = Field(default=None, max_length=10, pattern=r"^(low|medium|high|critical)$")
     contingency_plan_held: bool = False
     contingency_plan_date: dt.date | None = None
 
 
 class ProviderPatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {"contingency_plan_held", "difficult_to_replace", "name", "sector"}
+    )  # NOT NULL columns (tested)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     sector: ProviderSector | None = None
-    owner_group: str | None = None
-    companies_house_number: str | None = Field(default=None, pattern=r"^[A-Z0-9]{8}$")
+    owner_group: str | None = Field(default=None, max_length=200)
+    companies_house_number: str | None = Field(default=None, max_length=8, pattern=r"^[A-Z0-9]{8}$")
     difficult_to_replace: bool | None = None
-    risk_rating: str | None = Field(default=None, pattern=r"^(low|medium|high|critical)$")
+    risk_rating: str | None = Field(default=None, max_length=10, pattern=r"^(low|medium|high|critical)$")
     contingency_plan_held: bool | None = None
     contingency_plan_date: dt.date | None = None
 
@@ -90,8 +95,10 @@ class Fees(BaseModel):
 
 class HomeIn(Fees):
     model_config = ConfigDict(extra="forbid")
-    provider_id: int
-    urn: str | None = Field(default=None, pattern=r"^[A-Z0-9]{6,12}$", description="Ofsted URN")
+    provider_id: Id
+    urn: str | None = Field(
+        default=None, max_length=12, pattern=r"^[A-Z0-9]{6,12}$", description="Ofsted URN"
+    )
     name: str = Field(min_length=1, max_length=200)
     home_type: HomeType
     registration_status: RegistrationStatus = RegistrationStatus.ACTIVE
@@ -117,8 +124,25 @@ class HomeIn(Fees):
 
 
 class HomePatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {
+            "age_max",
+            "age_min",
+            "fee_additional_support",
+            "fee_core",
+            "fee_education",
+            "fee_other",
+            "home_type",
+            "name",
+            "needs_met",
+            "postcode",
+            "registered_places",
+            "registration_status",
+            "sexes_accepted",
+        }
+    )  # NOT NULL columns (tested)
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    urn: str | None = Field(default=None, pattern=r"^[A-Z0-9]{6,12}$")
+    urn: str | None = Field(default=None, max_length=12, pattern=r"^[A-Z0-9]{6,12}$")
     home_type: HomeType | None = None
     registration_status: RegistrationStatus | None = None
     ofsted_judgement: OfstedJudgement | None = None
@@ -137,7 +161,7 @@ class HomePatch(Patch):
 
 class HomeOut(Orm):
     id: int
-    provider_id: int
+    provider_id: Id
     urn: str | None
     name: str
     home_type: HomeType
@@ -164,13 +188,16 @@ class HomeOut(Orm):
 
 class VacancyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    home_id: int
+    home_id: Id
     places: int = Field(ge=1, le=200)
     available_from: dt.date
     confirmed_by: str = Field(min_length=1, max_length=120)
 
 
 class VacancyPatch(Patch):
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {"available_from", "confirmed_by", "places"}
+    )  # NOT NULL columns (tested)
     places: int | None = Field(default=None, ge=1, le=200)
     available_from: dt.date | None = None
     confirmed_by: str | None = Field(
@@ -180,9 +207,9 @@ class VacancyPatch(Patch):
 
 class VacancyOut(Orm):
     id: int
-    home_id: int
+    home_id: Id
     places: int
     available_from: dt.date
     confirmed_by: str
-    confirmed_at: dt.datetime
+    confirmed_at: Timestamp
     stale: bool = Field(description="not confirmed for more than RCC_STALE_VACANCY_DAYS (default 14) days")

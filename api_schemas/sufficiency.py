@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api_schemas.common import Orm
+from api_schemas.common import Orm, Timestamp
 
 
 class TableChanges(BaseModel):
@@ -36,7 +35,7 @@ class ReturnOut(Orm):
     collection_year: int = Field(description="start year: 2024 = 2024-25")
     version: int = Field(description="1, 2, ... per LA and collection year")
     status: str
-    submitted_at: dt.datetime
+    submitted_at: Timestamp
     content_sha256: str = Field(description="sha256 of the normalised content kept")
     file_names: dict[str, str]
     rows: ReturnRows
@@ -73,7 +72,7 @@ class RejectedReturnOut(BaseModel):
     id: int
     la_code: str
     collection_year: int | None
-    submitted_at: dt.datetime
+    submitted_at: Timestamp
     api_key_id: int | None
     role: str
     content_sha256: str = Field(

@@ -93,7 +93,11 @@ def to_instance(regions: Sequence[DemoRegion], on: dt.date) -> tuple[list[Referr
 def _child_row(c: ChildSeed) -> SimpleNamespace:
     """A generated child as the register row the loader stores (no places to avoid), for
     :func:`rcc.matching.adapters.child_profile`."""
-    return SimpleNamespace(**{f.name: getattr(c, f.name) for f in fields(c)}, id=c.key, places_to_avoid=[])
+    row = {f.name: getattr(c, f.name) for f in fields(c)}
+    # stored as one object keyed by the category vocabulary, "not_specified" left out (as Child does)
+    levels = {cat.value: str(getattr(c, f"suitability_{cat.value}")) for cat in PlacementCategory}
+    suitability = {k: v for k, v in levels.items() if v != "not_specified"}
+    return SimpleNamespace(**row, suitability=suitability, id=c.key, places_to_avoid=[])
 
 
 def build_instance(

@@ -10,13 +10,15 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_schemas.common import ErrorEnvelope
 from rcc import audit
 from rcc.api import audit as audit_router
 from rcc.api import docs, resilience
+from rcc.api.guard import InputGuard
+from rcc.api.integrity import allowed_methods, integrity_field
 from rcc.api.strict_query import reject_unknown_query
 from rcc.children import router as children
 from rcc.commissioning import router as commissioning
@@ -28,6 +30,7 @@ from rcc.matching import router as matching
 from rcc.nps import router as nps
 from rcc.register import router as register
 from rcc.sufficiency import router as sufficiency
+from rcc.web import install as _install_web
 from rcc.webhooks import router as webhooks
 
 log = logging.getLogger("rcc")
@@ -108,12 +111,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError):
-        return envelope(
-            409, "conflict", "conflicts with an existing record", [{"message": str(exc.orig)[:300]}]
-        )
+        # never echo the database's text: name the field the constraint is about
+        field, message = integrity_field(exc)
+        return envelope(422, "invalid", f"invalid input: {field}", [{"field": field, "message": message}])
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError):
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        msg = "a value is too long or out of range for the register"
+        return envelope(422, "invalid", msg, [{"field": None, "message": msg}])
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": bad input, like any other
+            msg = "the request body is not valid JSON (UTF-8)"
+            return envelope(422, "invalid", msg, [{"field": "body", "message": msg}])
         code = {
             401: "unauthorised",
             403: "forbidden",
@@ -121,7 +133,13 @@ def install_error_handlers(app: FastAPI) -> None:
             405: "method_not_allowed",
             413: "too_large",
         }.get(exc.status_code, "error")
-        return envelope(exc.status_code, code, str(exc.detail))
+        response = envelope(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:
+            allowed = allowed_methods(request) or [
+                m.strip() for m in (exc.headers or {}).get("Allow", "").split(",")
+            ]
+            response.headers["Allow"] = ", ".join(m for m in allowed if m)
+        return response
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
@@ -166,6 +184,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         dependencies=[Depends(reject_unknown_query)],
+        docs_url=None,  # rcc.web serves /docs and /redoc from bundled assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -178,8 +198,11 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         resilience.Admission, limit=settings.requests_at_once, queue_timeout=settings.api_queue_timeout
     )
     app.include_router(resilience.health)
+    app.add_middleware(InputGuard)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api/v1")
+
+    _install_web(app)  # the pages for people, their assets, and offline /docs and /redoc
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

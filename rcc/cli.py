@@ -299,6 +299,62 @@ def apikey_list(
             )
 
 
+user_app = typer.Typer(
+    help="People who sign in to the web pages (same roles as API keys).", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument(help="the person's email address (their sign-in name)")],
+    role: Annotated[str, typer.Option(help="admin | rcc_commissioner | la_officer | provider")],
+    name: Annotated[str | None, typer.Option(help="name shown on pages (default: the email)")] = None,
+    rcc: Annotated[str | None, typer.Option(help="RCC id or name (rcc_commissioner)")] = None,
+    la: Annotated[str | None, typer.Option(help="LA GSS or DfE code (la_officer)")] = None,
+    provider: Annotated[int | None, typer.Option(help="provider id (provider)")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="read the password from standard input")] = False,
+    oidc_issuer: Annotated[
+        str | None, typer.Option(help="single sign-on: the identity provider's issuer")
+    ] = None,
+    oidc_subject: Annotated[
+        str | None, typer.Option(help="single sign-on: the person's subject (Entra: oid)")
+    ] = None,
+) -> None:
+    """Create a user; asks for the password (at least 12 characters) unless it signs in by OIDC only."""
+    from rcc.web.users import create_account
+
+    password: str | None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif oidc_subject:
+        password = None
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_account(
+            _factory(), email, name or email, role, password, rcc=rcc, la=la, provider=provider,
+            oidc_issuer=oidc_issuer, oidc_subject=oidc_subject,
+        )  # fmt: skip
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"user {user.email} created ({user.role})")
+
+
+@user_app.command("disable")
+def user_disable(email: Annotated[str, typer.Argument(help="the user's email address")]) -> None:
+    """Disable a user at once: their sessions end and they cannot sign in again."""
+    from rcc.web.users import disable_account
+
+    try:
+        user = disable_account(_factory(), email)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"user {user.email} disabled")
+
+
 def _demo_help() -> str:
     from rcc.demo.assumptions import assumptions
 

@@ -18,6 +18,7 @@
 | RCC_JOB_DRAIN_SECONDS | on SIGTERM, time running jobs get before they go back to the queue | 30 |
 | RCC_JOB_BACKOFF_SECONDS | first retry delay after an expired lease or a database error (doubles, ≤ 5 min) | 5 |
 | RCC_JOB_POLL_SECONDS | how often an idle worker looks for work | 0.5 |
+| RCC_MATCHING_TIME_LIMIT_S | solver time limit of a region-wide matching run that does not give ``time_limit_s`` (seconds, at most 600) | 60 |
 
 A bad value (``RCC_WORKER=inlnie``, ``RCC_STALE_VACANCY_DAYS=0``) is refused when the settings are
 read: :func:`load_settings` raises :class:`SettingsError`, whose message names the variable, and the
@@ -42,6 +43,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "RCC_"
+DEFAULT_MATCHING_TIME_LIMIT_S = 60.0
 
 
 def default_sqlite_path() -> Path:
@@ -90,6 +92,8 @@ class Settings(BaseSettings):
     job_drain_seconds: NonNegativeFloat = 30.0
     job_backoff_seconds: NonNegativeFloat = 5.0
     job_poll_seconds: PositiveFloat = 0.5
+    # matching (see rcc.matching.runs)
+    matching_time_limit_s: float = Field(default=DEFAULT_MATCHING_TIME_LIMIT_S, gt=0, le=600)
 
     @field_validator("job_concurrency")
     @classmethod

@@ -48,7 +48,7 @@ def return_2021() -> dict[str, bytes]:
         [child("A"), child("B", SEX="2", DOB="03/02/2008", ETHNIC="BAFR")],
         [
             episode("A", "10/05/2021", "01/09/2021", REC="X1", REASON_PLACE_CHANGE="CARPL"),
-            episode("A", "01/09/2021", PLACE="K2", PLACE_PROVIDER="PR4", URN="SC123456"),
+            episode("A", "01/09/2021", RNE="P", PLACE="K2", PLACE_PROVIDER="PR4", URN="SC123456"),
             episode("B", "01/01/2021"),
         ],
         [{"CHILD": "B", "SEX": "2", "DOB": "03/02/2008", "DUC": "03/02/2026"}],

@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api_schemas.common import DB_INT_MAX
 from rcc.auth import Principal, authenticate
 from rcc.config import Settings
 from rcc.db import transaction
@@ -43,7 +44,7 @@ def get_principal(
 
 async def get_page(  # async: no thread hop for arithmetic
     limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 50,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="rows to skip")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 

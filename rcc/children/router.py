@@ -15,7 +15,7 @@ from api_schemas.children import (
     ReferralOut,
     ReferralPatch,
 )
-from api_schemas.common import Page
+from api_schemas.common import Id, Page
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.children import service as svc
@@ -30,7 +30,7 @@ def create_child(body: ChildIn, db: DB, who: Caller):
 
 @router.get("/children", response_model=Page[ChildOut], tags=["children"])
 def list_children(
-    db: DB, who: Caller, page: Paging, la: str | None = None, rcc: int | None = None,
+    db: DB, who: Caller, page: Paging, la: str | None = None, rcc: Id | None = None,
     sibling_group: str | None = None, uasc: bool | None = None,
 ):  # fmt: skip
     result = svc.list_children(db, who, page, la_code=la, rcc_id=rcc, sibling_group=sibling_group, uasc=uasc)
@@ -38,17 +38,17 @@ def list_children(
 
 
 @router.get("/children/{child_id}", response_model=ChildOut, tags=["children"])
-def get_child(child_id: int, db: DB, who: Caller):
+def get_child(child_id: Id, db: DB, who: Caller):
     return ChildOut.model_validate(svc.get_child(db, who, child_id))
 
 
 @router.patch("/children/{child_id}", response_model=ChildOut, tags=["children"])
-def update_child(child_id: int, body: ChildPatch, db: DB, who: Caller):
+def update_child(child_id: Id, body: ChildPatch, db: DB, who: Caller):
     return ChildOut.model_validate(svc.update_child(db, who, child_id, body))
 
 
 @router.delete("/children/{child_id}", tags=["children"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_child(child_id: int, db: DB, who: Caller):
+def delete_child(child_id: Id, db: DB, who: Caller):
     svc.delete_child(db, who, child_id)
 
 
@@ -63,24 +63,24 @@ def list_referrals(
     who: Caller,
     page: Paging,
     la: str | None = None,
-    rcc: int | None = None,
+    rcc: Id | None = None,
     status: str | None = None,
 ):
     return to_page(svc.list_referrals(db, who, page, la_code=la, rcc_id=rcc, status=status), ReferralOut)
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut, tags=["referrals"])
-def get_referral(referral_id: int, db: DB, who: Caller):
+def get_referral(referral_id: Id, db: DB, who: Caller):
     return ReferralOut.model_validate(svc.get_referral(db, who, referral_id))
 
 
 @router.patch("/referrals/{referral_id}", response_model=ReferralOut, tags=["referrals"])
-def update_referral(referral_id: int, body: ReferralPatch, db: DB, who: Caller):
+def update_referral(referral_id: Id, body: ReferralPatch, db: DB, who: Caller):
     return ReferralOut.model_validate(svc.update_referral(db, who, referral_id, body))
 
 
 @router.delete("/referrals/{referral_id}", tags=["referrals"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_referral(referral_id: int, db: DB, who: Caller):
+def delete_referral(referral_id: Id, db: DB, who: Caller):
     svc.delete_referral(db, who, referral_id)
 
 
@@ -91,8 +91,8 @@ def create_placement(body: PlacementIn, db: DB, who: Caller):
 
 @router.get("/placements", response_model=Page[PlacementOut], tags=["placements"])
 def list_placements(
-    db: DB, who: Caller, page: Paging, child_id: int | None = None, home_id: int | None = None,
-    current: bool | None = None, rcc: int | None = None,
+    db: DB, who: Caller, page: Paging, child_id: Id | None = None, home_id: Id | None = None,
+    current: bool | None = None, rcc: Id | None = None,
 ):  # fmt: skip
     result = svc.list_placements(
         db, who, page, child_id=child_id, home_id=home_id, current=current, rcc_id=rcc
@@ -101,15 +101,15 @@ def list_placements(
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
-def get_placement(placement_id: int, db: DB, who: Caller):
+def get_placement(placement_id: Id, db: DB, who: Caller):
     return PlacementOut.model_validate(svc.get_placement(db, who, placement_id))
 
 
 @router.patch("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
-def update_placement(placement_id: int, body: PlacementPatch, db: DB, who: Caller):
+def update_placement(placement_id: Id, body: PlacementPatch, db: DB, who: Caller):
     return PlacementOut.model_validate(svc.update_placement(db, who, placement_id, body))
 
 
 @router.delete("/placements/{placement_id}", tags=["placements"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_placement(placement_id: int, db: DB, who: Caller):
+def delete_placement(placement_id: Id, db: DB, who: Caller):
     svc.delete_placement(db, who, placement_id)

@@ -114,6 +114,7 @@ def cost_of_care(
     # each LA against the RCC median (all RCC placements), overall and per home type
     comparison = []
     rcc_by_type: dict[str, list[PRow]] = defaultdict(list)
+    rcc_by_type["all"] = []  # an RCC with no placements still has an (empty, suppressed) total
     for r in every:
         rcc_by_type["all"].append(r)
         rcc_by_type[r.home_type].append(r)

@@ -1,5 +1,6 @@
-"""CSV and HTML renderings of the commissioning reports (CSV with the csv module; HTML from the Jinja2
-templates in ``rcc/commissioning/templates/``, autoescaped).
+"""CSV and HTML renderings of the commissioning reports (CSV through :mod:`rcc.csv_export`, which
+neutralises formula cells; HTML from the Jinja2 templates in ``rcc/commissioning/templates/``,
+autoescaped).
 
 Suppressed figures print as ``c``; every figure's caveat is printed beside it (CSV: a ``caveat``
 column; HTML: a small note in the same cell).
@@ -7,11 +8,10 @@ column; HTML: a small note in the same cell).
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from rcc.commissioning.stats import SUPPRESSED
+from rcc.csv_export import write_rows
 from rcc.templates import render
 
 # ---------------------------------------------------------------- CSV
@@ -27,22 +27,20 @@ def _fig(fig: dict, key: str) -> str:
 
 def cost_of_care_csv(report: dict) -> str:
     """One row per group and component: tidy, so a spreadsheet can pivot it."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
     head = ["rcc", "la_code", "period_start", "period_end", "section", "dimension", "group", "label"]
-    w.writerow([*head, "component", "n", "median", "q1", "q3", "mean", "caveat"])
+    rows: list[list[Any]] = []
     base = [report["rcc_name"], _v(report["la_code"]), report["period_start"], report["period_end"]]
     for row in report["rows"]:
         for comp in ("core", "additional_support", "education", "other", "total"):
             f = row[comp]
-            w.writerow(
+            rows.append(
                 [*base, "cost", row["dimension"], row["group"], row["label"], comp]
                 + [_fig(f, k) for k in ("n", "median", "q1", "q3", "mean")]
                 + [_v(f["caveat"])]
             )
     for c in report["la_vs_rcc"]:
         for who, f in (("la", c["la_total"]), ("rcc", c["rcc_total"])):
-            w.writerow(
+            rows.append(
                 [
                     *base,
                     f"la_vs_rcc_{who}",
@@ -56,24 +54,23 @@ def cost_of_care_csv(report: dict) -> str:
             )
     for t in report["trend"]:
         f = t["total"]
-        w.writerow(
+        rows.append(
             [*base, "trend", "quarter_category", f"{t['quarter']}:{t['category']}", t["quarter_end"], "total"]
             + [_fig(f, k) for k in ("n", "median", "q1", "q3", "mean")]
             + [_v(f["caveat"])]
         )
-    return out.getvalue()
+    return write_rows([*head, "component", "n", "median", "q1", "q3", "mean", "caveat"], rows)
 
 
 def concentration_csv(report: dict) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["rcc", "area", "area_code", "category", "places", "owner_groups", "hhi", "level", "top_group",
-                "top_share_percent"])  # fmt: skip
+    head = ["rcc", "area", "area_code", "category", "places", "owner_groups", "hhi", "level", "top_group",
+            "top_share_percent"]  # fmt: skip
+    rows: list[list[Any]] = []
     for a in report["areas"]:
         top = a["top_groups"][0] if a["top_groups"] else {}
-        w.writerow([report["rcc_name"], a["area"], a["area_code"], a["category"], a["places"], a["owner_groups"],
+        rows.append([report["rcc_name"], a["area"], a["area_code"], a["category"], a["places"], a["owner_groups"],
                     a["hhi"], _v(a["level"]), _v(top.get("owner_group")), _v(top.get("share_percent"))])  # fmt: skip
-    return out.getvalue()
+    return write_rows(head, rows)
 
 
 EQUALITY_MEASURES = (
@@ -99,19 +96,16 @@ def _headline(fig: dict) -> str:
 
 
 def equality_csv(report: dict) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(
-        ["rcc", "period_start", "period_end", "dimension", "group", "measure", "value", "base", "caveat"]
-    )
+    head = ["rcc", "period_start", "period_end", "dimension", "group", "measure", "value", "base", "caveat"]
+    rows: list[list[Any]] = []
     for g in report["groups"]:
         for key, _ in EQUALITY_MEASURES:
             f = g[key]
             base = f.get("denominator", f.get("n", f.get("value")))
-            w.writerow([report["rcc_name"], report["period_start"], report["period_end"], g["dimension"],
+            rows.append([report["rcc_name"], report["period_start"], report["period_end"], g["dimension"],
                         g["group"], key, _headline(f), _v(None if f.get("suppressed") else base),
                         _v(f.get("caveat"))])  # fmt: skip
-    return out.getvalue()
+    return write_rows(head, rows)
 
 
 # ---------------------------------------------------------------- HTML (templates/*.html.j2)

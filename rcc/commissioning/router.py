@@ -20,6 +20,7 @@ from api_schemas.commissioning import (
     StressTestIn,
     StressTestJob,
 )
+from api_schemas.common import Id
 from rcc.api.deps import DB, Caller, Config
 from rcc.commissioning import cost as cost_svc
 from rcc.commissioning import downloads, reports
@@ -29,7 +30,7 @@ from rcc.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, to_csv, to_xlsx
 
 router = APIRouter(prefix="/commissioning", tags=["commissioning"])
 
-Rcc = Annotated[int, Query(alias="rcc", description="the RCC's id")]
+Rcc = Annotated[Id, Query(alias="rcc", description="the RCC's id")]
 Start = Annotated[
     dt.date | None, Query(description="first day of the period (default: 12 months to the end)")
 ]

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from api_schemas.vocab import PlacementCategory, Suitability
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -155,9 +157,10 @@ class Child(TimestampMixin, Base):
     school_northing: Mapped[float | None] = mapped_column(Float)
     must_keep_school: Mapped[bool] = mapped_column(Boolean, default=False)
     sibling_group: Mapped[str | None] = mapped_column(String(40), index=True)
-    suitability_foster: Mapped[str] = mapped_column(String(20), default="not_specified")
-    suitability_residential: Mapped[str] = mapped_column(String(20), default="not_specified")
-    suitability_supported: Mapped[str] = mapped_column(String(20), default="not_specified")
+    # the care plan's NPS suitability per placement category, keyed by the vocabulary
+    # (api_schemas.vocab.PlacementCategory): {"foster": "preferred", ...}; a category left out is
+    # "not_specified". ``child.suitability_<category>`` reads and writes one entry (below).
+    suitability: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     risks: Mapped[list[str]] = mapped_column(JSON, default=list)
     living_companions: Mapped[str] = mapped_column(String(20), default="no_preference")
     places_to_avoid: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -166,6 +169,26 @@ class Child(TimestampMixin, Base):
     wishes: Mapped[str | None] = mapped_column(Text)
 
     la: Mapped[LocalAuthority] = relationship()
+
+
+def _suitability_accessor(category: str) -> property:
+    def get(self: Child) -> str:
+        return (self.suitability or {}).get(category, Suitability.NOT_SPECIFIED.value)
+
+    def put(self: Child, level: str | None) -> None:
+        levels = dict(self.suitability or {})  # a new dict, so the JSON column sees the change
+        level = Suitability(level or Suitability.NOT_SPECIFIED).value
+        if level == Suitability.NOT_SPECIFIED.value:
+            levels.pop(category, None)
+        else:
+            levels[category] = level
+        self.suitability = levels
+
+    return property(get, put, doc=f"the care plan's suitability rating for {category} placements")
+
+
+for _category in PlacementCategory:  # one accessor per vocabulary entry: no column per category
+    setattr(Child, f"suitability_{_category.value}", _suitability_accessor(_category.value))
 
 
 class ReferralChild(Base):
@@ -592,3 +615,49 @@ class OwnerGroupAlias(Base):
 
     alias: Mapped[str] = mapped_column(String(200), primary_key=True)
     owner_group: Mapped[str] = mapped_column(String(200))
+
+
+# ---------------------------------------------------------------- people who sign in (migration 0005_web_users)
+
+
+class User(Base):
+    """A person who signs in to the web pages; same role and scope columns as :class:`ApiKey`.
+
+    ``api_key_id`` points at a key row whose secret is never issued: the person acts through it,
+    so jobs, audit events and returns attribute their actions as they do a key's.
+    ``oidc_issuer``/``oidc_subject`` are the seam for single sign-on (see :mod:`rcc.web.users`).
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    rcc_id: Mapped[int | None] = mapped_column(ForeignKey("rccs.id"))
+    la_id: Mapped[int | None] = mapped_column(ForeignKey("local_authorities.id"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), unique=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, stored here only as its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -59,10 +59,9 @@ def la_codes(session: Session) -> dict[int, str]:
 def child_profile(child: Child, la_code: str, on: dt.date) -> mlib.ChildProfile:
     """A child as the matching rules see them: age on ``on``, needs, care-plan suitability per
     placement category, risks, living companions, home and school (BNG), places to avoid."""
+    levels = child.suitability or {}
     suitability = {
-        PlacementCategory.FOSTER: Suitability(child.suitability_foster),
-        PlacementCategory.RESIDENTIAL: Suitability(child.suitability_residential),
-        PlacementCategory.SUPPORTED: Suitability(child.suitability_supported),
+        cat: Suitability(levels.get(cat.value, Suitability.NOT_SPECIFIED)) for cat in PlacementCategory
     }
     avoid = [
         (float(p["easting"]), float(p["northing"]), float(p["radius_miles"]))

@@ -85,9 +85,8 @@ def child_profile(
                 "cultural_needs": child.cultural_needs,
                 "wishes": child.wishes,
                 "home_type_suitability": {
-                    "foster": child.suitability_foster,
-                    "residential": child.suitability_residential,
-                    "supported": child.suitability_supported,
+                    cat: (child.suitability or {}).get(cat, "not_specified")
+                    for cat in ("foster", "residential", "supported")
                 },
             }
         )

@@ -228,19 +228,15 @@ def _placement_unmet(session: Session, offer: Offer, ref: Referral, homes: dict[
             "distance_miles": miles,
         }
         category = HOME_TYPE_CATEGORY[HomeType(home.home_type)]
-        suit = {
-            PlacementCategory.FOSTER: child.suitability_foster,
-            PlacementCategory.RESIDENTIAL: child.suitability_residential,
-            PlacementCategory.SUPPORTED: child.suitability_supported,
-        }
-        preferred = [c.value for c, s in suit.items() if s == Suitability.PREFERRED.value]
+        levels = child.suitability or {}
+        preferred = [c.value for c in PlacementCategory if levels.get(c.value) == Suitability.PREFERRED.value]
         if preferred and category.value not in preferred:
             _upsert_unmet(
                 session,
                 **common,
                 kind="not_preferred_type",
                 detail=f"placed in {category.value} ({home.home_type}); the care plan prefers "
-                f"{', '.join(preferred)} (rates {category.value} '{suit[category]}')",
+                f"{', '.join(preferred)} (rates {category.value} '{levels.get(category.value, Suitability.NOT_SPECIFIED.value)}')",
                 **src,
             )
         if miles > threshold:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api_schemas.common import Page
+from api_schemas.common import Id, Page
 from api_schemas.matching import (
     AcceptIn,
     ChoiceIn,
@@ -26,7 +26,7 @@ from api_schemas.matching import (
     WithdrawIn,
 )
 from rcc.api.convert import to_page
-from rcc.api.deps import DB, Caller, Paging
+from rcc.api.deps import DB, Caller, Config, Paging
 from rcc.matching import journey
 from rcc.matching import offers as offers_svc
 from rcc.matching import policy as policy_svc
@@ -52,12 +52,12 @@ class UnmetKind(StrEnum):
 
 
 @router.get("/rccs/{rcc_id}/matching-policy", response_model=MatchingPolicyOut, tags=["matching"])
-def get_policy(rcc_id: int, db: DB, who: Caller):
+def get_policy(rcc_id: Id, db: DB, who: Caller):
     return MatchingPolicyOut.model_validate(policy_svc.get_policy(db, who, rcc_id), from_attributes=True)
 
 
 @router.put("/rccs/{rcc_id}/matching-policy", response_model=MatchingPolicyOut, tags=["matching"])
-def put_policy(rcc_id: int, body: MatchingPolicyIn, db: DB, who: Caller):
+def put_policy(rcc_id: Id, body: MatchingPolicyIn, db: DB, who: Caller):
     return MatchingPolicyOut.model_validate(
         policy_svc.put_policy(db, who, rcc_id, body), from_attributes=True
     )
@@ -65,23 +65,24 @@ def put_policy(rcc_id: int, body: MatchingPolicyIn, db: DB, who: Caller):
 
 @router.post("/referrals/{referral_id}/shortlist", response_model=ShortlistOut, tags=["matching"])
 def shortlist(
-    referral_id: int,
+    referral_id: Id,
     db: DB,
     who: Caller,
     top_n: Annotated[int, Query(ge=1, le=shortlist_svc.SHORTLIST_MAX)] = 10,
-    rcc: Annotated[int | None, Query(description="only homes located in this RCC's LAs")] = None,
+    rcc: Annotated[Id | None, Query(description="only homes located in this RCC's LAs")] = None,
 ):
     return shortlist_svc.shortlist(db, who, referral_id, top_n=top_n, rcc_id=rcc)
 
 
 @router.post("/referrals/{referral_id}/validate-choice", response_model=ChoiceOut, tags=["matching"])
-def validate_choice(referral_id: int, body: ChoiceIn, db: DB, who: Caller, rcc: int | None = None):
+def validate_choice(referral_id: Id, body: ChoiceIn, db: DB, who: Caller, rcc: Id | None = None):
     return shortlist_svc.validate_choice(db, who, referral_id, body, rcc_id=rcc)
 
 
 @router.post("/matching-runs", response_model=MatchingRunOut, status_code=202, tags=["matching"])
-def submit_run(body: MatchingRunIn, db: DB, who: Caller):
-    return MatchingRunOut.model_validate(runs_svc.submit_run(db, who, body))
+def submit_run(body: MatchingRunIn, db: DB, who: Caller, cfg: Config):
+    job = runs_svc.submit_run(db, who, body, default_time_limit_s=cfg.matching_time_limit_s)
+    return MatchingRunOut.model_validate(job)
 
 
 @router.get("/matching-runs/{run_id}", response_model=MatchingRunOut, tags=["matching"])
@@ -107,24 +108,24 @@ def create_offer(body: OfferIn, db: DB, who: Caller):
 @router.get("/offers", response_model=Page[OfferOut], tags=["offers"])
 def list_offers(
     db: DB, who: Caller, page: Paging, status: OfferStatus | None = None,
-    referral_id: int | None = None, home_id: int | None = None,
+    referral_id: Id | None = None, home_id: Id | None = None,
 ):  # fmt: skip
     result = offers_svc.list_offers(db, who, page, status=status, referral_id=referral_id, home_id=home_id)
     return to_page(result, OfferOut)
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut, tags=["offers"])
-def get_offer(offer_id: int, db: DB, who: Caller):
+def get_offer(offer_id: Id, db: DB, who: Caller):
     return OfferOut.model_validate(offers_svc.get_offer(db, who, offer_id))
 
 
 @router.post("/offers/{offer_id}/accept", response_model=OfferOut, tags=["offers"])
-def accept_offer(offer_id: int, body: AcceptIn, db: DB, who: Caller):
+def accept_offer(offer_id: Id, body: AcceptIn, db: DB, who: Caller):
     return OfferOut.model_validate(offers_svc.accept_offer(db, who, offer_id, body))
 
 
 @router.post("/offers/{offer_id}/decline", response_model=OfferOut, tags=["offers"])
-def decline_offer(offer_id: int, body: DeclineIn, db: DB, who: Caller):
+def decline_offer(offer_id: Id, body: DeclineIn, db: DB, who: Caller):
     return OfferOut.model_validate(offers_svc.decline_offer(db, who, offer_id, body))
 
 
@@ -140,7 +141,7 @@ def offer_child_profile(offer_id: int, db: DB, who: Caller):
 
 @router.get("/matching/unmet-need", response_model=Page[UnmetNeedOut], tags=["matching"])
 def list_unmet_need(
-    db: DB, who: Caller, page: Paging, rcc: int | None = None, la: str | None = None,
+    db: DB, who: Caller, page: Paging, rcc: Id | None = None, la: str | None = None,
     kind: UnmetKind | None = None,
 ):  # fmt: skip
     result = runs_svc.list_unmet_need(db, who, page, rcc_id=rcc, la_code=la, kind=kind)

@@ -13,6 +13,7 @@ import matching as mlib
 from api_schemas.matching import MatchingRunIn
 from rcc import audit
 from rcc.auth import Principal, Role
+from rcc.config import DEFAULT_MATCHING_TIME_LIMIT_S
 from rcc.db.models import (
     Job,
     Rcc,
@@ -31,7 +32,14 @@ from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolv
 RUN_KIND = jobs.MATCHING_RUN
 
 
-def submit_run(session: Session, who: Principal, data: MatchingRunIn) -> Job:
+def submit_run(
+    session: Session,
+    who: Principal,
+    data: MatchingRunIn,
+    default_time_limit_s: float = DEFAULT_MATCHING_TIME_LIMIT_S,
+) -> Job:
+    """Queue a region-wide run; the solver's time limit is the request's, else ``default_time_limit_s``
+    (the service's RCC_MATCHING_TIME_LIMIT_S), stored in the job's params."""
     _manage_rcc(session, who, data.rcc_id)
     members = set(_member_las(session, data.rcc_id))
     la_ids = None
@@ -49,7 +57,7 @@ def submit_run(session: Session, who: Principal, data: MatchingRunIn) -> Job:
                 raise Invalid(f"referral {rid} is not a referral of this RCC", f"referral_ids[{i}]")
     params = {
         "rcc_id": data.rcc_id,
-        "time_limit_s": data.time_limit_s,
+        "time_limit_s": data.time_limit_s or default_time_limit_s,
         "referral_ids": data.referral_ids,
         "la_ids": la_ids,
     }
@@ -104,7 +112,7 @@ def _run_input(session: Session, params: dict[str, Any], on: dt.date) -> _RunInp
     refs = list(session.scalars(stmt))
     codes = la_codes(session)
     return _RunInput(
-        tuple(to_referral(r, codes, on) for r in refs if r.children),
+        tuple(to_referral(r, codes, on) for r in refs),  # the library excludes unusable ones, by field
         {r.id: r.la_id for r in refs},
         load_supply(session, members, on, codes=codes),
         policy_for_rcc(session, rcc_id),
@@ -132,6 +140,43 @@ def _upsert_unmet(
     row.recorded_at = utcnow()
 
 
+def _unused_home(h: mlib.UnusedHome) -> dict[str, Any]:
+    return {
+        "home_id": int(h.home_id),
+        "reason": h.reason.value,
+        "free_after": h.free_after,
+        "children": h.children,
+        "taken_by": [int(r) for r in h.taken_by],
+        "points": h.points,
+        "text": h.text,
+    }
+
+
+UNMET_HOMES_LISTED = 5
+
+
+def _unmet_detail(u: mlib.Unmatched) -> str:
+    """The unmatched reasons, then the nearest-cost eligible homes not used and why (from the plan)."""
+    detail = "; ".join(u.reasons[1:] or u.reasons)
+    if u.homes:
+        listed = "; ".join(f"home {h.home_id}: {h.text}" for h in u.homes[:UNMET_HOMES_LISTED])
+        more = len(u.homes) - UNMET_HOMES_LISTED
+        detail += f". Eligible homes not used: {listed}" + (f"; and {more} more" if more > 0 else "")
+    return detail
+
+
+def _excluded(x: mlib.Exclusion, la_code: dict[int, str]) -> dict[str, Any]:
+    """An unusable record as the run result lists it (ids are the register's, always whole numbers)."""
+    rid = int(x.record_id)
+    return {
+        "kind": x.kind,
+        "id": rid,
+        "la_code": la_code.get(rid) if x.kind == "referral" else None,
+        "field": x.field,
+        "reason": x.reason,
+    }
+
+
 def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
     """Load the RCC's open referrals and homes, solve jointly, store unmet need, return the result."""
     on = dt.date.today()
@@ -146,13 +191,14 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
             inp.referrals,
             inp.supply.homes,
             inp.policy,
-            time_limit_s=float(ctx.params.get("time_limit_s") or 20.0),
+            time_limit_s=float(ctx.params.get("time_limit_s") or DEFAULT_MATCHING_TIME_LIMIT_S),
             prepared=prepared,
         )
         status, objective, bound, gap = res.status.value, res.objective, res.best_bound, res.gap
-        matches, unmatched, stats = res.matches, res.unmatched, dict(res.stats)
+        matches, unmatched, stats, excluded = res.matches, res.unmatched, dict(res.stats), res.excluded
     else:
         status, objective, bound, gap, matches, unmatched, stats = "optimal", 0, 0.0, 0.0, (), (), {}
+        excluded = ()
     if ctx.cancelled():
         return {**base, "status": "cancelled"}
     by_id = {r.id: r for r in inp.referrals}
@@ -175,7 +221,13 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
         for u in unmatched:
             rid = int(u.referral_id)
             unmatched_out.append(
-                {"referral_id": rid, "la_code": la_code[rid], "points": u.points, "reasons": list(u.reasons)}
+                {
+                    "referral_id": rid,
+                    "la_code": la_code[rid],
+                    "points": u.points,
+                    "reasons": list(u.reasons),
+                    "homes": [_unused_home(h) for h in u.homes],
+                }
             )
             eligible = mlib.shortlist(
                 by_id[u.referral_id], inp.supply.homes, inp.policy, 1, prepared=prepared
@@ -187,7 +239,7 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
                 la_id=inp.la_of_referral[rid],
                 child_id=None,
                 kind=kind,
-                detail="; ".join(u.reasons[1:] or u.reasons),
+                detail=_unmet_detail(u),
                 distance_miles=None,
                 matching_run_id=ctx.job_id,
                 offer_id=None,
@@ -206,6 +258,7 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
             "children_placed": sum(len(a["placements"]) for a in assignments),
             "assignments": assignments,
             "unmatched": unmatched_out,
+            "excluded": [_excluded(x, la_code) for x in excluded],
             "stats": clean_stats,
         }
         ctx.complete(s, result)

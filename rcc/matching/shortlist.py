@@ -43,7 +43,7 @@ from rcc.db.models import (
     Rcc,
     Referral,
 )
-from rcc.errors import Conflict, Forbidden, Invalid, NotFound
+from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from rcc.matching.adapters import Supply, _member_las, la_codes, load_supply, rcc_of_la, to_referral
 from rcc.matching.policy import policy_for_rcc
 from rcc.pagination import get_or_404
@@ -74,6 +74,23 @@ def _open_referral(session: Session, who: Principal, referral_id: int) -> Referr
     if ref.status not in OPEN_STATUSES:
         raise Conflict(f"referral {referral_id} is {ref.status}; only open referrals are matched")
     return ref
+
+
+def _unusable(exclusions: Iterable[mlib.Exclusion], referral_id: int) -> Invalid:
+    """A referral the matching library cannot use, as a 422 naming each bad field
+    (e.g. ``children[0].age_years``)."""
+    problems = [FieldProblem(x.field, x.reason) for x in exclusions]
+    first = f": {problems[0].field} {problems[0].message}" if problems else ""
+    return Invalid(f"referral {referral_id} cannot be matched{first}", details=problems)
+
+
+def _usable_referral(ref: Referral, codes: dict[int, str], on: dt.date) -> mlib.Referral:
+    """The referral as the library sees it; :class:`Invalid` naming the field when it is unusable."""
+    lref = to_referral(ref, codes, on)
+    problems = mlib.check_referral(lref)
+    if problems:
+        raise _unusable(problems, ref.id)
+    return lref
 
 
 def _contribs(contributions: Iterable[mlib.Contribution]) -> list[dict[str, Any]]:
@@ -138,8 +155,11 @@ def shortlist(
     scope = _scope(session, ref, rcc_id)
     today = dt.date.today()
     codes, supply, prepared = _prepared_register(session, scope, today)
-    lref = to_referral(ref, codes, today)
-    result = mlib.shortlist(lref, supply.homes, scope.policy, top_n, prepared=prepared)
+    lref = _usable_referral(ref, codes, today)
+    try:
+        result = mlib.shortlist(lref, supply.homes, scope.policy, top_n, prepared=prepared)
+    except mlib.InvalidInput as exc:  # the library's own check: still the caller's data, never a 500
+        raise _unusable(exc.exclusions, ref.id) from None
     several = lref.size > 1
     entries = []
     for e in result.entries:
@@ -229,7 +249,7 @@ def validate_choice(
     supply = load_supply(
         session, scope.la_ids, today, extra_home_ids=set(data.home_ids.values()), codes=codes
     )
-    lref = to_referral(ref, codes, today)
+    lref = _usable_referral(ref, codes, today)
     chosen = {str(c): str(h) for c, h in data.home_ids.items()}
     mine = mlib.validate(chosen, [lref], supply.homes, scope.policy)
     best = mlib.solve([lref], supply.homes, scope.policy, time_limit_s=CHOICE_BEST_TIME_LIMIT_S)

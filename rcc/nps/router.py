@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
+from api_schemas.common import Id
 from rcc.api.deps import DB, Caller
 from rcc.nps import exporter, importer
 
@@ -34,7 +35,7 @@ def import_record(
 
 
 @router.get("/nps/placements/{referral_id}")
-def export_record(db: DB, who: Caller, referral_id: int, child_id: int | None = None) -> dict[str, Any]:
+def export_record(db: DB, who: Caller, referral_id: Id, child_id: Id | None = None) -> dict[str, Any]:
     """The referral's NPS record (for a sibling group, the given child's; by default the first)."""
     return exporter.export_record(db, who, referral_id, child_id)
 

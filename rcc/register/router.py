@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api_schemas.common import Page
+from api_schemas.common import Id, Page
 from api_schemas.register import (
     HomeIn,
     HomeOut,
@@ -37,7 +37,7 @@ ON_HELP = (
 
 
 @router.get("/local-authorities", response_model=Page[LocalAuthorityOut], tags=["register"])
-def list_las(db: DB, _: Caller, page: Paging, region: str | None = None, rcc: int | None = None):
+def list_las(db: DB, _: Caller, page: Paging, region: str | None = None, rcc: Id | None = None):
     return to_page(service.list_las(db, page, region, rcc), LocalAuthorityOut)
 
 
@@ -57,17 +57,17 @@ def list_rccs(db: DB, _: Caller, page: Paging):
 
 
 @router.get("/rccs/{rcc_id}", response_model=RccOut, tags=["register"])
-def get_rcc(rcc_id: int, db: DB, who: Caller):
+def get_rcc(rcc_id: Id, db: DB, who: Caller):
     return RccOut.model_validate(service.get_rcc(db, who, rcc_id))
 
 
 @router.patch("/rccs/{rcc_id}", response_model=RccOut, tags=["register"])
-def update_rcc(rcc_id: int, body: RccPatch, db: DB, who: Caller):
+def update_rcc(rcc_id: Id, body: RccPatch, db: DB, who: Caller):
     return RccOut.model_validate(service.update_rcc(db, who, rcc_id, body))
 
 
 @router.delete("/rccs/{rcc_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_rcc(rcc_id: int, db: DB, who: Caller):
+def delete_rcc(rcc_id: Id, db: DB, who: Caller):
     service.delete_rcc(db, who, rcc_id)
 
 
@@ -84,7 +84,7 @@ def list_providers(
     owner_group: str | None = None,
     sector: str | None = None,
     difficult_to_replace: bool | None = None,
-    rcc: int | None = None,
+    rcc: Id | None = None,
 ):
     result = service.list_providers(
         db,
@@ -99,17 +99,17 @@ def list_providers(
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderOut, tags=["register"])
-def get_provider(provider_id: int, db: DB, who: Caller):
+def get_provider(provider_id: Id, db: DB, who: Caller):
     return ProviderOut.model_validate(service.get_provider(db, who, provider_id))
 
 
 @router.patch("/providers/{provider_id}", response_model=ProviderOut, tags=["register"])
-def update_provider(provider_id: int, body: ProviderPatch, db: DB, who: Caller):
+def update_provider(provider_id: Id, body: ProviderPatch, db: DB, who: Caller):
     return ProviderOut.model_validate(service.update_provider(db, who, provider_id, body))
 
 
 @router.delete("/providers/{provider_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_provider(provider_id: int, db: DB, who: Caller):
+def delete_provider(provider_id: Id, db: DB, who: Caller):
     service.delete_provider(db, who, provider_id)
 
 
@@ -123,13 +123,13 @@ def list_homes(
     db: DB,
     who: Caller,
     page: Paging,
-    rcc: int | None = None,
+    rcc: Id | None = None,
     la: Annotated[str | None, Query(description="GSS or DfE code of the LA where homes are located")] = None,
     home_type: HomeType | None = None,
     need: Annotated[Need | None, Query(description="homes that can meet this need")] = None,
     has_vacancy: bool | None = None,
     judgement: OfstedJudgement | None = None,
-    provider_id: int | None = None,
+    provider_id: Id | None = None,
     owner_group: str | None = None,
     on: Annotated[dt.date | None, Query(description=ON_HELP)] = None,
 ):
@@ -148,18 +148,18 @@ def list_homes(
 
 @router.get("/homes/{home_id}", response_model=HomeOut, tags=["register"])
 def get_home(
-    home_id: int, db: DB, who: Caller, on: Annotated[dt.date | None, Query(description=ON_HELP)] = None
+    home_id: Id, db: DB, who: Caller, on: Annotated[dt.date | None, Query(description=ON_HELP)] = None
 ):
     return HomeOut.model_validate(homes_svc.get_home(db, who, home_id, on))
 
 
 @router.patch("/homes/{home_id}", response_model=HomeOut, tags=["register"])
-def update_home(home_id: int, body: HomePatch, db: DB, who: Caller):
+def update_home(home_id: Id, body: HomePatch, db: DB, who: Caller):
     return HomeOut.model_validate(homes_svc.update_home(db, who, home_id, body))
 
 
 @router.delete("/homes/{home_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_home(home_id: int, db: DB, who: Caller):
+def delete_home(home_id: Id, db: DB, who: Caller):
     homes_svc.delete_home(db, who, home_id)
 
 
@@ -170,7 +170,7 @@ def create_vacancy(body: VacancyIn, db: DB, who: Caller, cfg: Config):
 
 @router.get("/vacancies", response_model=Page[VacancyOut], tags=["register"])
 def list_vacancies(
-    db: DB, who: Caller, cfg: Config, page: Paging, rcc: int | None = None, home_id: int | None = None,
+    db: DB, who: Caller, cfg: Config, page: Paging, rcc: Id | None = None, home_id: Id | None = None,
     stale: bool | None = None,
 ):  # fmt: skip
     result = homes_svc.list_vacancies(
@@ -180,17 +180,17 @@ def list_vacancies(
 
 
 @router.get("/vacancies/{vacancy_id}", response_model=VacancyOut, tags=["register"])
-def get_vacancy(vacancy_id: int, db: DB, who: Caller, cfg: Config):
+def get_vacancy(vacancy_id: Id, db: DB, who: Caller, cfg: Config):
     return VacancyOut.model_validate(homes_svc.get_vacancy(db, who, vacancy_id, cfg.stale_vacancy_days))
 
 
 @router.patch("/vacancies/{vacancy_id}", response_model=VacancyOut, tags=["register"])
-def update_vacancy(vacancy_id: int, body: VacancyPatch, db: DB, who: Caller, cfg: Config):
+def update_vacancy(vacancy_id: Id, body: VacancyPatch, db: DB, who: Caller, cfg: Config):
     return VacancyOut.model_validate(
         homes_svc.update_vacancy(db, who, vacancy_id, body, cfg.stale_vacancy_days)
     )
 
 
 @router.delete("/vacancies/{vacancy_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_vacancy(vacancy_id: int, db: DB, who: Caller):
+def delete_vacancy(vacancy_id: Id, db: DB, who: Caller):
     homes_svc.delete_vacancy(db, who, vacancy_id)

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 import forecasting as fc
 from rcc.auth import Principal
 from rcc.errors import Conflict, Invalid
-from rcc.sufficiency import coverage
-from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, forecast_view
+from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, covers_label, forecast_view
 from rcc.sufficiency.gap import gap
 from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, Scope, load_history, resolve_scope
 
@@ -61,6 +60,8 @@ def _fan_png(session: Session, scope: Scope, view: ForecastView, placement: str)
     r = r[(r["la"] == scope.label) & (r["age_band"] == "all") & (r["placement"] == placement)]
     r = r.sort_values("period")
     history = load_history(session, scope)
+    if view.coverage and not history.empty:  # observed like the forecast: the LAs it covers
+        history = history[history["la"].astype(str).isin(view.covered_las)]
     origin = pd.Timestamp(view.source["origin"])
     past = pd.date_range(origin - pd.DateOffset(months=24), origin, freq="ME")
     obs = None
@@ -79,12 +80,8 @@ def _fan_png(session: Session, scope: Scope, view: ForecastView, placement: str)
         ax.plot(obs.index, obs.values, color="black", lw=1.5, label="observed (returns)")
     ax.axvline(origin, color="grey", ls=":", lw=1)
     what = "all placements" if placement == "all" else placement
-    name = scope.name or scope.label
-    covered = (
-        sorted(set(view.rows["la"]) & set(scope.la_codes)) if scope.kind == "rcc" else list(scope.la_codes)
-    )
-    cov = coverage.coverage(scope.la_codes, scope.la_names, covered, view.source.get("origin"))
-    ax.set_title(f"Children looked after, {what}: {coverage.data_label(cov, name)}", fontsize=10)
+    name = covers_label(scope.name or scope.label, view.coverage)
+    ax.set_title(f"Children looked after, {what}: {name}")
     ax.set_ylabel("children")
     ax.set_ylim(bottom=0)
     ax.legend(loc="best", fontsize=8)
@@ -127,8 +124,8 @@ def _gap_png(result: dict[str, Any]) -> bytes:
     ax.set_xticks(xs, cats)
     ax.set_ylabel("places")
     period = result["forecast"].get("period") or "no forecast"
-    label = coverage.data_label(result["coverage"], result["scope"]["name"])
-    ax.set_title(f"Places required vs registered at {period}: {label}", fontsize=10)
+    name = covers_label(result["scope"]["name"], result.get("coverage") or [])
+    ax.set_title(f"Places required vs registered at {period}: {name}", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)

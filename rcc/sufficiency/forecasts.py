@@ -10,6 +10,15 @@ what-if :class:`forecasting.Scenario`. The result is the long-format forecast (L
 coarse placement category x month, with ``all`` totals; for an RCC also the ``RCC`` rows, the
 LAs summed draw by draw so means add up exactly) and a cost projection from the register's fees.
 
+Coverage
+--------
+The library leaves out of the forecast (and the RCC total) an LA whose latest return ends before the
+origin while other LAs' do not. The result's ``coverage`` holds its per-LA notes
+(:meth:`forecasting.MultiStateForecaster.coverage_notes`) plus ``no_returns`` for a member LA with
+no stored return; ``covered_las`` lists the LAs forecast; when any is left out or behind, the first
+note (also the gap's first note and the report's headline) says which, and that the RCC totals
+cover only the others. Children at origin for the RCC count the covered LAs only.
+
 Gap
 ---
 :func:`gap` sets the forecast at the horizon against the register's homes located in each LA
@@ -29,7 +38,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -192,20 +201,16 @@ def compute_forecast(
         out = out[out["la"] != REGION]
     now = fc.observed_counts(fc.as_of(history, origin), [origin], categories="coarse", region=REGION)
     at_origin = now.groupby("la")["count"].sum().round().astype(int).to_dict()
-    if not keep_region:
-        at_origin.pop(REGION, None)
+    coverage = coverage_of(model, scope, history)
+    left_out = {c["la"] for c in coverage if not c["in_forecast"]}
+    at_origin.pop(REGION, None)
+    if keep_region:  # like the forecast's RCC rows: only the LAs the forecast covers
+        at_origin[REGION] = sum(int(v) for la, v in at_origin.items() if la not in left_out)
     costs = _cost_rows(model, horizon, sc, fees, inflation, keep_region) if fees is not None else []
-    lagging = sorted(
-        la for la, y in history.groupby("la")["collection_year"].max().items() if y < origin.year - 1
-    )
     notes = [f"origin {origin.date()}: 31 March ending the latest collection year stored"]
-    if lagging:
-        notes.append(
-            f"no return for the latest collection year from {', '.join(lagging)}: their recent months are missing"
-        )
-    missing = sorted(set(scope.get("la_codes", [])) - set(history["la"].unique()))
-    if missing:
-        notes.append(f"no returns stored for {', '.join(missing)}: not in this forecast")
+    headline = coverage_headline(coverage, str(origin.date()), REGION if keep_region else None)
+    if headline:
+        notes.insert(0, headline)
     return {
         "scope": scope,
         "origin": str(origin.date()),
@@ -220,7 +225,76 @@ def compute_forecast(
         "costs": costs,
         "inflation": inflation,
         "notes": notes,
+        "coverage": coverage,
+        "covered_las": [c["la"] for c in coverage if c["in_forecast"]],
     }
+
+
+def coverage_of(
+    model: fc.MultiStateForecaster, scope: dict[str, Any], history: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Per member LA of the scope: the library's coverage note (status covered / missing / behind /
+    unknown, covered-to date, in-forecast flag, note), plus ``no_returns`` for an LA of the scope
+    with no stored return at all (never counted as zero demand: it is simply not in the forecast)."""
+    names = scope.get("la_names") or {}
+    out = []
+    for c in model.coverage_notes():
+        out.append(
+            {**c, "la": str(c["la"]), "in_forecast": bool(c["in_forecast"]), "la_name": names.get(c["la"])}
+        )
+    seen = set(history["la"].astype(str).unique())
+    for la in scope.get("la_codes", []):
+        if la not in seen:
+            out.append(
+                {
+                    "la": la,
+                    "la_name": names.get(la),
+                    "status": "no_returns",
+                    "covered_to": None,
+                    "last_recorded": None,
+                    "in_forecast": False,
+                    "note": "no SSDA903 return stored: not forecast and not in the total",
+                }
+            )
+    return out
+
+
+def coverage_headline(coverage: list[dict[str, Any]], origin: str, total_label: str | None) -> str | None:
+    """One plain sentence for a headline when the forecast does not cover every member LA (missing or
+    stale returns); None when it does."""
+    left_out = [c for c in coverage if not c["in_forecast"]]
+    stale = [c for c in coverage if c["in_forecast"] and c["status"] not in ("covered", "unknown")]
+    if not left_out and not stale:
+        return None
+
+    def name(c: dict[str, Any]) -> str:
+        return f"{c['la_name']} ({c['la']})" if c.get("la_name") else str(c["la"])
+
+    def why(c: dict[str, Any]) -> str:
+        return "no return stored" if c["covered_to"] is None else f"latest return ends {c['covered_to']}"
+
+    covered = [name(c) for c in coverage if c["in_forecast"]]
+    parts = []
+    if left_out:
+        parts.append(
+            "not in this forecast, no return covering the origin "
+            f"{origin}: " + "; ".join(f"{name(c)}, {why(c)}" for c in left_out)
+        )
+    if stale:
+        parts.append("returns behind the origin: " + "; ".join(f"{name(c)}, {why(c)}" for c in stale))
+    text = "Incomplete data. " + ". ".join(p[0].upper() + p[1:] for p in parts) + "."
+    if total_label and left_out:
+        text += f" The {total_label} totals cover only {', '.join(covered) or 'no LA'}."
+    return text
+
+
+def covers_label(name: str, coverage: list[dict[str, Any]]) -> str:
+    """What a total covers, for chart titles: ``name`` when every member LA is forecast, else the
+    names of the LAs that are (e.g. "North East RCC: Newcastle upon Tyne only")."""
+    if not coverage or all(c["in_forecast"] for c in coverage):
+        return name
+    inside = [c.get("la_name") or c["la"] for c in coverage if c["in_forecast"]]
+    return f"{name}: {', '.join(inside) or 'no LA'} only"
 
 
 def submit_forecast(session: Session, who: Principal, data: ForecastIn) -> Job:
@@ -289,6 +363,11 @@ class ForecastView:
     rows: pd.DataFrame  # la, age_band, placement, period, mean, lo_*, hi_*
     source: dict[str, Any]
     children_at_origin: dict[str, int]
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def covered_las(self) -> list[str]:
+        return [c["la"] for c in self.coverage if c["in_forecast"]]
 
 
 def _latest_job(session: Session, scope: Scope, horizon: int) -> Job | None:
@@ -307,6 +386,9 @@ def _latest_job(session: Session, scope: Scope, horizon: int) -> Job | None:
             continue
         if scope.kind == "la" and scope.la_codes[0] not in (js.get("la_codes") or []):
             continue
+        covered = job.result.get("covered_las")
+        if scope.kind == "la" and covered is not None and scope.la_codes[0] not in covered:
+            continue  # an RCC job that left this LA out (stale return): compute it on its own
         return job
     return None
 
@@ -326,7 +408,7 @@ def forecast_view(
         if scope.kind == "la":
             rows = rows[rows["la"] == scope.la_codes[0]]
         src = {"kind": "job", "job_id": job.id, "n_sims": res["n_sims"], "origin": res["origin"]}
-        return ForecastView(_typed(rows), src, res.get("children_at_origin", {}))
+        return ForecastView(_typed(rows), src, res.get("children_at_origin", {}), _scoped(res, scope))
     history = load_history(session, scope)
     if history.empty:
         return None
@@ -334,4 +416,11 @@ def forecast_view(
         history, scope.as_dict(), horizon, n_sims=SYNC_N_SIMS, lookback_days=SYNC_LOOKBACK_DAYS, fees=None
     )
     src = {"kind": "computed", "job_id": None, "n_sims": SYNC_N_SIMS, "origin": res["origin"]}
-    return ForecastView(_typed(pd.DataFrame(res["forecast"])), src, res["children_at_origin"])
+    return ForecastView(
+        _typed(pd.DataFrame(res["forecast"])), src, res["children_at_origin"], res["coverage"]
+    )
+
+
+def _scoped(res: dict[str, Any], scope: Scope) -> list[dict[str, Any]]:
+    """The job's coverage notes for the LAs of ``scope`` (older jobs stored none: an empty list)."""
+    return [c for c in res.get("coverage") or [] if c.get("la") in scope.la_codes]

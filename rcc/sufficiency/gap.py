@@ -18,8 +18,14 @@ from rcc.db.models import (
     UnmetNeedRecord,
 )
 from rcc.errors import Invalid
-from rcc.sufficiency import coverage
-from rcc.sufficiency.forecasts import CATEGORIES, SYNC_LOOKBACK_DAYS, SYNC_N_SIMS, forecast_view
+from rcc.sufficiency import coverage as data_cov
+from rcc.sufficiency.forecasts import (
+    CATEGORIES,
+    SYNC_LOOKBACK_DAYS,
+    SYNC_N_SIMS,
+    coverage_headline,
+    forecast_view,
+)
 from rcc.sufficiency.scope import (
     COMMISSIONED,
     DEFAULT_INFLATION,
@@ -142,7 +148,9 @@ def gap(
     label, las = scope.label, list(scope.la_codes)
     if view is not None:  # the totals compare like with like: only LAs the forecast covers
         las = [la for la in las if any((la, c) in proj for c in CATEGORIES)]
-    total_name = scope.name if scope.kind == "rcc" else scope.la_names[las[0]]
+        if view.coverage:
+            las = [la for la in las if la in set(view.covered_las)]
+    total_name = scope.name if scope.kind == "rcc" else scope.la_names[scope.la_codes[0]]
     totals = []
     for c in CATEGORIES:
         parts = [r for r in rows if r["category"] == c]
@@ -166,8 +174,13 @@ def gap(
             f"no finished forecast job for this scope and horizon: computed now with {SYNC_N_SIMS} draws "
             f"and a {SYNC_LOOKBACK_DAYS}-day lookback (POST /api/v1/sufficiency/forecasts for full precision)"
         )
+    coverage = list(view.coverage) if view is not None else []
+    origin = str(view.source.get("origin")) if view is not None else ""
+    headline = coverage_headline(coverage, origin, label) if coverage else None
+    if headline:
+        notes.insert(0, headline)
     uncovered = [la for la in scope.la_codes if la not in las]
-    if uncovered:
+    if uncovered and not headline:
         notes.append(
             f"no SSDA903 returns stored for {', '.join(uncovered)}: their supply is listed by LA but left out "
             f"of the {label} totals"
@@ -181,7 +194,7 @@ def gap(
     )
     source: dict[str, Any] = dict(view.source) if view else {"kind": "none"}
     source["period"] = str(pd.Timestamp(period).date()) if period is not None else None
-    cov = coverage.coverage(
+    cov = data_cov.coverage(
         scope.la_codes, scope.la_names, las if view is not None else [], source.get("origin")
     )
     to_c = everything["to_commission"]
@@ -191,8 +204,8 @@ def gap(
         else f"{total_name}: no places to commission could be computed"
     )
     return {
-        "headline": coverage.headline(figure, cov),
-        "coverage": cov,
+        "headline": data_cov.headline(figure, cov),
+        "data_coverage": cov,
         "scope": scope.as_dict(),
         "horizon_months": horizon,
         "inflation": inflation,
@@ -204,6 +217,8 @@ def gap(
         "unmet_need_available": available,
         "fees": fees.by_type,
         "notes": notes,
+        "coverage": coverage,
+        "covered_las": las,
         "_children_at_origin": view.children_at_origin if view else {},
     }
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,12 +11,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from rcc.auth import Principal
+from rcc.csv_export import write_dicts
 from rcc.db.models import (
     Job,
 )
 from rcc.errors import Conflict
 from rcc.sufficiency.charts import _fan_png, _gap_png
-from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, forecast_view
+from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, coverage_headline, covers_label, forecast_view
 from rcc.sufficiency.gap import gap
 from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, resolve_scope
 from rcc.templates import render
@@ -31,14 +30,8 @@ GAP_CSV_COLUMNS = (
 
 
 def to_csv(rows: list[dict[str, Any]], columns: Iterable[str] | None = None) -> str:
-    rows = list(rows)
-    cols = list(columns or (rows[0].keys() if rows else []))
-    out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: "" if r.get(k) is None else r.get(k) for k in cols})
-    return out.getvalue()
+    """Through :func:`rcc.csv_export.write_dicts`, which neutralises formula cells."""
+    return write_dicts(rows, list(columns) if columns is not None else None)
 
 
 def gap_csv(result: dict[str, Any]) -> str:
@@ -104,6 +97,8 @@ def report_html(
         "report.html.j2",
         name=result["scope"]["name"],
         headline=result["headline"],
+        covers=covers_label(result["scope"]["name"], result["coverage"]),
+        incomplete=coverage_headline(result["coverage"], str(src.get("origin")), scope.label),
         prepared=f"{dt.date.today():%d %B %Y}",
         horizon=horizon,
         inflation=inflation,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from api_schemas.common import Page
+from api_schemas.common import Id, Page
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
 from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut, SubmissionOut
 from rcc.api.convert import to_page
@@ -102,11 +102,11 @@ def list_returns(
 
 
 @router.get("/returns/{return_id}", response_model=ReturnOut)
-def get_return(return_id: int, db: DB, who: Caller):
+def get_return(return_id: Id, db: DB, who: Caller):
     return ReturnOut.model_validate(returns_svc.get_return(db, who, return_id))
 
 
-Rcc = Annotated[int | None, Query(description="RCC id (give this or la)")]
+Rcc = Annotated[Id | None, Query(description="RCC id (give this or la)")]
 La = Annotated[str | None, Query(description="LA GSS or DfE code (give this or rcc)")]
 Horizon = Annotated[int, Query(ge=1, le=36, description="months ahead")]
 Inflation = Annotated[

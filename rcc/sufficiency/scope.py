@@ -216,6 +216,13 @@ def to_scenario(session: Session, data: ScenarioIn | None) -> dict[str, Any] | N
         "transitions": [[t.from_, t.to, t.multiplier] for t in data.transitions],
         "las": las,
     }
+    for name in ("uasc_monthly_arrivals", "uasc_quota"):
+        given = getattr(data, name)
+        if given:
+            stored[name] = {
+                k if k == "*" else resolve_la(session, k, f"scenario.{name}[{k}]").gss_code: float(v)
+                for k, v in given.items()
+            }
     try:
         scenario_from_params(stored)
     except (KeyError, ValueError) as exc:
@@ -236,6 +243,8 @@ def scenario_from_params(p: dict[str, Any] | None) -> fc.Scenario:
         exit_by_placement=dict(p.get("exit_by_placement") or {}),
         transition_multipliers={(a, b): float(v) for a, b, v in p.get("transitions") or []},
         las=tuple(p["las"]) if p.get("las") else None,
+        uasc_monthly_arrivals={str(k): float(v) for k, v in (p.get("uasc_monthly_arrivals") or {}).items()},
+        uasc_quota={str(k): float(v) for k, v in (p.get("uasc_quota") or {}).items()},
     )
 
 

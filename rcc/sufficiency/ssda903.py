@@ -24,6 +24,7 @@ __all__ = [
     "RETURN_TABLES",
     "SampleReturn",
     "default_sample_root",
+    "blank_open_episode_rec",
     "drop_rows",
     "infer_collection_year",
     "load_sample_year",
@@ -107,16 +108,45 @@ def drop_rows(raw: bytes, rows: Iterable[int]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def blank_open_episode_rec(raw: bytes) -> tuple[bytes, list[int]]:
+    """Blank REC on episodes with a blank DEC (rule 148), returning the new CSV and the rows changed.
+
+    The synthetic sample's generator codes a REC on every open episode (434 rows in 2017), so
+    148 would otherwise make a demo drop every open episode, i.e. every child still in care.
+    The REC of an open episode carries no information, so a demo blanks it instead. Rows are
+    numbered as ``RowError.row``. Re-written as UTF-8 with ``\\n`` line ends."""
+    text = raw.decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    if not records:
+        return raw, []
+    columns = [c.strip().upper() for c in records[0]]
+    if "DEC" not in columns or "REC" not in columns:
+        return raw, []
+    dec, rec = columns.index("DEC"), columns.index("REC")
+    changed = []
+    for n, record in enumerate(records[1:], start=1):
+        if len(record) > max(dec, rec) and not record[dec].strip() and record[rec].strip():
+            record[rec] = ""
+            changed.append(n)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(records)
+    return out.getvalue().encode("utf-8"), changed
+
+
 def quarantine(
     files: Mapping[str, bytes], collection_year: int, max_rounds: int = 10
 ) -> tuple[dict[str, bytes], list[RowError]]:
     """Drop every row the validator flags, repeatedly, until the return validates (or nothing
     row-level is left to drop). For demos on imperfect data; a real LA should fix its return.
+    First blanks the REC of open episodes (:func:`blank_open_episode_rec`), a known defect of
+    the synthetic sample that would otherwise drop every open episode under rule 148.
 
     Returns the cleaned files and all errors of the dropped rows (row numbers refer to the file
     as it was in the round that flagged them).
     """
     current = dict(files)
+    if "episodes" in current:
+        current["episodes"], _ = blank_open_episode_rec(current["episodes"])
     dropped: list[RowError] = []
     for _ in range(max_rounds):
         report = validate_return(current, collection_year)
@@ -125,7 +155,9 @@ def quarantine(
             break
         dropped += flagged
         for table in {e.table for e in flagged}:
-            current[table] = drop_rows(current[table], {e.row for e in flagged if e.table == table})
+            current[table] = drop_rows(
+                current[table], {e.row for e in flagged if e.table == table and e.row is not None}
+            )
     return current, dropped
 
 

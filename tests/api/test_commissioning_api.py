@@ -194,3 +194,14 @@ def test_stress_test_on_the_demo_region(factory, tmp_path):
 
 def demo_date(demo):
     return max(p.start_date for p in demo.placements)
+
+
+def test_cost_of_care_on_an_rcc_with_no_placements_is_empty_not_an_error(client, world):
+    """An RCC whose LAs have no placements in the period gets suppressed totals, never a 500."""
+    h = world.h("commissioner")
+    for fmt in ("json", "csv", "html"):
+        r = client.get("/api/v1/commissioning/cost-of-care", params=_q(world, format=fmt), headers=h)
+        assert r.status_code == 200, (fmt, r.text)
+    body = client.get("/api/v1/commissioning/cost-of-care", params=_q(world), headers=h).json()
+    totals = [c for c in body["la_vs_rcc"] if c["home_type"] == "all"]
+    assert totals and all(c["rcc_total"]["median"] is None for c in totals)

@@ -209,3 +209,48 @@ def test_run_now_runs_one_queued_forecast_in_process_and_refuses_a_taken_one(cli
     assert job.status == "succeeded" and job.result["forecast"]
     with pytest.raises(Conflict):
         forecasts.run_now(factory, job.id)
+
+
+def test_a_member_la_without_returns_is_named_in_the_result_gap_and_report_headline(client, factory, world):
+    upload(client, world, world.la_a, 1)  # Middlesbrough (la_b) submits nothing
+    h = world.h("commissioner")
+    job = run(client, factory, world, {"rcc_id": world.rcc_id, "horizon_months": 6, "n_sims": 100})
+    res = job["result"]
+    cov = {c["la"]: c for c in res["coverage"]}
+    assert cov[world.la_b]["in_forecast"] is False and cov[world.la_b]["status"] == "no_returns"
+    assert cov[world.la_a]["in_forecast"] is True and cov[world.la_a]["covered_to"] == res["origin"]
+    assert res["covered_las"] == [world.la_a]
+    assert (
+        "Middlesbrough" in res["notes"][0] and "RCC totals cover only Newcastle upon Tyne" in res["notes"][0]
+    )
+    assert {r["la"] for r in res["forecast"]} == {world.la_a, "RCC"}
+
+    g = client.get(f"{API}/sufficiency/gap?rcc={world.rcc_id}&horizon=6", headers=h).json()
+    assert g["notes"][0] == res["notes"][0] and g["covered_las"] == [world.la_a]
+    assert [c["la"] for c in g["coverage"] if not c["in_forecast"]] == [world.la_b]
+
+    page = client.get(f"{API}/sufficiency/report?rcc={world.rcc_id}&horizon=6", headers=h).text
+    headline = page[page.index("class='headline'") : page.index("</p>", page.index("class='headline'"))]
+    assert "Incomplete data." in headline and "Middlesbrough" in headline and res["origin"] in headline
+    assert "Test RCC: Newcastle upon Tyne only" in headline  # what the figures cover, up front
+
+
+def test_uasc_scenario_inputs_through_the_api(client, factory, stored):
+    h = stored.h("commissioner")
+    bad = [
+        ({"uasc_monthly_arrivals": {"*": -1}}, "scenario"),
+        ({"uasc_quota": {"E99999999": 5}}, "scenario.uasc_quota[E99999999]"),
+        ({"uasc_monthly_arrivals": {"XYZ": 1}}, "scenario.uasc_monthly_arrivals[XYZ]"),
+    ]
+    for scenario, field in bad:
+        r = client.post(
+            f"{API}/sufficiency/forecasts", headers=h, json={"rcc_id": stored.rcc_id, "scenario": scenario}
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["details"][0]["field"].startswith(field), r.text
+    body = {"rcc_id": stored.rcc_id, "horizon_months": 12, "n_sims": 100}
+    base = run(client, factory, stored, body)
+    more = run(client, factory, stored, {**body, "scenario": {"uasc_monthly_arrivals": {"*": 5}}})
+    assert more["params"]["scenario"]["uasc_monthly_arrivals"] == {"*": 5.0}
+    # five UASC arrivals a month in each of two LAs for a year: clearly more children in care
+    assert _total(more) > _total(base) + 20

@@ -213,7 +213,7 @@ def test_commissioners_gap_says_what_it_covers(demo):
     )
     assert r.status_code == 200, r.text
     gap = r.json()
-    coverage = gap["coverage"]
+    coverage = gap["data_coverage"]
     assert [la["code"] for la in coverage["las_with_returns"]] == [demo.la_code]
     assert len(coverage["las_missing"]) == coverage["las_total"] - 1 >= 1
     # a figure built on missing or stale data says so in its headline

@@ -165,6 +165,93 @@ def test_region_wide_run_end_to_end(client, world, factory):
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "time_limit_s"
 
 
+def _age_out_of_range(factory, child_id: int) -> None:
+    """A record the matching library cannot use (a child of 36), written behind the API's back."""
+    import datetime as dt
+
+    from rcc.db import transaction
+    from rcc.db.models import Child
+
+    with transaction(factory) as s:
+        s.get(Child, child_id).birth_month = dt.date(1990, 1, 1)
+
+
+def test_run_lists_excluded_records_and_why_each_home_was_not_used(client, world, factory):
+    from rcc.jobs.worker import drain
+
+    near = make_home(client, world, postcode="NE6 1", registered_places=1)
+    r1, _ = make_referral(client, world, needed_by="Today")
+    r2, _ = make_referral(client, world)
+    bad, bad_child = make_referral(client, world)
+    _age_out_of_range(factory, bad_child)
+    r = client.post("/api/v1/matching-runs", json={"rcc_id": world.rcc_id}, headers=world.h("commissioner"))
+    assert r.status_code == 202, r.text
+    run = r.json()["id"]
+    assert drain(factory) == 1
+    res = client.get(f"/api/v1/matching-runs/{run}/result", headers=world.h("commissioner")).json()
+    assert res["status"] == "optimal", res
+    # the unusable referral is listed with its field and reason; it neither aborts the run nor is "unmatched"
+    (ex,) = res["excluded"]
+    assert (ex["kind"], ex["id"], ex["la_code"], ex["field"]) == (
+        "referral",
+        bad,
+        world.la_a,
+        "children[0].age_years",
+    )
+    assert "outside" in ex["reason"]
+    placed = {a["referral_id"]: a["placements"][0]["home_id"] for a in res["assignments"]}
+    assert placed == {r1: near}
+    (un,) = res["unmatched"]
+    assert un["referral_id"] == r2
+    # "why not placed": every eligible home not used, with a reason true of this very result
+    (home,) = un["homes"]
+    assert (home["home_id"], home["reason"], home["free_after"]) == (near, "taken", 0)
+    assert home["taken_by"] == [r1] and placed[home["taken_by"][0]] == near
+    assert f"taken by {r1}" in home["text"]
+    # the unmet-need record keeps the same reason
+    (rec,) = client.get("/api/v1/matching/unmet-need", headers=world.h("admin")).json()["items"]
+    assert (rec["referral_id"], rec["kind"]) == (r2, "no_place_left_in_run")
+    assert f"home {near}: no place left: taken by {r1}" in rec["detail"]
+
+
+def test_unusable_referral_is_a_422_naming_the_field(client, world, factory, monkeypatch):
+    import matching
+
+    home = make_home(client, world, postcode="NE6 1")
+    ref, cid = make_referral(client, world)
+    _age_out_of_range(factory, cid)
+    for url, body in (
+        (f"/api/v1/referrals/{ref}/shortlist", None),
+        (f"/api/v1/referrals/{ref}/validate-choice", {"home_ids": {str(cid): home}}),
+    ):
+        r = client.post(url, json=body, headers=world.h("officer_a"))
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["code"] == "invalid" and err["details"][0]["field"] == "children[0].age_years"
+        assert "outside" in err["details"][0]["message"]
+    # the library's own refusal (matching.InvalidInput from shortlist) is mapped the same way, never a 500
+    monkeypatch.setattr(matching, "check_referral", lambda referral: ())
+    r = client.post(f"/api/v1/referrals/{ref}/shortlist", headers=world.h("officer_a"))
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "children[0].age_years"
+
+
+def test_run_time_limit_comes_from_the_setting_unless_the_request_gives_one(settings, world, factory):
+    from fastapi.testclient import TestClient
+
+    from rcc.app import create_app
+    from rcc.jobs.worker import drain
+
+    assert settings.matching_time_limit_s == 60.0  # the default (RCC_MATCHING_TIME_LIMIT_S)
+    cfg = settings.model_copy(update={"matching_time_limit_s": 7.5})
+    with TestClient(create_app(cfg, start_worker=False)) as c:
+        r = c.post("/api/v1/matching-runs", json={"rcc_id": world.rcc_id}, headers=world.h("commissioner"))
+        assert r.status_code == 202 and r.json()["params"]["time_limit_s"] == 7.5
+        r = c.post("/api/v1/matching-runs", json={"rcc_id": world.rcc_id, "time_limit_s": 3},
+                   headers=world.h("commissioner"))  # fmt: skip
+        assert r.status_code == 202 and r.json()["params"]["time_limit_s"] == 3
+    assert drain(factory) == 2
+
+
 def test_run_cancelled_before_start_never_runs(client, world, factory):
     from rcc.jobs.worker import drain
 

@@ -73,6 +73,33 @@ def test_demo_help_lists_every_assumption():
         assert " ".join(line.split())[:60] in flat
 
 
+def test_user_create_hashes_the_password_and_user_disable_stops_them(cli_db):
+    from rcc.db.models import User
+
+    runner, factory = cli_db
+    result = runner.invoke(
+        app, ["user", "create", "ola@example.org", "--role", "la_officer", "--la", "805", "--name", "Ola",
+              "--password-stdin"], input="a long enough password\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with factory() as s:
+        user = s.scalars(select(User)).one()
+        assert user.password_hash.startswith("$argon2id$") and user.display_name == "Ola"
+        la = s.get(LocalAuthority, user.la_id)
+        assert la.dfe_code == "805" and s.get(ApiKey, user.api_key_id).role == "la_officer"
+    short = runner.invoke(
+        app, ["user", "create", "b@example.org", "--role", "admin", "--password-stdin"], input="short\n"
+    )
+    assert short.exit_code == 2 and "12 characters" in short.output
+    again = runner.invoke(app, ["user", "create", "OLA@example.org", "--role", "admin", "--password-stdin"],
+                          input="a long enough password\n")  # fmt: skip
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert runner.invoke(app, ["user", "disable", "ola@example.org"]).exit_code == 0
+    with factory() as s:
+        user = s.scalars(select(User)).one()
+        assert user.disabled_at is not None and s.get(ApiKey, user.api_key_id).revoked_at is not None
+
+
 def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkeypatch):
     monkeypatch.setenv("RCC_WORKER", "inlnie")
     result = CliRunner().invoke(app, ["serve"])
@@ -90,6 +117,7 @@ def test_a_bad_setting_stops_the_cli_with_one_message_naming_the_variable(monkey
         ("RCC_JOB_CONCURRENCY", "matching_run=two"),
         ("RCC_DB_POOL_SIZE", "0"),
         ("RCC_JOB_LEASE_SECONDS", "-1"),
+        ("RCC_MATCHING_TIME_LIMIT_S", "0"),
     ],
 )
 def test_every_bad_value_is_refused_naming_its_variable(monkeypatch, variable, value):
@@ -119,8 +147,10 @@ def test_settings_are_typed_and_empty_variables_count_as_unset(monkeypatch):
     monkeypatch.setenv("RCC_STALE_VACANCY_DAYS", "21")
     monkeypatch.setenv("RCC_WORKER", "off")
     monkeypatch.setenv("RCC_DATABASE_URL", "")
+    monkeypatch.setenv("RCC_MATCHING_TIME_LIMIT_S", "90")
     s = load_settings()
     assert (s.stale_vacancy_days, s.worker) == (21, "off") and s.database_url.startswith("sqlite:///")
+    assert s.matching_time_limit_s == 90.0
     assert Settings(worker="inline").worker == "inline"  # keyword arguments override the environment
 
 

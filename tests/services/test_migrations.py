@@ -55,3 +55,58 @@ def test_models_and_migrations_do_not_drift(db_url):
     engine.dispose()
     structural = [d for d in diff if d[0] in ("add_table", "remove_table", "add_column", "remove_column")]
     assert structural == []
+
+
+def test_suitability_survives_the_move_to_one_vocabulary_keyed_column_and_back(db_url):
+    """0005 folds the per-category columns into ``children.suitability``; down and up keep the data."""
+    from sqlalchemy import text
+
+    from rcc.db.models import Child
+
+    engine = make_engine(db_url)
+    downgrade(db_url, "0004")
+    with engine.begin() as conn:
+        la = conn.execute(text("SELECT id FROM local_authorities ORDER BY id LIMIT 1")).scalar_one()
+        for n, (foster, residential, supported) in enumerate(
+            [("preferred", "unsuitable", "not_specified"), ("not_specified", "not_specified", "suitable")]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO children (la_id, la_child_id, birth_month, sex, uasc, needs, home_postcode_sector,"
+                    " home_easting, home_northing, must_keep_school, suitability_foster, suitability_residential,"
+                    " suitability_supported, risks, living_companions, places_to_avoid, communication_needs,"
+                    " created_at, updated_at) VALUES (:la, :cid, '2012-01-01', 'female', false, '[]', 'NE1 4',"
+                    " 1, 1, false, :f, :r, :s, '[]', 'no_preference', '[]', '[]', :now, :now)"
+                ),
+                {
+                    "la": la,
+                    "cid": f"M{n}",
+                    "f": foster,
+                    "r": residential,
+                    "s": supported,
+                    "now": "2026-01-01",
+                },
+            )
+    upgrade(db_url)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        kids = {c.la_child_id: c for c in s.query(Child).order_by(Child.id)}
+        assert kids["M0"].suitability == {"foster": "preferred", "residential": "unsuitable"}
+        assert kids["M1"].suitability == {"supported": "suitable"}
+        assert kids["M1"].suitability_foster == "not_specified"  # type: ignore[attr-defined]
+    downgrade(db_url, "0004")
+    with engine.connect() as conn:
+        back = conn.execute(
+            text(
+                "SELECT la_child_id, suitability_foster, suitability_residential, suitability_supported"
+                " FROM children ORDER BY la_child_id"
+            )  # fmt: skip
+        ).all()
+    assert [tuple(r) for r in back] == [
+        ("M0", "preferred", "unsuitable", "not_specified"), ("M1", "not_specified", "not_specified", "suitable")
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM children"))
+    upgrade(db_url)
+    engine.dispose()

@@ -128,7 +128,7 @@ def test_a_revised_return_keeps_the_history(factory):
         [child("A"), child("B", SEX="2", DOB="03/02/2008", ETHNIC="BAFR")],
         [
             episode("A", "10/05/2021", "01/09/2021", REC="X1", REASON_PLACE_CHANGE="CARPL"),
-            episode("A", "01/09/2021", PLACE="K1", PLACE_PROVIDER="PR4", URN="SC123456"),  # K2 -> K1
+            episode("A", "01/09/2021", RNE="P", PLACE="K1", PLACE_PROVIDER="PR4", URN="SC123456"),  # K2 -> K1
         ],  # B's episode withdrawn
     )
     v2 = submit(factory, revised).ret
@@ -160,16 +160,14 @@ def test_a_later_year_closes_an_episode_an_earlier_year_left_open(factory):
     submit(factory, r2020, year=2020)
     r2021 = files(
         [child("B")],
-        [episode("B", "01/01/2021", "01/06/2021"), episode("B", "01/06/2021", PLACE="U4")],
+        [episode("B", "01/01/2021", "01/06/2021", REC="X1"), episode("B", "01/06/2021", RNE="P", PLACE="U4")],
     )
     ret = submit(factory, r2021, year=2021).ret
     assert ret.changes["episodes"]["revised"] == 1 and ret.changes["episodes"]["added"] == 1
     df = current(factory)
     first = df[df["DECOM"] == "2021-01-01"].iloc[0]
     assert (
-        str(first["DEC"].date()) == "2021-06-01"
-        and first["REC"] == "E11"
-        and first["collection_year"] == 2021
+        str(first["DEC"].date()) == "2021-06-01" and first["REC"] == "X1" and first["collection_year"] == 2021
     )
     assert str(first["first_seen"].date()) == "2021-03-31"  # first listed by the 2020-21 return
     # the origin view: only the 2020-21 return existed, so the episode was open

@@ -284,3 +284,95 @@ def test_year_end_origins():
         pd.Timestamp(f"{y}-03-31") for y in (2018, 2019, 2020, 2021)
     ]
     assert backtest.year_end_origins([2021], 12, 4) == []
+
+
+# ---------------------------------------------------------------- honest limits: which LAs are covered
+
+
+def _run_rcc_forecast(factory, world, **kw) -> dict:
+    boss = who(factory, world, "commissioner")
+    with transaction(factory) as s:
+        job_id = forecasts.submit_forecast(
+            s, boss, ForecastIn(rcc_id=world.rcc_id, horizon_months=6, n_sims=100, **kw)
+        ).id
+    assert jobs.drain(factory) == 1
+    with factory() as s:
+        job = forecasts.get_forecast(s, boss, job_id)
+        assert job.status == "succeeded", job.error
+        return job.result
+
+
+def test_an_la_without_returns_is_named_and_left_out_of_the_rcc_totals(factory, world):
+    store_returns(factory, world.la_a, seed=1)
+    res = _run_rcc_forecast(factory, world)
+    cov = {c["la"]: c for c in res["coverage"]}
+    assert cov[world.la_a]["status"] == "covered" and cov[world.la_a]["in_forecast"] is True
+    assert cov[world.la_a]["covered_to"] == "2022-03-31"
+    assert cov[world.la_b]["status"] == "no_returns" and cov[world.la_b]["in_forecast"] is False
+    assert res["covered_las"] == [world.la_a]
+    head = res["notes"][0]
+    assert head.startswith("Incomplete data.") and world.la_b in head and "Middlesbrough" in head
+    assert "origin 2022-03-31" in head
+    assert f"The {scope_svc.REGION} totals cover only Newcastle upon Tyne ({world.la_a})" in head
+    df = pd.DataFrame(res["forecast"])
+    assert set(df["la"]) == {world.la_a, scope_svc.REGION}  # not a row of zeros for the missing LA
+    assert res["children_at_origin"][scope_svc.REGION] == res["children_at_origin"][world.la_a]
+
+    with factory() as s:
+        g = gap_svc.gap(s, who(factory, world, "commissioner"), rcc_id=world.rcc_id, horizon=6)
+    assert g["notes"][0] == head and g["covered_las"] == [world.la_a]
+    assert {c["la"]: c["in_forecast"] for c in g["coverage"]} == {world.la_a: True, world.la_b: False}
+    assert {r["la"] for r in g["rows"]} == {world.la_a, world.la_b}  # supply still listed by LA
+
+
+def test_an_la_whose_return_is_stale_is_left_out_and_says_to_when_it_is_covered(factory, world):
+    store_returns(factory, world.la_a, seed=1, years=(2019, 2020, 2021))
+    store_returns(factory, world.la_b, seed=2, years=(2019, 2020))  # no 2021-22 return
+    res = _run_rcc_forecast(factory, world)
+    cov = {c["la"]: c for c in res["coverage"]}
+    assert cov[world.la_b]["status"] == "missing" and cov[world.la_b]["in_forecast"] is False
+    assert cov[world.la_b]["covered_to"] == "2021-03-31"
+    assert "latest return ends 2021-03-31" in res["notes"][0]
+    df = pd.DataFrame(res["forecast"])
+    assert world.la_b not in set(df["la"])
+    las = df[df["la"] == world.la_a].set_index(["age_band", "placement", "period"])["mean"]
+    tot = df[df["la"] == scope_svc.REGION].set_index(["age_band", "placement", "period"])["mean"]
+    assert (las - tot.reindex(las.index)).abs().max() < 0.01  # the RCC rows are LA A's alone
+    with factory() as s:  # LA B on its own: not read from the RCC job that left it out
+        g = gap_svc.gap(s, who(factory, world, "commissioner"), la_code=world.la_b, horizon=6)
+    assert g["forecast"]["kind"] == "computed" and g["forecast"]["origin"] == "2021-03-31"
+    assert g["covered_las"] == [world.la_b] and g["totals"][0]["projected_mean"] is not None
+
+
+def test_a_fully_covered_forecast_has_no_incomplete_headline(factory, world):
+    store_returns(factory, world.la_a, seed=1)
+    store_returns(factory, world.la_b, seed=2)
+    res = _run_rcc_forecast(factory, world)
+    assert all(c["in_forecast"] and c["status"] == "covered" for c in res["coverage"])
+    assert sorted(res["covered_las"]) == sorted([world.la_a, world.la_b])
+    assert not any(n.startswith("Incomplete") for n in res["notes"])
+
+
+# ---------------------------------------------------------------- UASC scenario inputs
+
+
+def test_uasc_scenario_inputs_are_resolved_validated_and_passed_to_the_library(factory, world):
+    store_returns(factory, world.la_a, n=10, years=(2021,))
+    with factory() as s:
+        dfe_a = s.scalar(select(LocalAuthority.dfe_code).where(LocalAuthority.gss_code == world.la_a))
+        stored = scope_svc.to_scenario(
+            s, ScenarioIn(uasc_monthly_arrivals={dfe_a: 2, "*": 0.5}, uasc_quota={"*": 30})
+        )
+    assert stored["uasc_monthly_arrivals"] == {world.la_a: 2.0, "*": 0.5}  # DfE code -> GSS
+    sc = scope_svc.scenario_from_params(stored)
+    assert dict(sc.uasc_monthly_arrivals) == {world.la_a: 2.0, "*": 0.5} and dict(sc.uasc_quota) == {
+        "*": 30.0
+    }
+    with transaction(factory) as s:
+        with pytest.raises(Invalid) as exc:
+            forecasts.submit_forecast(
+                s, SYSTEM, ForecastIn(rcc_id=world.rcc_id, scenario=ScenarioIn(uasc_quota={"ZZZ": 3}))
+            )
+        assert exc.value.details[0].field == "scenario.uasc_quota[ZZZ]"
+    with pytest.raises(ValueError, match="uasc_monthly_arrivals"):
+        ScenarioIn(uasc_monthly_arrivals={"*": -1})

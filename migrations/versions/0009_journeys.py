@@ -11,7 +11,7 @@
 - ``owner_group_aliases``: a name providers use for an owner group, and the group it means.
 
 Revision ID: 0005_journeys
-Revises: 0005_jobs_leases
+Revises: 0005_inputs_suitability
 Create Date: 2026-11-30 21:00:00.000000
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_journeys"
-down_revision = "0005_jobs_leases"
+down_revision = "0005_inputs_suitability"
 branch_labels = None
 depends_on = None
 
