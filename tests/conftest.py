@@ -44,11 +44,18 @@ KEEP = ("local_authorities", "alembic_version")
 
 def _migrate_and_seed(url: str) -> None:
     from rcc.db import make_engine, make_sessionmaker, transaction
-    from rcc.db.migrate import downgrade, upgrade
+    from rcc.db.migrate import upgrade
     from rcc.register.interface import seed_local_authorities
 
     if url.startswith("postgresql"):
-        downgrade(url, "base")
+        # start from an empty schema whatever an earlier run (or another branch's migrations) left
+        from sqlalchemy import create_engine
+
+        eng = create_engine(url, isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        eng.dispose()
     upgrade(url)
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:

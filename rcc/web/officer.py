@@ -144,7 +144,7 @@ async def create_referral(request: Request, who: Officer):
     local = flag(form, "preferred_location_local")
     ref_data = {
         "la_code": la_code,
-        "child_ids": [0],
+        "child_ids": [1],  # a placeholder (ids are 1..2^31-1): replaced by the new child's id below
         "needed_by": text(form, "needed_by"),
         "preferred_location_local": local,
         "out_of_la_reason": None if local else text(form, "out_of_la_reason"),
