@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api_schemas.common import Id, Timestamp
 
@@ -89,8 +89,43 @@ class TrendPoint(BaseModel):
     total: Summary
 
 
+class SpendBlock(BaseModel):
+    placements: int
+    weekly: int = Field(description="GBP a week: the sum of the agreed weekly costs")
+    annualised: int = Field(description="GBP a year: weekly x 52.18")
+
+
+class SpendByCategory(SpendBlock):
+    category: str
+
+
+class SpendByLa(SpendBlock):
+    la_code: str
+    la_name: str
+
+
+class TotalSpend(SpendBlock):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"as_of": "2026-11-30", "placements": 517, "weekly": 2450000, "annualised": 127838000,
+                 "by_category": [{"category": "foster", "placements": 300, "weekly": 300000, "annualised": 15653000}],
+                 "by_la": [{"la_code": "E06000001", "la_name": "Hartlepool", "placements": 40, "weekly": 190000,
+                            "annualised": 9913000}],
+                 "method": "..."}
+            ]
+        }
+    )  # fmt: skip
+
+    as_of: dt.date = Field(description="placements open on this day (the period's end) are counted")
+    by_category: list[SpendByCategory]
+    by_la: list[SpendByLa]
+    method: str
+
+
 class CostOfCareOut(PeriodReport):
     placements: Count
+    spend: TotalSpend = Field(description="total spend: weekly and annualised")
     rows: list[CostRow]
     la_vs_rcc: list[LaComparison]
     trend: list[TrendPoint]

@@ -243,6 +243,14 @@ class ForecastSource(BaseModel):
 
 
 class GapOut(BaseModel):
+    headline: str = Field(
+        description="the figure in words, with what it is built on when incomplete: the LAs with no "
+        "returns and the origin date when stale"
+    )
+    data_coverage: dict[str, Any] = Field(
+        description="las_total, las_with_returns, las_missing ([{code, name}]), origin, origin_age_days, "
+        "stale, complete"
+    )
     scope: dict[str, Any]
     horizon_months: int
     inflation: float

@@ -58,6 +58,26 @@ class ShortlistEntryOut(BaseModel):
 
 
 class ShortlistOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "referral_id": 12,
+                    "policy_rcc_id": 1,
+                    "homes_considered": 492,
+                    "eligible_total": 8,
+                    "excluded_total": 484,
+                    "excluded": {"age_range": 300, "needs_met": 184},
+                    "summary": "8 eligible homes of 492; lower points are better",
+                    "points_note": "points are penalties: lower is better; 0 is a perfect match",
+                    "factor_order": ["distance", "outside_home_la", "school"],
+                    "entries": [],
+                    "elapsed_ms": 41.2,
+                }
+            ]
+        }
+    )
+
     referral_id: Id
     policy_rcc_id: Id | None = Field(description="the RCC whose policy scored it (None: library defaults)")
     homes_considered: int
@@ -65,6 +85,13 @@ class ShortlistOut(BaseModel):
     excluded_total: int
     excluded: dict[str, int] = Field(description="homes excluded per hard rule (first rule failed)")
     summary: str
+    points_note: str = Field(
+        default="points are penalties: lower is better; 0 is a perfect match",
+        description="how to read `points`",
+    )
+    factor_order: list[str] = Field(
+        default_factory=list, description="the soft factors in order of weight (heaviest first)"
+    )
     entries: list[ShortlistEntryOut]
     elapsed_ms: float
 
@@ -234,6 +261,61 @@ class OfferOut(Orm):
     created_at: Timestamp
     decided_at: Timestamp | None
     placement_ids: list[Id] = Field(default_factory=list)
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "the child's care plan changed"}]}
+    )
+    reason: str | None = Field(default=None, max_length=4000, description="why, in words (optional)")
+
+
+class ChildProfileOut(BaseModel):
+    """What a provider may know about a child offered to it: nothing that identifies the child."""
+
+    age_band: str = Field(description="e.g. '13-15'")
+    sex: str
+    needs: list[str]
+    risks: list[str]
+    siblings: int = Field(description="how many siblings are referred with the child")
+    uasc: bool
+    communication_needs: list[str]
+    cultural_needs: str | None
+    wishes: str | None = Field(description="the child's wishes in their own words")
+    home_type_suitability: dict[str, str]
+
+
+class OfferProfileOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "offer_id": 3,
+                    "referral_id": 12,
+                    "needed_by": "< 5 days",
+                    "children": [
+                        {
+                            "age_band": "13-15",
+                            "sex": "female",
+                            "needs": ["complex_trauma"],
+                            "risks": ["riskMissing"],
+                            "siblings": 1,
+                            "uasc": False,
+                            "communication_needs": [],
+                            "cultural_needs": None,
+                            "wishes": "To stay near my school and my nan.",
+                            "home_type_suitability": {"foster": "preferred", "residential": "suitable"},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    offer_id: int
+    referral_id: int
+    needed_by: str
+    children: list[ChildProfileOut]
 
 
 class AcceptIn(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api_schemas.common import Orm, Timestamp
 
@@ -42,11 +42,56 @@ class ReturnOut(Orm):
     changes: ReturnChanges
 
 
+class QuarantinedRow(BaseModel):
+    field: str = Field(description="e.g. episodes[row 12].DEC (row 1 holds the column names)")
+    message: str
+
+
+class RejectedReturnOut(BaseModel):
+    """A refused submission: who, when, the files' hash and the errors; never the rows."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 4,
+                    "la_code": "E06000001",
+                    "collection_year": 2021,
+                    "submitted_at": "2026-11-30T21:00:00Z",
+                    "api_key_id": 3,
+                    "role": "la_officer",
+                    "content_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "file_names": {"header": "header.csv", "episodes": "episodes.csv"},
+                    "error_count": 1,
+                    "errors": [{"field": "episodes[row 2].DEC", "message": "356: ..."}],
+                }
+            ]
+        }
+    )
+
+    id: int
+    la_code: str
+    collection_year: int | None
+    submitted_at: Timestamp
+    api_key_id: int | None
+    role: str
+    content_sha256: str = Field(
+        description="SHA-256 of the uploaded files' bytes, concatenated in table-name order"
+    )
+    file_names: dict[str, str]
+    error_count: int
+    errors: list[QuarantinedRow]
+
+
 class SubmissionOut(BaseModel):
     outcome: Literal["accepted", "unchanged"] = Field(
         description="unchanged: identical to the latest version for this LA and year; nothing was stored"
     )
     collection_year_inferred: bool
     return_: ReturnOut = Field(alias="return", serialization_alias="return")
+    quarantined_count: int = Field(default=0, description="rows dropped because DfE's rules reject them")
+    quarantined: list[QuarantinedRow] = Field(
+        default_factory=list, description="with quarantine=true: each dropped row and why (spreadsheet rows)"
+    )
 
     model_config = {"populate_by_name": True}

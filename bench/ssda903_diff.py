@@ -424,7 +424,9 @@ def update_readme(block: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-rule", type=int, default=10)
-    ap.add_argument("--no-full-pack", action="store_true", help="skip DfE's whole pack on the latest sample year")
+    ap.add_argument(
+        "--no-full-pack", action="store_true", help="skip DfE's whole pack on the latest sample year"
+    )
     ap.add_argument("--readme", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ssda903-diff-"))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from rcc.auth import Role, create_api_key
+from rcc.auth import SYSTEM, Role, create_api_key
 from rcc.db import transaction
-from rcc.db.models import Provider, Rcc
+from rcc.db.models import LocalAuthority, Provider, Rcc, RccMember, Referral
 from rcc.pagination import resolve_la
 
 
@@ -66,20 +67,88 @@ def load_demo(
             summary = existing_summary(s, demo)
         lines = [f"{demo.rcc_name!r} is already loaded; nothing changed"]
     if keys:
-        with transaction(factory) as s:
-            la = summary.first_la_code
-            made = {
-                "admin": create_api_key(s, Role.ADMIN, label="demo admin")[1],
-                "rcc_commissioner": create_api_key(
-                    s, Role.RCC_COMMISSIONER, label="demo commissioner", rcc_id=summary.rcc_id
-                )[1],
-                f"la_officer ({la})": create_api_key(
-                    s, Role.LA_OFFICER, label="demo LA officer", la_id=summary.first_la_id
-                )[1],
-                f"provider ({summary.first_provider_name})": create_api_key(
-                    s, Role.PROVIDER, label="demo provider", provider_id=summary.first_provider_id
-                )[1],
-            }
-        lines.append("demo API keys (shown once):")
-        lines += [f"  {role}: {key}" for role, key in made.items()]
+        lines += demo_keys(factory, summary.rcc_id, summary.first_la_id, summary.first_provider_id)
+    return lines
+
+
+@dataclass(frozen=True)
+class OfferJourney:
+    """An open referral of a member LA and a home with room for it (the top of its shortlist)."""
+
+    referral_id: int
+    la_id: int
+    la_code: str
+    home_id: int
+    provider_id: int
+    provider_name: str
+
+
+def find_offer_journey(factory: sessionmaker[Session], rcc_id: int) -> OfferJourney | None:
+    """The first open referral (single children first) whose shortlist has a home with a free place."""
+    from rcc.matching.shortlist import shortlist
+
+    with transaction(factory) as s:
+        members = select(RccMember.la_id).where(RccMember.rcc_id == rcc_id)
+        refs = s.execute(
+            select(Referral.id, Referral.la_id)
+            .where(Referral.status == "open", Referral.la_id.in_(members))
+            .order_by(Referral.sibling_count, Referral.id)
+            .limit(40)
+        ).all()
+        for ref_id, la_id in refs:
+            top = shortlist(s, SYSTEM, ref_id, top_n=1)["entries"]
+            if top:
+                la = s.get(LocalAuthority, la_id)
+                provider = s.get(Provider, top[0]["provider_id"])
+                assert la is not None and provider is not None
+                return OfferJourney(ref_id, la_id, la.gss_code, top[0]["home_id"], provider.id, provider.name)
+    return None
+
+
+def demo_keys(
+    factory: sessionmaker[Session], rcc_id: int, first_la_id: int, first_provider_id: int
+) -> list[str]:
+    """Keys for every role, chosen so that every journey can be completed: the LA officer's LA has an
+    open referral, and the provider owns a home with room for it (both printed for the README tour)."""
+    journey = find_offer_journey(factory, rcc_id)
+    la_id = journey.la_id if journey else first_la_id
+    provider_id = journey.provider_id if journey else first_provider_id
+    with transaction(factory) as s:
+        la = s.get(LocalAuthority, la_id)
+        provider = s.get(Provider, provider_id)
+        assert la is not None and provider is not None
+        made = {
+            "admin": create_api_key(s, Role.ADMIN, label="demo admin")[1],
+            "rcc_commissioner": create_api_key(
+                s, Role.RCC_COMMISSIONER, label="demo commissioner", rcc_id=rcc_id
+            )[1],
+            "la_officer": create_api_key(s, Role.LA_OFFICER, label="demo LA officer", la_id=la_id)[1],
+            "provider": create_api_key(s, Role.PROVIDER, label="demo provider", provider_id=provider_id)[1],
+        }
+        about = {
+            "admin": "everything",
+            "rcc_commissioner": f"RCC {rcc_id} and its member LAs",
+            "la_officer": f"{la.gss_code} {la.name}",
+            "provider": f"{provider.name} (provider {provider.id})",
+        }
+    lines = ["demo API keys (shown once):"]
+    lines += [f"  {role} ({about[role]}): {key}" for role, key in made.items()]
+    exports = {
+        "KEY": made["rcc_commissioner"],
+        "LA_KEY": made["la_officer"],
+        "PROVIDER_KEY": made["provider"],
+        "ADMIN_KEY": made["admin"],
+        "RCC": str(rcc_id),
+        "LA": la.gss_code,
+    }
+    if journey:
+        lines.append(
+            f"the offer journey: referral {journey.referral_id} ({journey.la_code}) can be offered "
+            f"home {journey.home_id} of {journey.provider_name}, which has room for it"
+        )
+        exports |= {"REFERRAL": str(journey.referral_id), "HOME_ID": str(journey.home_id)}
+    else:
+        lines.append("no open referral has a home with room today: the offer journey cannot be shown")
+    lines.append("for the README tour, paste:")
+    lines.append("export " + " ".join(f"{k}={v}" for k, v in exports.items()))
     return lines

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api_schemas.common import ErrorEnvelope
 from rcc import audit
 from rcc.api import audit as audit_router
-from rcc.api import resilience
+from rcc.api import docs, resilience
 from rcc.api.guard import InputGuard
 from rcc.api.integrity import allowed_methods, integrity_field
+from rcc.api.strict_query import reject_unknown_query
 from rcc.children import router as children
 from rcc.commissioning import router as commissioning
 from rcc.config import Settings, load_settings
@@ -30,10 +31,11 @@ from rcc.nps import router as nps
 from rcc.register import router as register
 from rcc.sufficiency import router as sufficiency
 from rcc.web import install as _install_web
+from rcc.webhooks import router as webhooks
 
 log = logging.getLogger("rcc")
 
-ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, audit_router)
+ROUTERS = (register, children, jobs, sufficiency, matching, commissioning, nps, audit_router, webhooks)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
@@ -152,18 +154,24 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         anyio.to_thread.current_default_thread_limiter().total_tokens = 3 * settings.requests_at_once + 4
         worker = worker_engine = None
         run_worker = settings.worker == "inline" if start_worker is None else start_worker
+        dispatcher = None
         if run_worker:
             from rcc.jobs.queue import QueueSettings
             from rcc.jobs.worker import Worker
+            from rcc.webhooks.dispatcher import Dispatcher
 
             worker_engine = engine_for(settings, pool_size=4)  # its own pool: never starves requests
             worker = Worker(make_sessionmaker(worker_engine), settings=QueueSettings.from_settings(settings))
             worker.start()
+            dispatcher = Dispatcher(factory, stale_days=settings.stale_vacancy_days)
+            dispatcher.start()
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            if dispatcher is not None:
+                dispatcher.stop()
             if worker_engine is not None:
                 worker_engine.dispose()
             engine.dispose()
@@ -171,12 +179,11 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app = FastAPI(
         title="RCC placement matching and sufficiency",
         version="0.1.0",
-        description=(
-            "The engine of a Regional Care Cooperative: the register of homes and places, "
-            "placement matching, and sufficiency planning. Authenticate with `Authorization: Bearer <API key>`."
-        ),
+        description=docs.API_DESCRIPTION,
+        openapi_tags=docs.TAGS,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        dependencies=[Depends(reject_unknown_query)],
         docs_url=None,  # rcc.web serves /docs and /redoc from bundled assets
         redoc_url=None,
     )
@@ -184,6 +191,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.state.engine = engine
     app.state.sessionmaker = factory
     install_error_handlers(app)
+    docs.install(app)
     resilience.install_error_handlers(app)
     app.add_middleware(resilience.BodyLimit, limit=settings.max_upload_bytes)
     app.add_middleware(

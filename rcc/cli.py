@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,6 +39,42 @@ def _factory():
     from rcc.db import engine_for, make_sessionmaker
 
     return make_sessionmaker(engine_for(load_settings()))
+
+
+NO_DATABASE = (
+    "no RCC database at {where}: run `rcc demo` (or `rcc db upgrade`) first, or set RCC_DATABASE_URL"
+)
+
+
+def database_problem(url: str) -> str | None:
+    """One line saying which command to run when ``url`` holds no RCC database (None when it does)."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+
+    where = make_url(url).render_as_string(hide_password=True)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).exists():
+            return NO_DATABASE.format(where=path)
+        where = path
+    try:
+        engine = create_engine(url)
+        try:
+            ready = inspect(engine).has_table("alembic_version")
+        finally:
+            engine.dispose()
+    except Exception as exc:  # unreachable server, bad credentials: say so in one line
+        return f"cannot open the RCC database at {where}: {str(exc).splitlines()[0]}"
+    return None if ready else NO_DATABASE.format(where=where)
+
+
+def _existing_factory():
+    """The session factory for a database that must already exist (never creates an empty one)."""
+    problem = database_problem(load_settings().database_url)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    return _factory()
 
 
 def prepare_database() -> None:
@@ -103,23 +140,33 @@ def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")
 
     from rcc.jobs.queue import QueueSettings
     from rcc.jobs.worker import Worker, drain
+    from rcc.webhooks.dispatcher import Dispatcher
+    from rcc.webhooks.service import dispatch
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     queue_settings = QueueSettings.from_settings(load_settings())
-    factory = _factory()
+    factory = _existing_factory()
+    stale_days = load_settings().stale_vacancy_days
     if once:
         typer.echo(f"ran {drain(factory)} job(s)")
+        report = dispatch(factory, stale_days=stale_days)
+        typer.echo(
+            f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.failed} failed"
+        )
         return
     w = Worker(factory, settings=queue_settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     w.start()
-    typer.echo(f"worker {w.id} running; SIGTERM or Ctrl-C drains and stops it")
+    d = Dispatcher(factory, stale_days=stale_days)
+    d.start()
+    typer.echo(f"worker {w.id} and the webhook dispatcher running; SIGTERM or Ctrl-C drains and stops them")
     while not stop.wait(1):
         pass
     typer.echo(f"worker {w.id} draining")
     w.stop()
+    d.stop()
     typer.echo(f"worker {w.id} stopped")
 
 
@@ -205,7 +252,7 @@ def apikey_create(
     from rcc.admin import create_key
 
     try:
-        key = create_key(_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
+        key = create_key(_existing_factory(), role, rcc=rcc, la=la, provider=provider, label=label)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -349,7 +396,9 @@ returns_app = typer.Typer(help="SSDA903 sufficiency returns.", no_args_is_help=T
 app.add_typer(returns_app, name="returns")
 
 
-def _submit_one(la: str, year: int | None, files: dict[str, bytes], names: dict[str, str]) -> None:
+def _submit_one(
+    la: str, year: int | None, files: dict[str, bytes], names: dict[str, str], quarantine: bool = False
+) -> None:
     from rcc.auth import SYSTEM
     from rcc.db import transaction
     from rcc.errors import DomainError
@@ -357,8 +406,10 @@ def _submit_one(la: str, year: int | None, files: dict[str, bytes], names: dict[
 
     try:
         with transaction(_factory()) as s:
-            result = submit_return(s, SYSTEM, la, year, files, names)
+            result = submit_return(s, SYSTEM, la, year, files, names, quarantine=quarantine)
             ret = result.ret
+            for p in result.quarantined:
+                typer.echo(f"  dropped {p.field}: {p.message}")
             typer.echo(
                 f"{ret.la_code} {ret.collection_year}: {result.outcome}, version {ret.version} (return {ret.id}); "
                 f"episodes {ret.changes.get('episodes', {})}"
@@ -377,12 +428,13 @@ def returns_submit(
     episodes: Annotated[typer.FileBinaryRead, typer.Option(help="SSDA903 episodes CSV")],
     uasc: Annotated[typer.FileBinaryRead | None, typer.Option(help="SSDA903 UASC CSV")] = None,
     year: Annotated[int | None, typer.Option(help="start year (2021 = 2021-22); else inferred")] = None,
+    quarantine: Annotated[bool, typer.Option(help="drop (and print) the rows DfE's rules reject")] = False,
 ) -> None:
     """Validate and store one SSDA903 return; prints the row-by-row report if it is rejected."""
     prepare_database()
     handles = {"header": header, "episodes": episodes, "uasc": uasc}
     files = {t: f.read() for t, f in handles.items() if f is not None}
-    _submit_one(la, year, files, {t: f.name for t, f in handles.items() if f is not None})
+    _submit_one(la, year, files, {t: f.name for t, f in handles.items() if f is not None}, quarantine)
 
 
 @returns_app.command("submit-sample")
@@ -506,7 +558,7 @@ def first_member_la(region: str) -> str:
 
     from rcc.db.models import Rcc
 
-    with _factory()() as s:
+    with _existing_factory()() as s:
         rcc = s.scalars(select(Rcc).where(Rcc.name == f"{region} RCC")).one()
         return rcc.members[0].gss_code
 

@@ -2,7 +2,7 @@
 
 | variable | meaning | default |
 |---|---|---|
-| RCC_DATABASE_URL | SQLAlchemy URL; PostgreSQL in production (``postgresql+psycopg://...``) | SQLite file ``./var/rcc.db`` |
+| RCC_DATABASE_URL | SQLAlchemy URL; PostgreSQL in production (``postgresql+psycopg://...``) | SQLite ``./var/rcc.db`` if it exists, else the checkout's ``var/rcc.db`` |
 | RCC_DATA_DIR | the shared open-data folder (LAs, MSOAs, Ofsted, DfE, SSDA903 sample) | ``../shared/data`` beside the checkout |
 | RCC_WORKER | ``inline`` runs the job worker inside ``rcc serve``; ``off`` leaves jobs to ``rcc worker`` | ``inline`` |
 | RCC_STALE_VACANCY_DAYS | days (a positive whole number) after which an unconfirmed vacancy is reported as stale | 14 |
@@ -46,9 +46,20 @@ ENV_PREFIX = "RCC_"
 DEFAULT_MATCHING_TIME_LIMIT_S = 60.0
 
 
+def default_sqlite_path() -> Path:
+    """``./var/rcc.db`` when it exists; else, in a source checkout (``pip install -e``, as ``run.sh``
+    does), the checkout's ``var/rcc.db``, so ``rcc`` run from another folder finds the database
+    ``run.sh`` loaded; else ``./var/rcc.db``."""
+    here = Path.cwd() / "var" / "rcc.db"
+    if here.exists():
+        return here
+    if (REPO_ROOT / "pyproject.toml").exists() and (REPO_ROOT / "rcc").is_dir():
+        return REPO_ROOT / "var" / "rcc.db"
+    return here
+
+
 def default_sqlite_url() -> str:
-    path = Path.cwd() / "var" / "rcc.db"
-    return f"sqlite:///{path}"
+    return f"sqlite:///{default_sqlite_path()}"
 
 
 def default_data_dir() -> Path:

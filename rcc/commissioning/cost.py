@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
+from forecasting import WEEKS_PER_YEAR
 from rcc import audit
 from rcc.auth import Principal
 from rcc.commissioning import stats as st
@@ -25,6 +26,7 @@ from rcc.commissioning.scope import (
     resolve_scope,
 )
 from rcc.db.models import Child, Home, Placement, Provider
+from rcc.owner_groups import resolver
 
 COST_METHOD = (
     "Unit: the agreed weekly cost of each placement (whole pounds), in the National Placement Standard's "
@@ -40,6 +42,32 @@ COST_METHOD = (
     "LA against RCC: each LA's median total weekly cost against the median over all of the RCC's placements, "
     "overall and for each home type (so that a different mix of home types does not drive the comparison).",
 )
+
+
+def total_spend(rows: list[PRow], on: dt.date, la_key: Callable[[PRow], tuple[str, str]]) -> dict[str, Any]:
+    """What the RCC is paying: the weekly cost of every placement open on ``on`` (the period's end),
+    summed, and annualised (x 52.18 weeks, as the sufficiency gap's costs), overall, by placement category and by the child's LA."""
+    live = [r for r in rows if st.active_on(r.start, r.end, on)]
+
+    def block(rs: list[PRow]) -> dict[str, Any]:
+        weekly = sum(r.total for r in rs)
+        return {"placements": len(rs), "weekly": weekly, "annualised": round(weekly * WEEKS_PER_YEAR)}
+
+    by_cat: dict[str, list[PRow]] = defaultdict(list)
+    by_la: dict[tuple[str, str], list[PRow]] = defaultdict(list)
+    for r in live:
+        by_cat[r.category].append(r)
+        by_la[la_key(r)].append(r)
+    return {
+        "as_of": on.isoformat(),
+        **block(live),
+        "by_category": [{"category": c, **block(by_cat[c])} for c in sorted(by_cat)],
+        "by_la": [
+            {"la_code": code, "la_name": name, **block(by_la[(code, name)])} for code, name in sorted(by_la)
+        ],
+        "method": "the sum of the agreed weekly costs (all components) of placements open on as_of; "
+        f"annualised = weekly x {WEEKS_PER_YEAR}, as if those placements ran for a year at today's prices",
+    }
 
 
 def _cost_components(rows: list[PRow]) -> dict[str, dict]:
@@ -125,6 +153,7 @@ def cost_of_care(
     return {
         **_header(scope, start, end),
         "placements": st.count(len(rows)).as_dict(),
+        "spend": total_spend(rows, end, lambda r: (las[r.child_la_id].gss_code, las[r.child_la_id].name)),
         "rows": table,
         "la_vs_rcc": comparison,
         "trend": trend,
@@ -182,8 +211,9 @@ def concentration(session: Session, who: Principal, rcc_id: int, top: int = 5) -
     )
     cells: dict[tuple[int | None, str], Counter] = defaultdict(Counter)
     la_id: int | None
+    canonical = resolver(session)  # one name per owner group (aliases, councils as their LA)
     for la_id, home_type, places, pid, pname, group in session.execute(stmt):
-        g = st.owner_group_key(group, pname, pid)
+        g = st.owner_group_key(canonical(group), pname, pid)
         try:
             cat = HOME_TYPE_CATEGORY[HomeType(home_type)].value
         except ValueError:
@@ -215,6 +245,7 @@ def financial_oversight(
     scope = resolve_scope(session, who, rcc_id)
     las = _la_names(session, scope.member_ids)
     stale_before = st.year_before(as_of)
+    canonical = resolver(session)
     flagged = list(session.scalars(select(Provider).where(Provider.difficult_to_replace.is_(True))))
     ids = [p.id for p in flagged]
     homes = session.execute(
@@ -248,7 +279,7 @@ def financial_oversight(
             {
                 "provider_id": p.id,
                 "provider_name": p.name,
-                "owner_group": st.owner_group_key(p.owner_group, p.name, p.id),
+                "owner_group": st.owner_group_key(canonical(p.owner_group), p.name, p.id),
                 "sector": p.sector,
                 "risk_rating": p.risk_rating,
                 "contingency_plan_held": bool(p.contingency_plan_held),

@@ -16,6 +16,7 @@ from rcc.children.interface import age_on
 from rcc.commissioning import stats as st
 from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Rcc, RccMember, Referral
 from rcc.errors import Forbidden, Invalid, NotFound
+from rcc.owner_groups import resolver
 from rcc.pagination import resolve_la
 
 SOURCE = (
@@ -167,13 +168,14 @@ def _placements(session: Session, la_ids: Iterable[int], start: dt.date, end: dt
         .order_by(Placement.id)
     )
     rows = []
+    canonical = resolver(session)
     for p, h, pr, c, created in session.execute(stmt):
         rows.append(
             PRow(
                 p.id, c.id, c.la_id, p.start_date, p.end_date, p.reason_ended, p.contract or "spot",
                 p.weekly_core, p.weekly_additional_support, p.weekly_education, p.weekly_other,
                 h.id, h.home_type, h.la_id, h.easting, h.northing,
-                pr.id, pr.name, pr.sector, st.owner_group_key(pr.owner_group, pr.name, pr.id),
+                pr.id, pr.name, pr.sector, st.owner_group_key(canonical(pr.owner_group), pr.name, pr.id),
                 c.birth_month, c.ethnicity, tuple(c.needs or ()), bool(c.uasc), c.home_easting, c.home_northing,
                 created,
             )

@@ -21,6 +21,7 @@ from rcc.db.models import Child, Home, LocalAuthority, Placement, Provider, Rcc
 from rcc.errors import Forbidden, Invalid
 from rcc.jobs import queue as jobs
 from rcc.matching import interface as matching_api
+from rcc.owner_groups import resolver
 
 STRESS_KIND = jobs.STRESS_TEST
 
@@ -47,14 +48,21 @@ STRESS_METHOD = (
 
 def owner_groups(session: Session, owner_group: str) -> list[int]:
     """Provider ids in ``owner_group`` (the stored group, or a provider's own key when it has none)."""
-    key = owner_group.strip()
-    ids = list(session.scalars(select(Provider.id).where(Provider.owner_group == key)))
+    canonical = resolver(session)
+    key = canonical(owner_group) or owner_group.strip()
+    ids = [
+        pid
+        for pid, group in session.execute(
+            select(Provider.id, Provider.owner_group).where(Provider.owner_group.is_not(None))
+        )
+        if canonical(group) == key
+    ]
     if ids:
-        return ids
+        return sorted(ids)
     for pid, name, group in session.execute(
         select(Provider.id, Provider.name, Provider.owner_group).where(Provider.owner_group.is_(None))
     ):
-        if st.owner_group_key(group, name, pid) == key:
+        if st.owner_group_key(group, name, pid) == owner_group.strip():
             return [pid]
     return []
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import matching as mlib
@@ -18,7 +18,7 @@ from api_schemas.vocab import (
     RegistrationStatus,
     Suitability,
 )
-from rcc import audit
+from rcc import audit, events
 from rcc import occupancy as occ
 from rcc.auth import Principal, Role
 from rcc.db.models import (
@@ -151,6 +151,7 @@ def create_offer(session: Session, who: Principal, data: OfferIn) -> OfferView:
     ref.status = "offered"
     session.flush()
     audit.record(session, who, "read", "child", child_ids, detail=f"offer {offer.id} made")
+    offer_event(session, events.OFFER_MADE, offer, needed_by=ref.needed_by)
     return OfferView(offer, [])
 
 
@@ -315,12 +316,19 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     for k, v in prices.items():
         setattr(offer, k, v)
     ref.status = "placed"
-    session.execute(
-        update(Offer)
-        .where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
-        .values(status="withdrawn", decided_at=utcnow())
+    superseded = list(
+        session.scalars(
+            select(Offer).where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
+        )
     )
+    for gone in superseded:
+        gone.status, gone.decided_at = "withdrawn", utcnow()
+        gone.decline_text = f"offer {offer.id} for the same referral was accepted"
     session.flush()
+    offer_event(session, events.OFFER_ACCEPTED, offer, placement_ids=[p.id for p in placements],
+                start_date=data.start_date.isoformat())  # fmt: skip
+    for gone in superseded:
+        offer_event(session, events.OFFER_WITHDRAWN, gone, reason=gone.decline_text, by="acceptance")
     _placement_unmet(session, offer, ref, homes)
     session.flush()
     audit.record(
@@ -355,4 +363,21 @@ def decline_offer(session: Session, who: Principal, offer_id: int, data: Decline
         [oc.child_id for oc in offer.children],
         detail=f"offer {offer.id} declined",
     )
+    offer_event(session, events.OFFER_DECLINED, offer, reason=offer.decline_reason)
     return OfferView(offer, [])
+
+
+def offer_event(session: Session, kind: str, offer: Offer, **extra: Any) -> None:
+    """Put an event about ``offer`` in the outbox (ids and states only; nothing about the child)."""
+    payload = {
+        "offer_id": offer.id,
+        "referral_id": offer.referral_id,
+        "provider_id": offer.provider_id,
+        "home_ids": sorted({c.home_id for c in offer.children}),
+        "children": len(offer.children),
+        "status": offer.status,
+        **extra,
+    }
+    events.emit(
+        session, kind, f"offer/{offer.id}", payload, la_id=offer.referral.la_id, provider_id=offer.provider_id
+    )

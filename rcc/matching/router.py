@@ -20,11 +20,14 @@ from api_schemas.matching import (
     MatchingRunResult,
     OfferIn,
     OfferOut,
+    OfferProfileOut,
     ShortlistOut,
     UnmetNeedOut,
+    WithdrawIn,
 )
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Config, Paging
+from rcc.matching import journey
 from rcc.matching import offers as offers_svc
 from rcc.matching import policy as policy_svc
 from rcc.matching import runs as runs_svc
@@ -124,6 +127,16 @@ def accept_offer(offer_id: Id, body: AcceptIn, db: DB, who: Caller):
 @router.post("/offers/{offer_id}/decline", response_model=OfferOut, tags=["offers"])
 def decline_offer(offer_id: Id, body: DeclineIn, db: DB, who: Caller):
     return OfferOut.model_validate(offers_svc.decline_offer(db, who, offer_id, body))
+
+
+@router.post("/offers/{offer_id}/withdraw", response_model=OfferOut, tags=["offers"])
+def withdraw_offer(offer_id: int, db: DB, who: Caller, body: WithdrawIn | None = None):
+    return OfferOut.model_validate(journey.withdraw_offer(db, who, offer_id, body or WithdrawIn()))
+
+
+@router.get("/offers/{offer_id}/child-profile", response_model=OfferProfileOut, tags=["offers"])
+def offer_child_profile(offer_id: int, db: DB, who: Caller):
+    return OfferProfileOut.model_validate(journey.child_profile(db, who, offer_id))
 
 
 @router.get("/matching/unmet-need", response_model=Page[UnmetNeedOut], tags=["matching"])

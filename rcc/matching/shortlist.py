@@ -188,10 +188,24 @@ def shortlist(
         "eligible_total": result.eligible_total,
         "excluded_total": result.excluded_total,
         "excluded": dict(result.excluded),
-        "summary": result.summary,
+        "summary": f"{result.summary}; points are penalties, so lower is better",
+        "points_note": POINTS_NOTE,
+        "factor_order": factor_order(e.contributions for e in result.entries),
         "entries": entries,
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 1),
     }
+
+
+POINTS_NOTE = "points are penalties: lower is better; 0 is a perfect match"
+
+
+def factor_order(per_entry: Iterable[Iterable[mlib.Contribution]]) -> list[str]:
+    """The soft factors that weighed on this shortlist, heaviest first (total points over its entries)."""
+    totals: dict[str, int] = {}
+    for contributions in per_entry:
+        for c in contributions:
+            totals[c.term] = totals.get(c.term, 0) + c.points
+    return [t for t, p in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])) if p > 0]
 
 
 def _scored(report: mlib.ValidationReport, home_ids: dict[int, int]) -> dict[str, Any]:

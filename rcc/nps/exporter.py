@@ -20,6 +20,7 @@ from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, NpsRecordRow, Placement, Referral
 from rcc.errors import Forbidden, NotFound
+from rcc.nps import register_records
 from rcc.nps.vocab import COST_COLUMNS, LIVING_MAP, SUITABILITY_COLUMNS, SUITABILITY_MAP
 from rcc.pagination import get_or_404
 
@@ -41,11 +42,44 @@ def export_record(
     if child_id is not None:
         stmt = stmt.where(NpsRecordRow.child_id == child_id)
     row = session.scalars(stmt).first()
-    if row is None:
-        raise NotFound("NPS record for referral", referral_id)
-    child = session.get_one(Child, row.child_id)
-    placement = session.get(Placement, row.placement_id) if row.placement_id else None
-    std = copy.deepcopy(row.standard)
+    if row is not None:
+        child = session.get_one(Child, row.child_id)
+        placement = session.get(Placement, row.placement_id) if row.placement_id else None
+        stored = row.standard
+    else:  # not imported as NPS: the record is built from the register
+        found = next((c for c in ref.children if child_id is None or c.id == child_id), None)
+        if found is None:
+            raise NotFound("child of referral", child_id)
+        child = found
+        placement = register_records.placement_for(session, ref, child)
+        stored = register_records.standard_from_register(session, ref, child, placement)
+    return _export(session, who, ref, child, placement, stored)
+
+
+def export_placement(session: Session, who: Principal, placement_id: int) -> dict[str, Any]:
+    """Any placement as an NPS record: through its referral when it has one, else from the register alone."""
+    if who.role is Role.PROVIDER:
+        raise Forbidden("providers do not see children's records")
+    placement = get_or_404(session, Placement, placement_id, "placement")
+    child = placement.child
+    if not who.can_see_la(child.la_id):
+        raise NotFound("placement", placement_id)
+    if placement.referral_id is not None:
+        return export_record(session, who, placement.referral_id, child.id)
+    # a placement recorded without a referral: a transient referral (never added to the session)
+    ref = Referral(la_id=child.la_id, needed_by="> 5 days", sibling_count=0, preferred_location_local=True,
+                   allow_split=False, created_at=placement.created_at)  # fmt: skip
+    ref.children = [child]
+    ref.la = child.la
+    stored = register_records.standard_from_register(session, ref, child, placement)
+    return _export(session, who, ref, child, placement, stored)
+
+
+def _export(
+    session: Session, who: Principal, ref: Referral, child: Child, placement: Placement | None,
+    stored: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    std = copy.deepcopy(stored)
     data: dict[str, Any] = {k: std[k] for k in ("@id", "placementId") if k in std}
     data["childId"] = child.la_child_id
 
@@ -57,7 +91,7 @@ def export_record(
     avail.pop("outOfLAReasonOther", None)
     if ref.out_of_la_reason:
         avail["outOfLAReason"] = OUT_OF_LA_REASON.resolve(ref.out_of_la_reason)[0]
-    stored_other = row.standard["placementAvailability"].get("outOfLAReasonOther", [])
+    stored_other = stored["placementAvailability"].get("outOfLAReasonOther", [])
     if ref.out_of_la_reason_other:
         same = ref.out_of_la_reason_other == "; ".join(stored_other)
         avail["outOfLAReasonOther"] = stored_other if same else [ref.out_of_la_reason_other]
@@ -79,12 +113,13 @@ def export_record(
         actual = _decimals(std["actualPlacement"])
         components = actual.pop("_components", None)
         if placement is not None:
-            actual["providerURN"] = placement.home.urn
+            actual["providerURN"] = placement.home.urn or actual.get("providerURN")
             for c in components or []:
                 actual[c] = Decimal(getattr(placement, COST_COLUMNS[c]))
         data["actualPlacement"] = actual
     data["qualityAssurance"] = _quality_assurance(std["qualityAssurance"], who, ref.la_id)
-    audit.record(session, who, "read", "child", [child.id], detail=f"NPS record of referral {ref.id}")
+    what = f"referral {ref.id}" if ref.id is not None else f"placement {placement.id if placement else '?'}"
+    audit.record(session, who, "read", "child", [child.id], detail=f"NPS record of {what}")
     return to_jsonld(data, _extension(child, ref, placement))
 
 

@@ -38,3 +38,9 @@ def import_record(
 def export_record(db: DB, who: Caller, referral_id: Id, child_id: Id | None = None) -> dict[str, Any]:
     """The referral's NPS record (for a sibling group, the given child's; by default the first)."""
     return exporter.export_record(db, who, referral_id, child_id)
+
+
+@router.get("/nps/placements/by-placement/{placement_id}")
+def export_placement_record(db: DB, who: Caller, placement_id: int) -> dict[str, Any]:
+    """Any placement as an NPS record, whether or not it came in as one (through its referral if it has one)."""
+    return exporter.export_placement(db, who, placement_id)

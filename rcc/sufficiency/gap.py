@@ -18,6 +18,7 @@ from rcc.db.models import (
     UnmetNeedRecord,
 )
 from rcc.errors import Invalid
+from rcc.sufficiency import coverage as data_cov
 from rcc.sufficiency.forecasts import (
     CATEGORIES,
     SYNC_LOOKBACK_DAYS,
@@ -193,7 +194,18 @@ def gap(
     )
     source: dict[str, Any] = dict(view.source) if view else {"kind": "none"}
     source["period"] = str(pd.Timestamp(period).date()) if period is not None else None
+    cov = data_cov.coverage(
+        scope.la_codes, scope.la_names, las if view is not None else [], source.get("origin")
+    )
+    to_c = everything["to_commission"]
+    figure = (
+        f"{total_name} needs {to_c} more place{'s' * (to_c != 1)} than are registered by {source['period']}"
+        if to_c is not None
+        else f"{total_name}: no places to commission could be computed"
+    )
     return {
+        "headline": data_cov.headline(figure, cov),
+        "data_coverage": cov,
         "scope": scope.as_dict(),
         "horizon_months": horizon,
         "inflation": inflation,

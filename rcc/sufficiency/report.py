@@ -96,6 +96,7 @@ def report_html(
         "rcc.sufficiency",
         "report.html.j2",
         name=result["scope"]["name"],
+        headline=result["headline"],
         covers=covers_label(result["scope"]["name"], result["coverage"]),
         incomplete=coverage_headline(result["coverage"], str(src.get("origin")), scope.label),
         prepared=f"{dt.date.today():%d %B %Y}",

@@ -55,6 +55,7 @@ from rcc.db.models import (
 )
 from rcc.errors import FieldProblem, Forbidden, Invalid, NotFound
 from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
+from rcc.sufficiency import rejections, ssda903, upload
 from rcc.sufficiency.ssda903 import infer_collection_year
 from rcc.sufficiency.stored import KINDS, _effective, _Kind
 from rcc.sufficiency.validation import RowError, validate_return
@@ -152,6 +153,7 @@ class SubmissionResult:
     ret: ReturnView
     unchanged: bool  # True: identical to the latest version; nothing was stored
     collection_year_inferred: bool
+    quarantined: tuple[FieldProblem, ...] = ()  # rows dropped with quarantine=True
 
     @property
     def outcome(self) -> str:
@@ -167,15 +169,21 @@ class ReturnRejected(Invalid):
         more = f"; the first {len(shown)} are listed" if len(shown) < len(errors) else ""
         super().__init__(
             f"SSDA903 return rejected: {len(errors)} problem(s) in {n_rows} row(s){more}; nothing was stored",
-            details=[FieldProblem(problem_field(e), f"{e.code}: {e.message}") for e in shown],
+            details=[problem(e) for e in shown],
         )
         self.errors = errors
 
 
 def problem_field(e: RowError) -> str:
-    """``episodes[row 12].DEC``, ``episodes.DEC`` (whole column) or ``episodes`` (whole file)."""
-    out = e.table if e.row is None else f"{e.table}[row {e.row}]"
+    """``episodes[row 12].DEC``, ``episodes.DEC`` (whole column) or ``episodes`` (whole file).
+    Rows are spreadsheet rows: the column names are row 1, the first record row 2."""
+    out = e.table if e.row is None else f"{e.table}[row {upload.spreadsheet_row(e.row)}]"
     return f"{out}.{e.field}" if e.field else out
+
+
+def problem(e: RowError) -> FieldProblem:
+    """One validator error as the API reports it (spreadsheet row numbers, in the message too)."""
+    return FieldProblem(problem_field(e), upload.spreadsheet_rows_in(f"{e.code}: {e.message}"))
 
 
 def _may_submit(who: Principal, la: LocalAuthority) -> None:
@@ -258,19 +266,34 @@ def submit_return(
     collection_year: int | None,
     files: Mapping[str, bytes],
     file_names: Mapping[str, str] | None = None,
+    *,
+    quarantine: bool = False,
 ) -> SubmissionResult:
     """Validate and store one SSDA903 return (``files``: header, episodes, optional uasc CSV bytes).
 
     Validation comes first: any problem raises :class:`ReturnRejected` (422, one detail per
-    problem, e.g. field ``episodes[row 12].DEC``, message ``147: ...``) and nothing is written.
+    problem, e.g. field ``episodes[row 12].DEC`` (spreadsheet row), message ``147: ...``), nothing
+    of the return is written, and the refusal is recorded (who, when, hash, errors; no rows).
+    With ``quarantine`` the rows DfE's rules reject are dropped first and listed in the result.
     Identical content to the LA's latest version for the year is ``unchanged`` and stores nothing.
     """
     la = resolve_la(session, la_code)
     _may_submit(who, la)
-    named = _check_files(files)
-    year, inferred = _year(named, collection_year)
-    rows = _validated_rows(named, year)
+    names = {t: PurePath(str(n)).name[:200] for t, n in (file_names or {}).items() if n}
+    year: int | None = collection_year
+    try:
+        named = upload.prepare(_check_files(files))
+        year, inferred = _year(named, collection_year)
+        dropped: list[RowError] = []
+        if quarantine:
+            named, dropped = ssda903.quarantine(named, year)
+        rows = _validated_rows(named, year)
+    except Invalid as exc:
+        count = len(exc.errors) if isinstance(exc, ReturnRejected) else None
+        rejections.record_rejection(session, who, la, year, files, names, exc, count)
+        raise
     digest = _content_hash(rows)
+    quarantined = tuple(problem(e) for e in dropped)
 
     # one submitter per LA at a time (PostgreSQL row lock; SQLite serialises writers anyway)
     session.execute(select(LocalAuthority.id).where(LocalAuthority.id == la.id).with_for_update())
@@ -281,11 +304,9 @@ def submit_return(
         .limit(1)
     ).first()
     if latest is not None and latest.content_sha256 == digest:
-        return SubmissionResult(
-            ReturnView(latest, la.gss_code), unchanged=True, collection_year_inferred=inferred
-        )
+        return SubmissionResult(ReturnView(latest, la.gss_code), True, inferred, quarantined)
 
-    names = {t: PurePath(str(n)).name[:200] for t, n in (file_names or {}).items() if n and t in named}
+    names = {t: n for t, n in names.items() if t in named}
     ret = SufficiencyReturn(
         la_id=la.id,
         collection_year=year,
@@ -305,7 +326,7 @@ def submit_return(
     ret.changes = {k.name: _apply(session, k, la.id, ret, rows[k.name]) for k in KINDS}
     session.flush()
     audit.record(session, who, "create", "sufficiency_return", [ret.id], detail=f"{la.gss_code} {year}")
-    return SubmissionResult(ReturnView(ret, la.gss_code), unchanged=False, collection_year_inferred=inferred)
+    return SubmissionResult(ReturnView(ret, la.gss_code), False, inferred, quarantined)
 
 
 def _current(session: Session, kind: _Kind, la_ids: Iterable[int]) -> dict[tuple, Any]:

@@ -10,17 +10,18 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from api_schemas.common import Id, Page
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
-from api_schemas.sufficiency import ReturnOut, SubmissionOut
+from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut, SubmissionOut
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
+from rcc.exports import XLSX_MEDIA_TYPE, from_csv, to_xlsx
 from rcc.sufficiency import backtest as backtest_svc
 from rcc.sufficiency import charts as charts_svc
 from rcc.sufficiency import forecasts as forecasts_svc
 from rcc.sufficiency import gap as gap_svc
+from rcc.sufficiency import rejections, scope
 from rcc.sufficiency import report as report_svc
 from rcc.sufficiency import returns as returns_svc
-from rcc.sufficiency import scope
 
 router = APIRouter(prefix="/sufficiency", tags=["sufficiency"])
 
@@ -53,18 +54,42 @@ def submit_return(
     episodes: Annotated[UploadFile, File(description="SSDA903 episodes CSV")],
     uasc: Annotated[UploadFile | None, File(description="SSDA903 UASC CSV (optional)")] = None,
     collection_year: Annotated[int | None, Form(description="start year (2024 = 2024-25); inferred if absent")] = None,
+    quarantine: Annotated[bool, Form(description="drop (and list) the rows DfE's rules reject instead of refusing the return")] = False,
 ):  # fmt: skip
     uploads = {"header": header, "episodes": episodes, "uasc": uasc}
     files = {name: raw for name, up in uploads.items() if (raw := _read(up, name)) is not None}
     names = {name: up.filename for name, up in uploads.items() if up is not None and up.filename}
-    result = returns_svc.submit_return(db, who, la_code, collection_year, files, names)
+    result = returns_svc.submit_return(db, who, la_code, collection_year, files, names, quarantine=quarantine)
     if result.unchanged:
         response.status_code = 200
     return SubmissionOut(
         outcome=result.outcome,
         collection_year_inferred=result.collection_year_inferred,
         return_=ReturnOut.model_validate(result.ret),
+        quarantined_count=len(result.quarantined),
+        quarantined=[QuarantinedRow(field=p.field, message=p.message) for p in result.quarantined],
     )
+
+
+@router.get("/returns/rejected", response_model=Page[RejectedReturnOut])
+def list_rejected_returns(db: DB, who: Caller, page: Paging, la: str | None = None):
+    result = rejections.list_rejections(db, who, page, la_code=la)
+    items = [
+        RejectedReturnOut(
+            id=r.id,
+            la_code=r.la_code,
+            collection_year=r.collection_year,
+            submitted_at=r.submitted_at,
+            api_key_id=r.api_key_id,
+            role=r.role,
+            content_sha256=r.content_sha256,
+            file_names=r.file_names,
+            error_count=r.error_count,
+            errors=[QuarantinedRow(**e) for e in r.errors],
+        )  # fmt: skip
+        for r in result.items
+    ]
+    return Page[RejectedReturnOut](items=items, total=result.total, limit=result.limit, offset=result.offset)
 
 
 @router.get("/returns", response_model=Page[ReturnOut])
@@ -95,6 +120,14 @@ CSV_OR_JSON: dict[int | str, dict[str, Any]] = {
 }
 
 
+GAP_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
+        "description": "JSON, CSV (format=csv) or Excel (format=xlsx)",
+    }
+}
+
+
 def _csv(text: str, name: str) -> PlainTextResponse:
     headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
     return PlainTextResponse(text, media_type="text/csv", headers=headers)
@@ -115,16 +148,22 @@ def get_forecast(job_id: str, db: DB, who: Caller, format: Format = "json"):
     return ForecastJobOut.model_validate(job)
 
 
-@router.get("/gap", response_model=GapOut, responses=CSV_OR_JSON)
+@router.get("/gap", response_model=GapOut, responses=GAP_FORMATS)
 def get_gap(
     db: DB, who: Caller, rcc: Rcc = None, la: La = None, horizon: Horizon = 12,
-    inflation: Inflation = scope.DEFAULT_INFLATION, job_id: JobId = None, format: Format = "json",
+    inflation: Inflation = scope.DEFAULT_INFLATION, job_id: JobId = None,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx (Excel)")] = "json",
 ):  # fmt: skip
     """Projected children by placement category and LA against the register's places; places to
     commission (the rule is in the response) and projected costs."""
     result = gap_svc.gap(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id)
     if format == "csv":
         return _csv(report_svc.gap_csv(result), "sufficiency-gap")
+    if format == "xlsx":
+        notes = [result["headline"], *result["notes"]]
+        book = to_xlsx(from_csv("gap", report_svc.gap_csv(result), notes))
+        return Response(book, media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="sufficiency-gap.xlsx"'})  # fmt: skip
     return GapOut.model_validate(result)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import time
 from pathlib import Path
@@ -29,6 +30,21 @@ def test_cost_of_care_json_csv_and_html(client, world, factory):
     body = r.json()
     ch = next(x for x in body["rows"] if x["dimension"] == "home_type" and x["group"] == "childrens_home")
     assert ch["total"]["median"] == 3100 and body["period_end"] == "2025-03-31"
+    # total spend: every placement open on the period's end, weekly and annualised
+    from rcc.db.models import Placement
+
+    with factory() as s:
+        live = [p for p in s.scalars(select(Placement)) if p.start_date <= dt.date(2025, 3, 31)
+                and (p.end_date is None or p.end_date >= dt.date(2025, 3, 31))]  # fmt: skip
+    spend = body["spend"]
+    assert spend["as_of"] == "2025-03-31"
+    assert spend["weekly"] == sum(p.weekly_total for p in live) > 0
+    assert spend["annualised"] == round(spend["weekly"] * 52.18)
+    assert (
+        sum(x["weekly"] for x in spend["by_la"])
+        == sum(x["weekly"] for x in spend["by_category"])
+        == spend["weekly"]
+    )
     for url, params in (("/api/v1/commissioning/cost-of-care", _q(world, format="csv")),
                         ("/api/v1/commissioning/cost-of-care.csv", _q(world))):  # fmt: skip
         r = client.get(url, params=params, headers=h)

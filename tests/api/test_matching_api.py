@@ -71,6 +71,16 @@ def test_shortlist_and_choice_through_the_api(client, world):
         out["entries"][0]["explanation"]
     )
     assert out["excluded"] == {"age_range": 1} and "1 homes excluded: 1 age range" in out["summary"]
+    # points are penalties: the shortlist says so, and names its factors heaviest first
+    assert "lower is better" in out["summary"] and "lower is better" in out["points_note"]
+    weights = {}
+    for e in out["entries"]:
+        for c in e["contributions"]:
+            weights[c["term"]] = weights.get(c["term"], 0) + c["points"]
+    assert out["factor_order"] == [
+        t for t, p in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])) if p > 0
+    ]
+    assert [e["points"] for e in out["entries"]] == sorted(e["points"] for e in out["entries"])
     # scoped to an RCC: only its member LAs' homes (both are members here); the commissioner may shortlist
     r = client.post(f"/api/v1/referrals/{ref}/shortlist?rcc={world.rcc_id}", headers=world.h("commissioner"))
     assert (

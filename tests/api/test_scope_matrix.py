@@ -61,6 +61,7 @@ class Side:
     offered_child: int = 0
     nps_referral: int = 0
     placement: int = 0
+    webhook: int = 0
     offer: int = 0
     jobs: dict[str, str] = field(default_factory=dict)
     sufficiency_return: int = 0
@@ -237,6 +238,25 @@ MATRIX: dict[str, Call] = {
     "POST /api/v1/nps/placements": Call(lambda s: "/api/v1/nps/placements", CHILD_WRITE, body=_nps),
     "GET /api/v1/nps/placements/{referral_id}": Call(lambda s: f"/api/v1/nps/placements/{s.nps_referral}", CHILD_READ),
     "GET /api/v1/audit": Call(lambda s: "/api/v1/audit", {A: ALL, C: ALL}),
+    # the journeys (issue 13)
+    "GET /api/v1/offers/{offer_id}/child-profile": Call(lambda s: f"/api/v1/offers/{s.offer}/child-profile",
+                                                        {A: ALL, C: OWN, L: OWN, P: OWN}),
+    "POST /api/v1/offers/{offer_id}/withdraw": Call(lambda s: f"/api/v1/offers/{s.offer}/withdraw",
+                                                    {A: ALL, C: OWN, L: OWN}, body=lambda s: {}, order=4),
+    "GET /api/v1/sufficiency/returns/rejected": Call(lambda s: "/api/v1/sufficiency/returns/rejected",
+                                                     {A: ALL, C: ALL, L: ALL}),
+    "GET /api/v1/nps/placements/by-placement/{placement_id}": Call(
+        lambda s: f"/api/v1/nps/placements/by-placement/{s.placement}", CHILD_READ),
+    "GET /api/v1/commissioning/homes": Call(lambda s: "/api/v1/commissioning/homes", RCC_READ,
+                                            params=lambda s: {"rcc": s.rcc}),
+    "GET /api/v1/webhooks/events": Call(lambda s: "/api/v1/webhooks/events", EVERYONE),
+    "GET /api/v1/webhooks": Call(lambda s: "/api/v1/webhooks", EVERYONE),
+    "POST /api/v1/webhooks": Call(lambda s: "/api/v1/webhooks", EVERYONE,
+                                  body=lambda s: {"url": "http://127.0.0.1:9/y", "events": ["offer.accepted"]}),
+    "GET /api/v1/webhooks/{webhook_id}": Call(lambda s: f"/api/v1/webhooks/{s.webhook}", {A: ALL}),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": Call(lambda s: f"/api/v1/webhooks/{s.webhook}/deliveries",
+                                                         {A: ALL}),
+    "DELETE /api/v1/webhooks/{webhook_id}": Call(lambda s: f"/api/v1/webhooks/{s.webhook}", {A: ALL}, order=5),
 }  # fmt: skip
 
 # Calls whose allowed outcome is still refused for a reason other than scope (listed, never silent):
@@ -340,6 +360,10 @@ def _build(client, factory) -> tuple[dict[str, Side], dict[str, Key]]:
                              json={"la_code": x.la, "child_ids": [x.free_child], "needed_by": "Today"})["id"]  # fmt: skip
         x.offer = ok("POST", "/api/v1/offers", json={"referral_id": x.referral, "home_id": x.home})["id"]
         x.nps_referral = ok("POST", "/api/v1/nps/placements", json=_nps(x))["referral_id"]
+        # a subscription made with the admin key: only that key (an admin) sees or deletes it
+        x.webhook = ok(
+            "POST", "/api/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["offer.made"]}
+        )["id"]
     with transaction(factory) as s:
         for x in sides.values():
             la_id = s.query(LocalAuthority).filter_by(gss_code=x.la).one().id

@@ -45,8 +45,20 @@ def test_rejected_upload_is_422_row_by_row_and_stores_nothing(client, world):
     err = r.json()["error"]
     assert err["code"] == "invalid" and "nothing was stored" in err["message"]
     details = {(d["field"], d["message"].split(":")[0]) for d in err["details"]}
-    assert {("episodes[row 1].DEC", "356"), ("episodes[row 2].LS", "144")} <= details
+    # spreadsheet rows: the column names are row 1, the first episode row 2
+    assert {("episodes[row 2].DEC", "356"), ("episodes[row 3].LS", "144")} <= details
     assert client.get(URL, headers=world.h("admin")).json()["total"] == 0
+    # the refusal is recorded: who, when, the files' hash and the errors, none of the rows
+    rejected = client.get(f"{URL}/rejected", headers=world.h("officer_a")).json()
+    assert rejected["total"] == 1
+    rec = rejected["items"][0]
+    assert (rec["la_code"], rec["collection_year"], rec["role"]) == (world.la_a, 2021, "la_officer")
+    assert rec["error_count"] == len(err["details"])
+    assert {e["field"] for e in rec["errors"]} == {d["field"] for d in err["details"]}
+    assert set(rec) == {"id", "la_code", "collection_year", "submitted_at", "api_key_id", "role",
+                        "content_sha256", "file_names", "error_count", "errors"}  # fmt: skip
+    assert client.get(f"{URL}/rejected", headers=world.h("officer_b")).json()["total"] == 0
+    assert client.get(f"{URL}/rejected", headers=world.h("provider_a")).status_code == 403
 
 
 def test_non_csv_huge_or_incomplete_uploads_are_422_not_500(client, world, monkeypatch):
@@ -67,7 +79,10 @@ def test_non_csv_huge_or_incomplete_uploads_are_422_not_500(client, world, monke
     r = upload(
         client, h, world.la_a, {"header": b"a,b\n1,2\n", "episodes": b"\x00\x00"}, collection_year="2021"
     )
-    assert r.status_code == 422 and any(d["field"] == "header.CHILD" for d in r.json()["error"]["details"])
+    assert r.status_code == 422
+    assert any(
+        d["field"] == "header" and "column names" in d["message"] for d in r.json()["error"]["details"]
+    )
     r = client.post(URL, data={"la_code": world.la_a}, files={"header": ("h.csv", b"x")}, headers=h)
     assert r.status_code == 422  # episodes missing
     monkeypatch.setattr(svc, "MAX_FILE_BYTES", 1000)
@@ -91,3 +106,40 @@ def test_returns_are_scoped_to_the_la_and_its_rcc(client, world):
     assert client.get(URL, headers=world.h("provider_a")).status_code == 403
     assert client.get(URL, headers=world.h("commissioner")).json()["total"] == 1
     assert client.post(URL, data={"la_code": world.la_a}, files={}).status_code == 401
+
+
+def test_file_problems_are_diagnosed_in_words_and_encodings_accepted(client, world):
+    h = world.h("officer_a")
+    good = return_2021()
+    swapped = {**good, "header": good["episodes"], "episodes": good["header"]}
+    r = upload(client, h, world.la_a, swapped)
+    assert r.status_code == 422
+    assert "swapped" in r.json()["error"]["message"]
+    semicolons = {**good, "episodes": good["episodes"].replace(b",", b";")}
+    r = upload(client, h, world.la_a, semicolons, collection_year="2021")
+    assert r.status_code == 422
+    assert "separated by semicolons" in r.json()["error"]["message"]
+    assert r.json()["error"]["details"][0]["field"] == "episodes"
+    # UTF-8 with a byte-order mark and Windows-1252 are both read
+    bom = {
+        **good,
+        "header": b"\xef\xbb\xbf" + good["header"],
+        "episodes": good["episodes"].decode().encode("cp1252"),
+    }
+    r = upload(client, h, world.la_a, bom, collection_year="2021")
+    assert r.status_code == 201, r.text
+    assert client.get(f"{URL}/rejected", headers=h).json()["total"] == 2
+
+
+def test_quarantine_through_the_api(client, world):
+    bad = files(
+        [child("A"), child("B")], [episode("A", "10/05/2021", "01/04/2021"), episode("B", "01/06/2021")]
+    )
+    h = world.h("officer_a")
+    assert upload(client, h, world.la_a, bad, collection_year="2021").status_code == 422
+    r = upload(client, h, world.la_a, bad, collection_year="2021", quarantine="true")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["quarantined_count"] == len(body["quarantined"]) >= 1
+    assert body["quarantined"][0]["field"].startswith("episodes[row 2]")
+    assert body["return"]["rows"]["episodes"] == 1

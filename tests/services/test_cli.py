@@ -154,6 +154,33 @@ def test_settings_are_typed_and_empty_variables_count_as_unset(monkeypatch):
     assert Settings(worker="inline").worker == "inline"  # keyword arguments override the environment
 
 
+def test_without_a_database_the_cli_says_which_command_to_run(tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere" / "rcc.db"
+    monkeypatch.setenv("RCC_DATABASE_URL", f"sqlite:///{missing}")
+    result = CliRunner().invoke(app, ["apikey", "create", "--role", "admin"])
+    assert result.exit_code == 2
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert lines == [
+        f"no RCC database at {missing}: run `rcc demo` (or `rcc db upgrade`) first, or set RCC_DATABASE_URL"
+    ]
+    assert not missing.exists()  # nothing was created
+    # an empty file (no schema) gets the same one line
+    missing.parent.mkdir()
+    missing.touch()
+    result = CliRunner().invoke(app, ["worker", "--once"])
+    assert result.exit_code == 2 and "run `rcc demo`" in result.output and "Traceback" not in result.output
+
+
+def test_outside_the_checkout_the_default_database_is_the_checkouts(tmp_path, monkeypatch):
+    from rcc.config import REPO_ROOT, default_sqlite_path
+
+    monkeypatch.chdir(tmp_path)
+    assert default_sqlite_path() == REPO_ROOT / "var" / "rcc.db"
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "rcc.db").touch()
+    assert default_sqlite_path() == tmp_path / "var" / "rcc.db"  # a database here wins
+
+
 def test_jobs_list_retry_cancel(cli_db):
     from rcc.auth import SYSTEM
     from rcc.db import transaction

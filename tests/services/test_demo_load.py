@@ -48,7 +48,9 @@ def _snapshot(factory) -> dict:
 def test_demo_region_loads(factory):
     lines = load_demo(factory, DATA_DIR, "North East", seed=1, scale=0.1, keys=True)
     assert any(line.startswith("homes: ") for line in lines)
-    assert sum("rcc_" in line for line in lines) == 4  # one key per role, printed once
+    assert sum("rcc_" in line and not line.startswith("export ") for line in lines) == 4  # one key per role
+    exports = dict(kv.split("=", 1) for kv in lines[-1].removeprefix("export ").split())
+    assert {"KEY", "LA_KEY", "PROVIDER_KEY", "ADMIN_KEY", "REFERRAL", "HOME_ID"} <= set(exports)
     snap = _snapshot(factory)
     assert len(snap["homes"]) > 100 and len(snap["children"]) > 100 and len(snap["placements"]) > 50
 

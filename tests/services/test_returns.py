@@ -72,11 +72,11 @@ def test_bad_return_is_rejected_row_by_row_and_nothing_is_stored(factory):
     err = exc.value
     assert err.status == 422 and "nothing was stored" in err.message
     got = {(d.field, d.message.split(":")[0]) for d in err.details}
-    assert {
-        ("header[row 2].ETHNIC", "103"),
-        ("episodes[row 1].DEC", "356"),
-        ("episodes[row 2].PLACE", "146"),
-        ("episodes[row 3].CHILD", "INT03"),
+    assert {  # spreadsheet rows: the column names are row 1
+        ("header[row 3].ETHNIC", "103"),
+        ("episodes[row 2].DEC", "356"),
+        ("episodes[row 3].PLACE", "146"),
+        ("episodes[row 4].CHILD", "INT03"),
     } <= got
 
 
@@ -167,9 +167,7 @@ def test_a_later_year_closes_an_episode_an_earlier_year_left_open(factory):
     df = current(factory)
     first = df[df["DECOM"] == "2021-01-01"].iloc[0]
     assert (
-        str(first["DEC"].date()) == "2021-06-01"
-        and first["REC"] == "X1"
-        and first["collection_year"] == 2021
+        str(first["DEC"].date()) == "2021-06-01" and first["REC"] == "X1" and first["collection_year"] == 2021
     )
     assert str(first["first_seen"].date()) == "2021-03-31"  # first listed by the 2020-21 return
     # the origin view: only the 2020-21 return existed, so the episode was open

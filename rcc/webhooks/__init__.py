@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, and delivery of outbox events with signatures, retries and a log."""
