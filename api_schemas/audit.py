@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
-from api_schemas.common import Orm
+from api_schemas.common import Orm, Timestamp
 
 
 class AuditEventOut(Orm):
     id: int
-    at: dt.datetime
+    at: Timestamp
     api_key_id: int | None = Field(description="the key that acted (null: the system)")
     role: str
     action: str = Field(description="read | create | update | delete | refused")

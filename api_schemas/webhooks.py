@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from api_schemas.common import Orm
+from api_schemas.common import Orm, Timestamp
 
 
 class WebhookIn(BaseModel):
@@ -62,7 +60,7 @@ class WebhookOut(Orm):
     description: str | None
     active: bool
     role: str = Field(description="the scope of the key that made it: which events it can receive")
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class WebhookCreated(WebhookOut):
@@ -71,7 +69,7 @@ class WebhookCreated(WebhookOut):
 
 class AttemptOut(Orm):
     attempt: int
-    at: dt.datetime
+    at: Timestamp
     status_code: int | None
     error: str | None
     duration_ms: int
@@ -120,10 +118,10 @@ class DeliveryOut(Orm):
     subject: str
     status: str = Field(description="pending | delivered | failed (every retry failed) | cancelled")
     attempts: int
-    next_attempt_at: dt.datetime | None
+    next_attempt_at: Timestamp | None
     last_status_code: int | None
     last_error: str | None
-    delivered_at: dt.datetime | None
+    delivered_at: Timestamp | None
     attempt_log: list[AttemptOut]
 
 

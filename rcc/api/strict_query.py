@@ -42,8 +42,8 @@ def _declared(route: APIRoute) -> frozenset[str]:
 
 def reject_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
+    if not isinstance(route, APIRoute) or not request.url.path.startswith("/api/"):
+        return  # the API's operations only: the web pages read their own form and query fields
     declared = _declared(route)
     unknown = sorted({k for k in request.query_params.keys() if k not in declared})
     if unknown:

@@ -91,8 +91,8 @@ def test_codes_before_their_year_are_refused(factory, world, code):
         with pytest.raises(returns_svc.ReturnRejected) as exc:
             returns_svc.submit_return(s, SYSTEM, world.la_a, year, _return(year, code))
     assert {d.field for d in exc.value.details} >= {
-        f"episodes[row {i}].PLACE" for i in (4, 5, 6)
-    }  # rows count from 1
+        f"episodes[row {i}].PLACE" for i in (5, 6, 7)
+    }  # spreadsheet rows: the header is row 1
     assert all(d.message.startswith("146") for d in exc.value.details if d.field.endswith(".PLACE"))
 
 
