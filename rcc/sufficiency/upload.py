@@ -18,29 +18,10 @@ import re
 from collections.abc import Mapping
 
 from rcc.errors import FieldProblem, Invalid
+from rcc.sufficiency.validation import REQUIRED_COLUMNS
 
 # Columns that identify each table (a file with most of another table's columns was given in the wrong slot).
-SIGNATURE_COLUMNS: dict[str, frozenset[str]] = {
-    "header": frozenset({"CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"}),
-    "episodes": frozenset(
-        {
-            "CHILD",
-            "DECOM",
-            "RNE",
-            "LS",
-            "CIN",
-            "PLACE",
-            "PLACE_PROVIDER",
-            "DEC",
-            "REC",
-            "REASON_PLACE_CHANGE",
-            "HOME_POST",
-            "PL_POST",
-            "URN",
-        }
-    ),  # fmt: skip
-    "uasc": frozenset({"CHILD", "SEX", "DOB", "DUC"}),
-}
+SIGNATURE_COLUMNS: dict[str, frozenset[str]] = {t: frozenset(c) for t, c in REQUIRED_COLUMNS.items()}
 # Columns only that table has (CHILD, SEX and DOB are shared).
 _OWN: dict[str, frozenset[str]] = {
     "header": frozenset({"ETHNIC", "UPN", "MOTHER", "MC_DOB"}),
