@@ -93,5 +93,15 @@ class SubmissionOut(BaseModel):
     quarantined: list[QuarantinedRow] = Field(
         default_factory=list, description="with quarantine=true: each dropped row and why (spreadsheet rows)"
     )
+    previous_return_id: int | None = Field(
+        default=None,
+        description="the stored return for the year before that DfE's previous-year rules ran against; "
+        "null when the LA has none",
+    )
+    previous_year_rules: str = Field(
+        default="",
+        description="whether DfE's previous-year rules (502, 503A-F, 562, NoE, 202-204) ran, in words: "
+        "'run against the stored 2020-21 return (...)' or 'skipped: no stored return for 2020-21 ...'",
+    )
 
     model_config = {"populate_by_name": True}

@@ -414,6 +414,7 @@ def _submit_one(
                 f"{ret.la_code} {ret.collection_year}: {result.outcome}, version {ret.version} (return {ret.id}); "
                 f"episodes {ret.changes.get('episodes', {})}"
             )
+            typer.echo(f"  previous-year rules: {result.previous_year_rules}")
     except DomainError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         for d in exc.details:
@@ -450,13 +451,9 @@ def returns_submit_sample(
     if not years:
         typer.echo(f"error: no sample under {ssda903.default_sample_root()}", err=True)
         raise typer.Exit(2)
-    for year in years:
+    for year in years:  # oldest first: each year is checked against the one stored before it
         files = ssda903.load_sample_year(year).files
-        if quarantine:
-            files, dropped = ssda903.quarantine(files, year)
-            for e in dropped:
-                typer.echo(f"  {year} dropped {e.table} row {e.row} ({e.field}): {e.code} {e.message}")
-        _submit_one(la, year, files, {t: f"{year}/{t}.csv" for t in files})
+        _submit_one(la, year, files, {t: f"{year}/{t}.csv" for t in files}, quarantine)
 
 
 forecast_app = typer.Typer(help="Sufficiency forecasts and their backtest.", no_args_is_help=True)

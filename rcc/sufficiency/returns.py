@@ -23,6 +23,11 @@ Versioning
   effective state from only the returns that existed at an origin (collection years up to Y,
   optionally submitted before a time), which is what a backtest needs.
 
+Previous year: each submission is validated against the latest version of the same LA's
+return for the collection year before (rebuilt from ``ssda903_return_rows``,
+:mod:`rcc.sufficiency.previous`), so DfE's previous-year rules run whenever one is stored.
+Storage mechanics (row projection, content hash, versions) are in :mod:`rcc.sufficiency.versioning`.
+
 Privacy: the header keeps CHILD (the LA's own pseudonymous id), SEX, DOB and ETHNIC, which the
 forecast needs (age bands; leaving care at 18); UPN, MOTHER and MC_DOB are never stored.
 HOME_POST and PL_POST are cut to the postcode sector (``NE1 4``); a value that is not a
@@ -31,34 +36,29 @@ postcode is not kept.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
 
-import pandas as pd
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import (
     LocalAuthority,
-    Ssda903ReturnRow,
     SufficiencyReturn,
     utcnow,
 )
 from rcc.errors import FieldProblem, Forbidden, Invalid, NotFound
 from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
 from rcc.sufficiency import rejections, ssda903, upload
+from rcc.sufficiency.previous import PreviousReturn, previous_year_note, stored_previous
 from rcc.sufficiency.ssda903 import infer_collection_year
-from rcc.sufficiency.stored import KINDS, _effective, _Kind
+from rcc.sufficiency.stored import KINDS
 from rcc.sufficiency.validation import RowError, validate_return
+from rcc.sufficiency.versioning import apply_rows, content_hash, project
 
 log = logging.getLogger(__name__)
 
@@ -70,67 +70,6 @@ MAX_REPORTED_PROBLEMS = 1000
 
 
 TABLES = ("header", "episodes", "uasc")
-
-
-_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
-
-
-_INWARD = re.compile(r"[0-9][A-Z]{0,2}")
-
-
-def postcode_sector(value: str | None) -> str | None:
-    """``"NE1 4ST"`` -> ``"NE1 4"``; a sector (``NE1 4``) or district (``NE1``) is kept as it is;
-    a value that is not a postcode -> ``None`` (not kept)."""
-    if value is None:
-        return None
-    text = re.sub(r"\s+", " ", str(value).strip().upper())
-    if " " in text:
-        outward, inward = text.split(" ", 1)
-        inward = inward.replace(" ", "")
-    elif len(text) >= 5:
-        outward, inward = text[:-3], text[-3:]
-    else:
-        outward, inward = text, ""
-    if not _OUTWARD.fullmatch(outward) or (inward and not _INWARD.fullmatch(inward)):
-        return None
-    return f"{outward} {inward[0]}" if inward else outward
-
-
-def _project(kind: _Kind, frame: pd.DataFrame | None) -> dict[tuple, tuple]:
-    """The rows this service keeps from one validated table: ``{key (without la): values}``.
-    A later row with the same key wins (only the UASC table can repeat a child)."""
-    if frame is None:
-        return {}
-    out: dict[tuple, tuple] = {}
-    cols = {name: frame[name.upper()].tolist() for name in (*kind.key, *kind.values)}
-    for i in range(len(frame)):
-        cell = {}
-        for name, column in cols.items():
-            v = column[i]
-            if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
-                v = None
-            elif name in kind.dates:
-                v = pd.Timestamp(v).date()
-            else:
-                v = str(v)
-                if name in kind.postcodes:
-                    v = postcode_sector(v)
-            cell[name] = v
-        out[tuple(cell[k] for k in kind.key)] = tuple(cell[v] for v in kind.values)
-    return out
-
-
-def _content_hash(rows: Mapping[str, Mapping[tuple, tuple]]) -> str:
-    """sha256 of the normalised content the service would keep (sorted, dates ISO)."""
-
-    def enc(v: Any) -> Any:
-        return v.isoformat() if isinstance(v, dt.date) else v
-
-    doc = {
-        kind: sorted([[enc(x) for x in (*k, *v)] for k, v in table.items()], key=json.dumps)
-        for kind, table in sorted(rows.items())
-    }
-    return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -154,6 +93,8 @@ class SubmissionResult:
     unchanged: bool  # True: identical to the latest version; nothing was stored
     collection_year_inferred: bool
     quarantined: tuple[FieldProblem, ...] = ()  # rows dropped with quarantine=True
+    previous_return_id: int | None = None  # the stored year-1 return the previous-year rules ran against
+    previous_year_rules: str = ""  # what happened to them, in words (run against ... / skipped: ...)
 
     @property
     def outcome(self) -> str:
@@ -163,15 +104,17 @@ class SubmissionResult:
 class ReturnRejected(Invalid):
     """A return that failed validation: one detail per problem, nothing stored."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], previous_year_rules: str = ""):
         n_rows = len({(e.table, e.row) for e in errors if e.row is not None})
         shown = errors[:MAX_REPORTED_PROBLEMS]
         more = f"; the first {len(shown)} are listed" if len(shown) < len(errors) else ""
+        note = f"; previous-year rules {previous_year_rules}" if previous_year_rules else ""
         super().__init__(
-            f"SSDA903 return rejected: {len(errors)} problem(s) in {n_rows} row(s){more}; nothing was stored",
+            f"SSDA903 return rejected: {len(errors)} problem(s) in {n_rows} row(s){more}; nothing was stored{note}",
             details=[problem(e) for e in shown],
         )
         self.errors = errors
+        self.previous_year_rules = previous_year_rules
 
 
 def problem_field(e: RowError) -> str:
@@ -247,16 +190,18 @@ def _year(files: Mapping[str, bytes], collection_year: int | None) -> tuple[int,
     return year, True
 
 
-def _validated_rows(files: Mapping[str, bytes], year: int) -> dict[str, dict[tuple, tuple]]:
+def _validated_rows(
+    files: Mapping[str, bytes], year: int, previous: PreviousReturn | None
+) -> dict[str, dict[tuple, tuple]]:
     try:
-        report = validate_return(files, year)
+        report = validate_return(files, year, previous=previous.tables if previous else None)
     except Exception as exc:  # never a 500 for a bad upload; log it, it is a validator gap
         log.exception("validate_return failed on an upload")
         raise Invalid("the files could not be read as SSDA903 CSVs; nothing was stored") from exc
     if not report.ok:
-        raise ReturnRejected(report.errors)
+        raise ReturnRejected(report.errors, previous_year_note(year, previous))
     assert report.tables is not None
-    return {k.name: _project(k, report.tables.get(k.table)) for k in KINDS}
+    return {k.name: project(k, report.tables.get(k.table)) for k in KINDS}
 
 
 def submit_return(
@@ -274,8 +219,11 @@ def submit_return(
     Validation comes first: any problem raises :class:`ReturnRejected` (422, one detail per
     problem, e.g. field ``episodes[row 12].DEC`` (spreadsheet row), message ``147: ...``), nothing
     of the return is written, and the refusal is recorded (who, when, hash, errors; no rows).
-    With ``quarantine`` the rows DfE's rules reject are dropped first and listed in the result.
-    Identical content to the LA's latest version for the year is ``unchanged`` and stores nothing.
+    When the LA has a stored return for the year before, DfE's previous-year rules (502, 503A-F,
+    562, NoE, 202-204) are checked against its latest version (:mod:`rcc.sufficiency.previous`);
+    without one they are skipped and the result (``previous_year_rules``) says so.
+    With ``quarantine`` the rows DfE's rules reject, the previous-year rules included, are dropped
+    first and listed in the result. Identical content to the LA's latest version for the year is ``unchanged`` and stores nothing.
     """
     la = resolve_la(session, la_code)
     _may_submit(who, la)
@@ -284,16 +232,26 @@ def submit_return(
     try:
         named = upload.prepare(_check_files(files))
         year, inferred = _year(named, collection_year)
+        previous = stored_previous(session, la.id, year)
         dropped: list[RowError] = []
         if quarantine:
-            named, dropped = ssda903.quarantine(named, year)
-        rows = _validated_rows(named, year)
+            named, dropped = ssda903.quarantine(named, year, previous=previous.tables if previous else None)
+        rows = _validated_rows(named, year, previous)
     except Invalid as exc:
         count = len(exc.errors) if isinstance(exc, ReturnRejected) else None
         rejections.record_rejection(session, who, la, year, files, names, exc, count)
         raise
-    digest = _content_hash(rows)
-    quarantined = tuple(problem(e) for e in dropped)
+    digest = content_hash(rows)
+
+    def result(ret: SufficiencyReturn, unchanged: bool) -> SubmissionResult:
+        return SubmissionResult(
+            ReturnView(ret, la.gss_code),
+            unchanged,
+            inferred,
+            quarantined=tuple(problem(e) for e in dropped),
+            previous_return_id=previous.return_id if previous else None,
+            previous_year_rules=previous_year_note(ret.collection_year, previous),
+        )
 
     # one submitter per LA at a time (PostgreSQL row lock; SQLite serialises writers anyway)
     session.execute(select(LocalAuthority.id).where(LocalAuthority.id == la.id).with_for_update())
@@ -304,7 +262,7 @@ def submit_return(
         .limit(1)
     ).first()
     if latest is not None and latest.content_sha256 == digest:
-        return SubmissionResult(ReturnView(latest, la.gss_code), True, inferred, quarantined)
+        return result(latest, True)
 
     names = {t: n for t, n in names.items() if t in named}
     ret = SufficiencyReturn(
@@ -323,83 +281,10 @@ def submit_return(
     )
     session.add(ret)
     session.flush()
-    ret.changes = {k.name: _apply(session, k, la.id, ret, rows[k.name]) for k in KINDS}
+    ret.changes = {k.name: apply_rows(session, k, la.id, ret, rows[k.name]) for k in KINDS}
     session.flush()
     audit.record(session, who, "create", "sufficiency_return", [ret.id], detail=f"{la.gss_code} {year}")
-    return SubmissionResult(ReturnView(ret, la.gss_code), False, inferred, quarantined)
-
-
-def _current(session: Session, kind: _Kind, la_ids: Iterable[int]) -> dict[tuple, Any]:
-    m = kind.model
-    stmt = select(m).where(m.la_id.in_(list(la_ids)), m.valid_to_return_id.is_(None))
-    return {kind.key_of(r): r for r in session.scalars(stmt)}
-
-
-def _apply(
-    session: Session, kind: _Kind, la_id: int, ret: SufficiencyReturn, incoming: dict[tuple, tuple]
-) -> dict[str, int]:
-    """Link the return to a version of each row it lists (new versions where the values are new),
-    then move the current state to the effective state. Returns the counts for ``changes``."""
-    m = kind.model
-    current = _current(session, kind, [la_id])
-    created: dict[tuple, Any] = {}
-    linked: list[Any] = []
-    for key, values in incoming.items():
-        full = (la_id, *key)
-        cur = current.get(full)
-        if cur is not None and kind.values_of(cur) == values:
-            linked.append(cur)
-            continue
-        row = m(
-            la_id=la_id,
-            **dict(zip(kind.key, key, strict=True)),
-            **dict(zip(kind.values, values, strict=True)),
-            valid_from_return_id=ret.id,
-            return_id=ret.id,
-        )
-        session.add(row)
-        created[full] = row
-        linked.append(row)
-    session.flush()
-    if linked:
-        session.execute(
-            insert(Ssda903ReturnRow),
-            [{"return_id": ret.id, "kind": kind.name, "row_id": r.id} for r in linked],
-        )
-
-    effective = {
-        kind.key_of(row): (row, rid, year) for row, rid, year in session.execute(_effective(kind, [la_id]))
-    }
-    counts = dict.fromkeys(("added", "revised", "unchanged", "withdrawn", "superseded"), 0)
-    made_current: set[int] = set()
-    for key in effective.keys() | current.keys():
-        eff, cur = effective.get(key), current.get(key)
-        if eff is not None and cur is not None and kind.values_of(eff[0]) == kind.values_of(cur):
-            cur.return_id = eff[1]
-            continue
-        if cur is not None:
-            cur.valid_to_return_id = ret.id
-        if eff is None:
-            counts["withdrawn"] += 1
-            continue
-        row, rid, _ = eff
-        if key in created and created[key] is row:
-            made_current.add(row.id)
-        else:  # an older version is effective again: it becomes current as a new version
-            row = m(
-                la_id=la_id,
-                **{k: getattr(row, k) for k in (*kind.key, *kind.values)},
-                valid_from_return_id=ret.id,
-            )
-            session.add(row)
-        row.return_id = rid
-        counts["revised" if cur is not None else "added"] += 1
-    for row in created.values():
-        if row.id not in made_current:  # outranked by a later collection year's return
-            row.valid_to_return_id = ret.id
-            counts["superseded"] += 1
-    counts["unchanged"] = len(incoming) - len(created)
-    return counts
+    return result(ret, False)
 
 
 def get_return(session: Session, who: Principal, return_id: int) -> ReturnView:

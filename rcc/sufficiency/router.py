@@ -68,6 +68,8 @@ def submit_return(
         return_=ReturnOut.model_validate(result.ret),
         quarantined_count=len(result.quarantined),
         quarantined=[QuarantinedRow(field=p.field, message=p.message) for p in result.quarantined],
+        previous_return_id=result.previous_return_id,
+        previous_year_rules=result.previous_year_rules,
     )
 
 

@@ -134,12 +134,18 @@ def blank_open_episode_rec(raw: bytes) -> tuple[bytes, list[int]]:
 
 
 def quarantine(
-    files: Mapping[str, bytes], collection_year: int, max_rounds: int = 10
+    files: Mapping[str, bytes],
+    collection_year: int,
+    max_rounds: int = 10,
+    *,
+    previous: Mapping[str, bytes | pd.DataFrame] | None = None,
 ) -> tuple[dict[str, bytes], list[RowError]]:
     """Drop every row the validator flags, repeatedly, until the return validates (or nothing
     row-level is left to drop). For demos on imperfect data; a real LA should fix its return.
     First blanks the REC of open episodes (:func:`blank_open_episode_rec`), a known defect of
     the synthetic sample that would otherwise drop every open episode under rule 148.
+    ``previous`` (the LA's return for the year before, as for ``validate_return``) makes the
+    previous-year rules count too: a row that contradicts last year's return is dropped.
 
     Returns the cleaned files and all errors of the dropped rows (row numbers refer to the file
     as it was in the round that flagged them).
@@ -149,7 +155,7 @@ def quarantine(
         current["episodes"], _ = blank_open_episode_rec(current["episodes"])
     dropped: list[RowError] = []
     for _ in range(max_rounds):
-        report = validate_return(current, collection_year)
+        report = validate_return(current, collection_year, previous=previous)
         flagged = [e for e in report.errors if e.row is not None]
         if report.ok or not flagged:
             break

@@ -1,0 +1,133 @@
+"""A submission is checked against the LA's stored return for the year before (DfE's 502, 503A-F,
+562, NoE, 202-204), on a real database; without a stored previous return the rules are skipped
+and the result says so."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from rcc.auth import SYSTEM
+from rcc.db import transaction
+from rcc.db.models import Ssda903Episode, SufficiencyReturn
+from rcc.sufficiency import returns as returns_svc
+from rcc.sufficiency.previous import stored_previous
+from tests.ssda903_builders import child, episode, files
+
+NEWCASTLE = "E08000021"
+
+
+@pytest.fixture(autouse=True)
+def _las_loaded(factory):
+    from rcc.register.service import seed_local_authorities
+
+    with transaction(factory) as s:
+        seed_local_authorities(s)
+
+
+def submit(factory, files_, year, quarantine=False):
+    with transaction(factory) as s:
+        return returns_svc.submit_return(s, SYSTEM, NEWCASTLE, year, files_, quarantine=quarantine)
+
+
+def n_returns(factory) -> int:
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(SufficiencyReturn))
+
+
+def first_year(place: str = "U1", dob: str = "15/06/2010"):
+    """2020-21: child B came into care on 1 January 2021 and is still there on 31 March."""
+    return files([child("B", DOB=dob)], [episode("B", "01/01/2021", PLACE=place)])
+
+
+def second_year(place: str = "U1", dob: str = "15/06/2010", decom: str = "01/01/2021"):
+    """2021-22: B's episode carried on from last year, then a move in June."""
+    return files(
+        [child("B", DOB=dob)],
+        [
+            episode("B", decom, "01/06/2021", PLACE=place, REC="X1", REASON_PLACE_CHANGE="CARPL"),
+            episode("B", "01/06/2021", RNE="P", PLACE="U4"),
+        ],
+    )
+
+
+def codes(exc: returns_svc.ReturnRejected) -> set[tuple[str, str]]:
+    return {(d.field, d.message.split(":")[0]) for d in exc.details}
+
+
+def test_a_second_year_that_contradicts_the_stored_first_year_is_rejected_with_the_dfe_rule(factory):
+    first = submit(factory, first_year(), 2020).ret
+    before = n_returns(factory)
+    with pytest.raises(returns_svc.ReturnRejected) as exc:  # last year's open episode was U1, not U3
+        submit(factory, second_year(place="U3"), 2021)
+    assert codes(exc.value) == {("episodes[row 2].PLACE", "503D")}
+    assert f"run against the stored 2020-21 return (return {first.id}, version 1)" in exc.value.message
+    with pytest.raises(returns_svc.ReturnRejected) as exc:  # a different date of birth
+        submit(factory, second_year(dob="16/06/2010"), 2021)
+    assert codes(exc.value) == {("header[row 2].DOB", "203")}
+    with pytest.raises(returns_svc.ReturnRejected) as exc:  # the open episode started on another day
+        submit(factory, second_year(decom="02/01/2021"), 2021)
+    assert ("episodes[row 2].DECOM", "502") in codes(exc.value)
+    assert n_returns(factory) == before  # nothing stored
+
+
+def test_a_consistent_second_year_is_accepted_and_says_what_it_was_checked_against(factory):
+    first = submit(factory, first_year(), 2020)
+    assert first.previous_return_id is None
+    result = submit(factory, second_year(), 2021)
+    assert result.outcome == "accepted" and result.previous_return_id == first.ret.id
+    assert result.previous_year_rules.startswith("run against the stored 2020-21 return")
+
+
+def test_without_a_stored_previous_return_the_rules_are_skipped_and_the_result_says_so(factory):
+    # a return two years back is not the previous return: 2019-20 stored, 2020-21 not
+    two_back = submit(factory, files([child("B")], [episode("B", "01/01/2020", PLACE="U6")]), 2019).ret
+    # the contradicting return is accepted: there is no 2020-21 return to contradict
+    result = submit(factory, second_year(place="U3", dob="16/06/2010"), 2021)
+    assert result.outcome == "accepted" and result.previous_return_id is None
+    assert result.previous_year_rules.startswith("skipped: no stored return for 2020-21")
+    with factory() as s:
+        assert stored_previous(s, two_back.la_id, 2021) is None
+        later = stored_previous(s, two_back.la_id, 2022)
+    assert later is not None and later.return_id == result.ret.id
+    assert later.tables["header"]["DOB"].dt.strftime("%Y-%m-%d").tolist() == ["2010-06-16"]
+
+
+def test_the_latest_version_of_the_previous_year_is_the_one_checked(factory):
+    submit(factory, first_year(place="U1"), 2020)
+    v2 = submit(factory, first_year(place="U3"), 2020).ret  # the LA corrected 2020-21
+    assert v2.version == 2
+    with pytest.raises(returns_svc.ReturnRejected) as exc:
+        submit(factory, second_year(place="U1"), 2021)
+    assert ("episodes[row 2].PLACE", "503D") in codes(exc.value)
+    assert submit(factory, second_year(place="U3"), 2021).previous_return_id == v2.id
+    with factory() as s:
+        prev = stored_previous(s, v2.la_id, 2021)
+    assert prev is not None and prev.version == 2
+    eps = prev.tables["episodes"]
+    assert eps["PLACE"].tolist() == ["U3"] and str(eps["DECOM"].dtype).startswith("datetime64")
+
+
+def test_quarantine_drops_and_lists_the_rows_that_contradict_last_year(factory):
+    two = files(
+        [child("A"), child("B")],
+        [episode("A", "01/02/2021"), episode("B", "01/01/2021")],
+    )
+    submit(factory, two, 2020)
+    # A's open episode now says U3 (503D); B's is consistent
+    nxt = files(
+        [child("A"), child("B")],
+        [episode("A", "01/02/2021", PLACE="U3"), episode("B", "01/01/2021", "01/06/2021", REC="E11")],
+    )
+    with pytest.raises(returns_svc.ReturnRejected):
+        submit(factory, nxt, 2021)
+    result = submit(factory, nxt, 2021, quarantine=True)
+    assert result.outcome == "accepted" and result.previous_return_id is not None
+    assert any(
+        p.field == "episodes[row 2].PLACE" and p.message.startswith("503D:") for p in result.quarantined
+    )
+    with factory() as s:
+        listed = s.scalars(
+            select(Ssda903Episode.child).where(Ssda903Episode.valid_from_return_id == result.ret.id)
+        ).all()
+    assert listed == ["B"]  # B's closed episode is the only new row version; A's row was dropped
