@@ -168,6 +168,7 @@ def document(spec: dict[str, Any], prefix: str = "/api/v1") -> dict[str, Any]:
                 op["description"] = description
     spec["tags"] = TAGS
     examples.apply(spec.get("components", {}).get("schemas", {}))
+    examples.apply_inline(spec.get("paths", {}), prefix)
     envelope = spec.get("components", {}).get("schemas", {}).get("ErrorEnvelope")
     if envelope is not None:
         envelope["examples"] = [ERROR_EXAMPLE]

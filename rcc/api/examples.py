@@ -1,4 +1,5 @@
-"""Examples for the API's request and response bodies, shown in the OpenAPI document.
+"""Examples for the API's request bodies, shown in the OpenAPI document, and :func:`apply`, which
+attaches them and the response examples (:mod:`rcc.api.examples_responses`).
 
 Kept in one table beside :mod:`rcc.api.docs` (the models stay declarations); every request example
 is validated against its model by ``tests/api/test_openapi_docs.py``, so an example cannot drift from
@@ -8,6 +9,8 @@ what the API accepts.
 from __future__ import annotations
 
 from typing import Any
+
+from rcc.api.examples_responses import INLINE, RESPONSES, page
 
 CHILD = {
     "la_code": "E06000001", "la_child_id": "C0001", "birth_month": "2012-06-01", "sex": "female",
@@ -79,41 +82,35 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "StressTestIn": {"rcc_id": 1, "owner_group": "The Adolescent And Children's Trust"},
 }
 
-RESPONSES: dict[str, dict[str, Any]] = {
-    "JobOut": {
-        "id": "5b0e4c1e-4c8a-4d7e-9d3a-2f1f0c8e9a10",
-        "kind": "matching_run",
-        "status": "succeeded",
-        "params": {"rcc_id": 1},
-        "result": {"status": "optimal"},
-        "error": None,
-        "cancel_requested": False,
-        "created_at": "2026-11-30T21:00:00Z",
-        "started_at": "2026-11-30T21:00:01Z",
-        "finished_at": "2026-11-30T21:00:09Z",
-    },  # fmt: skip
-    "OfferOut": {
-        "id": 3,
-        "referral_id": 17,
-        "provider_id": 7,
-        "status": "accepted",
-        "matching_run_id": None,
-        "children": [{"child_id": 41, "home_id": 12}],
-        "decline_reason": None,
-        "decline_text": None,
-        "start_date": "2026-12-07",
-        "weekly_core": 4300,
-        "weekly_additional_support": 400,
-        "weekly_education": 0,
-        "weekly_other": 0,
-        "placement_ids": [812],
-    },  # fmt: skip
-}
-
 
 def apply(schemas: dict[str, Any]) -> None:
-    """Put each example on its component schema (when the model declares none itself)."""
-    for name, example in {**REQUESTS, **RESPONSES}.items():
+    """Put each example on its component schema (a request's only when the model declares none
+    itself); a ``Page[X]`` gets a one-item page of X's example."""
+    for name, example in REQUESTS.items():
         schema = schemas.get(name)
         if schema is not None and "examples" not in schema:
             schema["examples"] = [example]
+    for name, example in RESPONSES.items():  # these win: FastAPI drops nulls from a model's own example
+        if name in schemas:
+            schemas[name]["examples"] = [example]
+    for name, schema in schemas.items():
+        item = name[len("Page_") : -1] if name.startswith("Page_") and name.endswith("_") else None
+        if item is None or "examples" in schema:
+            continue
+        item_examples = schemas.get(item, {}).get("examples")
+        if item_examples:
+            schema["examples"] = [page(item_examples[0])]
+
+
+def apply_inline(paths: dict[str, Any], prefix: str = "/api/v1") -> None:
+    """Examples for JSON responses that are not models (health probes, NPS records as dicts)."""
+    for path, ops in paths.items():
+        short = path[len(prefix) :] if path.startswith(prefix) else path
+        for method, op in ops.items():
+            example = INLINE.get(f"{method.upper()} {short}")
+            if example is None:
+                continue
+            for code, response in op.get("responses", {}).items():
+                media = (response.get("content") or {}).get("application/json")
+                if code.startswith("2") and media is not None and "example" not in media:
+                    media["example"] = example

@@ -1,9 +1,18 @@
 """The API documents itself for a client developer: every operation has a summary and a description,
-every tag a description, and the error envelope is a documented response."""
+every tag a description, every request and response body an example its model accepts, and the
+error envelope is a documented response."""
 
 from __future__ import annotations
 
+import importlib
+import json
+import pkgutil
+import re
+
+from pydantic import BaseModel
+
 from rcc.api.docs import default_summary
+from rcc.config import REPO_ROOT
 
 
 def _operations(spec):
@@ -33,13 +42,25 @@ def test_every_tag_is_described(client):
 
 
 def test_the_error_envelope_is_a_documented_response(client):
+    from api_schemas.common import ErrorEnvelope
+
     spec = client.get("/openapi.json").json()
     for name, op in _operations(spec):
         if name.endswith("/health"):
             continue
-        ref = op["responses"].get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
-        assert ref.get("$ref", "").endswith("/ErrorEnvelope"), name
-    assert "ErrorEnvelope" in spec["components"]["schemas"]
+        for code in ("401", "403", "404", "409", "422"):
+            ref = (
+                op["responses"].get(code, {}).get("content", {}).get("application/json", {}).get("schema", {})
+            )
+            assert ref.get("$ref", "").endswith("/ErrorEnvelope"), (name, code)
+    envelope = spec["components"]["schemas"]["ErrorEnvelope"]
+    # the envelope the README shows is the documented one, and so is the document's own example
+    readme = (REPO_ROOT / "README.md").read_text()
+    shown = [json.loads(m) for m in re.findall(r'^(\{"error": \{.*\}\})$', readme, flags=re.M)]
+    assert shown, "the README shows the error envelope"
+    for example in [*shown, *envelope["examples"]]:
+        ErrorEnvelope.model_validate(example)
+        assert set(example["error"]) == {"code", "message", "details"}
 
 
 def test_the_description_is_a_client_guide(client):
@@ -72,3 +93,70 @@ def test_every_request_body_has_an_example_the_api_accepts(client):
         model = next(getattr(m, name) for m in modules if hasattr(m, name))
         for example in schemas[name]["examples"]:
             model.model_validate(example)  # the example is something the API accepts
+
+
+def _json_responses(spec):
+    """(operation, status, media) for every documented JSON answer."""
+    for name, op in _operations(spec):
+        for code, response in op.get("responses", {}).items():
+            media = (response.get("content") or {}).get("application/json")
+            if media is not None:
+                yield f"{name} {code}", media
+
+
+def _component(media) -> str | None:
+    schema = media.get("schema", {})
+    ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+    return ref.split("/")[-1] if ref else None
+
+
+def _response_models() -> dict[str, type[BaseModel]]:
+    """Every model in api_schemas by its OpenAPI component name; ``Page_X_`` is ``Page[X]``."""
+    import api_schemas
+    from api_schemas.common import Page
+
+    found: dict[str, type[BaseModel]] = {}
+    for info in pkgutil.iter_modules(api_schemas.__path__):
+        module = importlib.import_module(f"api_schemas.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__:
+                found[obj.__name__] = obj
+    for name, model in list(found.items()):
+        found[f"Page_{name}_"] = Page[model]  # type: ignore[index]
+    return found
+
+
+def test_every_response_model_has_an_example_its_model_accepts(client):
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    models = _response_models()
+    missing, checked = [], set()
+    for where, media in _json_responses(spec):
+        name = _component(media)
+        if name is None:  # a dict or a health probe: the example sits on the media type
+            if "example" not in media and "examples" not in media:
+                missing.append(where)
+            continue
+        if not schemas[name].get("examples"):
+            missing.append(f"{where} ({name})")
+            continue
+        if name in checked:
+            continue
+        checked.add(name)
+        if name == "ErrorEnvelope":
+            continue  # checked against the README above
+        model = models[name]
+        for example in schemas[name]["examples"]:
+            model.model_validate(example)  # the example is something the API could answer
+    assert missing == []
+    # every model-shaped answer was checked, lists included
+    assert {"ChildOut", "Page_ChildOut_", "SubmissionOut", "GapOut", "StressTestJob"} <= checked
+
+
+def test_a_response_model_without_an_example_is_caught(client):
+    """The check above can fail: strip one example and it names the operation."""
+    spec = client.get("/openapi.json").json()
+    del spec["components"]["schemas"]["VacancyOut"]["examples"]
+    gaps = [w for w, m in _json_responses(spec) if _component(m) == "VacancyOut"
+            and not spec["components"]["schemas"]["VacancyOut"].get("examples")]  # fmt: skip
+    assert any(w.startswith("GET /api/v1/vacancies/{vacancy_id} 200") for w in gaps)
