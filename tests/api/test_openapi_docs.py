@@ -9,6 +9,7 @@ import json
 import pkgutil
 import re
 
+import pytest
 from pydantic import BaseModel
 
 from rcc.api.docs import default_summary
@@ -126,8 +127,9 @@ def _response_models() -> dict[str, type[BaseModel]]:
     return found
 
 
-def test_every_response_model_has_an_example_its_model_accepts(client):
-    spec = client.get("/openapi.json").json()
+def _check_response_examples(spec) -> tuple[list[str], set[str]]:
+    """(answers without an example, component names whose examples validated against their model).
+    Raises ValidationError when an example is not something the model would answer."""
     schemas = spec["components"]["schemas"]
     models = _response_models()
     missing, checked = [], set()
@@ -140,23 +142,30 @@ def test_every_response_model_has_an_example_its_model_accepts(client):
         if not schemas[name].get("examples"):
             missing.append(f"{where} ({name})")
             continue
-        if name in checked:
+        if name in checked or name == "ErrorEnvelope":  # the envelope: checked against the README above
             continue
         checked.add(name)
-        if name == "ErrorEnvelope":
-            continue  # checked against the README above
-        model = models[name]
         for example in schemas[name]["examples"]:
-            model.model_validate(example)  # the example is something the API could answer
+            models[name].model_validate(example)
+    return missing, checked
+
+
+def test_every_response_model_has_an_example_its_model_accepts(client):
+    missing, checked = _check_response_examples(client.get("/openapi.json").json())
     assert missing == []
     # every model-shaped answer was checked, lists included
     assert {"ChildOut", "Page_ChildOut_", "SubmissionOut", "GapOut", "StressTestJob"} <= checked
 
 
-def test_a_response_model_without_an_example_is_caught(client):
-    """The check above can fail: strip one example and it names the operation."""
+def test_the_example_check_catches_a_missing_or_wrong_example(client):
+    from pydantic import ValidationError
+
     spec = client.get("/openapi.json").json()
     del spec["components"]["schemas"]["VacancyOut"]["examples"]
-    gaps = [w for w, m in _json_responses(spec) if _component(m) == "VacancyOut"
-            and not spec["components"]["schemas"]["VacancyOut"].get("examples")]  # fmt: skip
-    assert any(w.startswith("GET /api/v1/vacancies/{vacancy_id} 200") for w in gaps)
+    spec["paths"]["/health"]["get"]["responses"]["200"]["content"]["application/json"].pop("example")
+    missing, _ = _check_response_examples(spec)
+    assert "GET /api/v1/vacancies/{vacancy_id} 200 (VacancyOut)" in missing and "GET /health 200" in missing
+    spec = client.get("/openapi.json").json()
+    spec["components"]["schemas"]["HomeOut"]["examples"][0]["registered_places"] = "four"
+    with pytest.raises(ValidationError):
+        _check_response_examples(spec)
