@@ -143,3 +143,24 @@ def test_quarantine_through_the_api(client, world):
     assert body["quarantined_count"] == len(body["quarantined"]) >= 1
     assert body["quarantined"][0]["field"].startswith("episodes[row 2]")
     assert body["return"]["rows"]["episodes"] == 1
+
+
+def test_a_submission_is_checked_against_the_stored_previous_year(client, world):
+    h = world.h("officer_a")
+    first = upload(
+        client, h, world.la_a, files([child("B")], [episode("B", "01/01/2021")]), collection_year="2020"
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["previous_return_id"] is None
+    assert first.json()["previous_year_rules"].startswith("skipped: no stored return for 2019-20")
+    # 2021-22 says B's continuing episode was in a U3 placement; the stored 2020-21 return said U1
+    moved = [episode("B", "01/01/2021", "01/06/2021", PLACE="U3", REC="E11")]
+    r = upload(client, h, world.la_a, files([child("B")], moved), collection_year="2021")
+    assert r.status_code == 422, r.text
+    details = {(d["field"], d["message"].split(":")[0]) for d in r.json()["error"]["details"]}
+    assert details == {("episodes[row 2].PLACE", "503D")}
+    kept = [episode("B", "01/01/2021", "01/06/2021", REC="E11")]
+    ok = upload(client, h, world.la_a, files([child("B")], kept), collection_year="2021")
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["previous_return_id"] == first.json()["return"]["id"]
+    assert ok.json()["previous_year_rules"].startswith("run against the stored 2020-21 return")

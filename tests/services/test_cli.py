@@ -214,3 +214,24 @@ def test_jobs_list_retry_cancel(cli_db):
     with factory() as s:
         assert s.get(Job, queued_id).status == "cancelled"
     assert runner.invoke(app, ["jobs", "cancel", queued_id]).exit_code == 2  # already finished
+
+
+def test_returns_submit_checks_the_stored_previous_year(cli_db, tmp_path):
+    from tests.ssda903_builders import child, episode, files
+
+    runner, _ = cli_db
+
+    def submit(year: int, episodes: list[dict]):
+        paths = []
+        for table, raw in files([child("B")], episodes).items():
+            path = tmp_path / f"{year}-{len(paths)}-{table}.csv"
+            path.write_bytes(raw)
+            paths += [f"--{table}", str(path)]
+        return runner.invoke(app, ["returns", "submit", "--la", "E08000021", "--year", str(year), *paths])
+
+    first = submit(2020, [episode("B", "01/01/2021")])
+    assert first.exit_code == 0 and "previous-year rules: skipped: no stored return for 2019-20" in first.output
+    bad = submit(2021, [episode("B", "01/01/2021", "01/06/2021", PLACE="U3", REC="E11")])
+    assert bad.exit_code == 2 and "episodes[row 2].PLACE: 503D:" in bad.output
+    good = submit(2021, [episode("B", "01/01/2021", "01/06/2021", REC="E11")])
+    assert good.exit_code == 0 and "previous-year rules: run against the stored 2020-21 return" in good.output
