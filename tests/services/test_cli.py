@@ -230,7 +230,9 @@ def test_returns_submit_checks_the_stored_previous_year(cli_db, tmp_path):
         return runner.invoke(app, ["returns", "submit", "--la", "E08000021", "--year", str(year), *paths])
 
     first = submit(2020, [episode("B", "01/01/2021")])
-    assert first.exit_code == 0 and "previous-year rules: skipped: no stored return for 2019-20" in first.output
+    assert (
+        first.exit_code == 0 and "previous-year rules: skipped: no stored return for 2019-20" in first.output
+    )
     bad = submit(2021, [episode("B", "01/01/2021", "01/06/2021", PLACE="U3", REC="E11")])
     assert bad.exit_code == 2 and "episodes[row 2].PLACE: 503D:" in bad.output
     good = submit(2021, [episode("B", "01/01/2021", "01/06/2021", REC="E11")])
