@@ -108,6 +108,7 @@ class _Calibrated(_Simulator):
         m.observed_from_ = self.observed_from_
         m.las_ = self.las_
         m.lookback_days_ = int(lookback_days)
+        m.trend_damping_ = self.trend_damping_
         m._estimate(self._prep)
         self._internal_fits[key] = m
         return m
@@ -145,6 +146,30 @@ class _Calibrated(_Simulator):
         best = min(scores, key=lambda k: (round(scores[k], 4), k))
         return best, scores
 
+    def _select_damping(self, candidates: Sequence[float]) -> tuple[float, dict[float, float]]:
+        """The entrant trend's damping with the least region error (sum over cells of |expected -
+        actual| / actual total) 12 months on, over the calibration's internal backtests (same fits:
+        damping only changes the projection). Ties and no internal origins: the first candidate."""
+        origins = self._past_origins([12 + k for k in self.calibration_origins])
+        if not origins:
+            return float(candidates[0]), {}
+        L = len(self.las_)
+        scores: dict[float, float] = {}
+        for phi in candidates:
+            err = tot = 0.0
+            for o in origins:
+                m = self._internal(o, self.lookback_days_)
+                m.trend_damping_ = float(phi)
+                mean, _ = m._expected(12, last_only=True)
+                a = self._prep.counts_on(day(month_ends(o, 12)[-1]), L).sum(axis=(0, 1))
+                err += float(np.abs(mean[..., -1].sum(axis=(0, 1)) - a).sum())
+                tot += float(a.sum())
+            scores[float(phi)] = err / max(tot, 1e-9)
+        best = min(candidates, key=lambda p: (round(scores[float(p)], 4), list(candidates).index(p)))
+        for m in self._internal_fits.values():
+            m.trend_damping_ = float(best)
+        return float(best), scores
+
     def _calibrate(self) -> None:
         origins = self._past_origins([12 + k for k in self.calibration_origins])
         if not origins:
@@ -153,19 +178,35 @@ class _Calibrated(_Simulator):
         groups = [
             [i for i, f in enumerate(FINE_CATEGORIES) if FINE_TO_COARSE[f] == g] for g in COARSE_CATEGORIES
         ]
-        la_scores, reg_scores = [], []
+        inc = self._included()
+        parts = []
         for o in origins:
             m = self._internal(o, self.lookback_days_)
             mean, var = m._expected(12, last_only=True)
             target = month_ends(o, 12)[-1]
-            act = self._prep.counts_on(day(target), L)
-            mu = np.stack([mean[..., -1][..., g].sum(axis=-1) for g in groups], axis=-1).sum(axis=1)
-            vv = np.stack([var[..., -1][..., g].sum(axis=-1) for g in groups], axis=-1).sum(axis=1)
-            aa = np.stack([act[..., g].sum(axis=-1) for g in groups], axis=-1).sum(axis=1)  # (L, B, C)
-            inc = self._included()
-            mu, vv, aa = mu[inc], vv[inc], aa[inc]
-            la_scores.append((np.abs(aa - mu) / np.sqrt(vv + 0.25)).ravel())
-            reg_scores.append((np.abs(aa.sum(0) - mu.sum(0)) / np.sqrt(vv.sum(0) + 0.25)).ravel())
+
+            def coarse(x: np.ndarray) -> np.ndarray:  # (L, 2, B, K) -> (L in forecast, B, C)
+                return np.stack([x[..., g].sum(axis=-1) for g in groups], axis=-1).sum(axis=1)[inc]
+
+            parts.append(
+                (
+                    coarse(mean[..., -1]),
+                    coarse(var[..., -1]),
+                    coarse(self._prep.counts_on(day(target), L)),
+                    coarse(self._prep.counts_on(day(o), L)),
+                )
+            )
+        mus, vvs, aas, ffs = (np.stack(x) for x in zip(*parts, strict=True))  # (O, L in, B, C)
+        w = self._choose_blend(mus, ffs, aas)
+        self.blend_weights_[inc] = w
+        mus = w[None, :, None, None] * mus + (1 - w)[None, :, None, None] * ffs
+        la_scores = [
+            (np.abs(aa - mu) / np.sqrt(vv + 0.25)).ravel() for mu, vv, aa in zip(mus, vvs, aas, strict=True)
+        ]
+        reg_scores = [
+            (np.abs(aa.sum(0) - mu.sum(0)) / np.sqrt(vv.sum(0) + 0.25)).ravel()
+            for mu, vv, aa in zip(mus, vvs, aas, strict=True)
+        ]
         la_s = np.concatenate(la_scores)
         reg_s = np.concatenate(reg_scores)
         self.calibration_cells_ = int(len(la_s) + len(reg_s))
@@ -176,6 +217,22 @@ class _Calibrated(_Simulator):
                 "region": max(1.0, float(np.quantile(reg_s, q, method="higher")) / z_value(lv)),
             }
         self.calibration_origins_ = [str(o.date()) for o in origins]
+
+    def _choose_blend(self, mus: np.ndarray, ffs: np.ndarray, aas: np.ndarray) -> np.ndarray:
+        """Weight of the model against flat (the count at the origin) per LA in the forecast, on a
+        0, 0.1 .. 1 grid: the one with the least absolute error over the internal backtests' cells
+        (ties go to the model). ``blend_flat``: "la" (each LA its own), "pooled" (one for all),
+        "none" (1: the model alone)."""
+        n = mus.shape[1]
+        if self.blend_flat == "none":
+            return np.ones(n)
+        grid = np.linspace(0.0, 1.0, 11)
+        g = grid[:, None, None, None, None]
+        err = np.abs(g * mus[None] + (1 - g) * ffs[None] - aas[None]).sum(axis=(1, 3, 4))  # (grid, L)
+        if self.blend_flat == "pooled":
+            err = np.broadcast_to(err.sum(axis=1, keepdims=True), err.shape)
+        best = len(grid) - 1 - np.argmin(err[::-1], axis=0)
+        return np.asarray(grid[best])
 
     def _factor(self, level: int, where: str) -> float:
         if not self.calibration_:

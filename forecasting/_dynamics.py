@@ -137,7 +137,7 @@ class _Dynamics(_Estimator):
     def _entry_mu(self, horizon: int, beta: np.ndarray) -> np.ndarray:
         """Expected non-UASC entrants (..., L, H) for entrant-model coefficients ``beta`` (..., L, 4)."""
         periods = month_ends(self.origin_, horizon)
-        phi = self.trend_damping
+        phi = self.trend_damping_
         tau = np.cumsum(phi ** np.arange(1, horizon + 1)) / 12.0
         x = design_matrix(tau, np.array([p.month for p in periods]))
         return np.asarray(np.exp(np.clip(np.einsum("...lk,hk->...lh", beta, x), -30, 10)))
@@ -188,7 +188,7 @@ class _Dynamics(_Estimator):
         sum of p(1 - p)). Entrants: expected arrivals by age in months at the count x state,
         propagated the same way on a grid of ages in whole months (Poisson: variance = mean).
         ``last_only`` fills only the last period (the rest stay 0)."""
-        ckey = ("expected", horizon, last_only, scenario.key())
+        ckey = ("expected", horizon, last_only, scenario.key(), self.trend_damping_)
         if ckey in self._cache:
             m0, v0 = self._cache[ckey]
             return m0, v0
@@ -196,34 +196,43 @@ class _Dynamics(_Estimator):
         G = 2 * L
         periods, pdays, deltas, halves = self._periods(horizon)
         rate_mult, w, wu, applies = self._scenario_arrays(scenario)
-        mats = {
-            d: m.reshape(G, B, NS, NS + 1)
-            for d, m in self._transition_matrices(None, 1, rate_mult, deltas + halves).items()
-        }
-        mean = np.zeros((horizon, G * B, K))
-        var = np.zeros((horizon, G * B, K))
 
         def add(j: int, key: np.ndarray, vals: np.ndarray, vv: np.ndarray) -> None:
             for kk in range(K):
                 mean[j - 1, :, kk] += np.bincount(key, weights=vals[:, kk], minlength=G * B)
                 var[j - 1, :, kk] += np.bincount(key, weights=vv[:, kk], minlength=G * B)
 
-        st = self.stock_
-        if len(st):
-            n = len(st)
-            p = np.zeros((n, NS + 1))
-            p[np.arange(n), st["state"].to_numpy()] = 1.0
-            g0 = st["la"].to_numpy() * 2 + st["uasc"].to_numpy().astype(np.int64)
-            band_tab = (self._stock_thr[:, None, :] <= pdays[None, :, None]).sum(axis=-1)
-            for j in range(1, horizon + 1):
-                m = mats[deltas[j - 1]][g0, np.minimum(band_tab[:, j - 1], B - 1)]
-                p = np.einsum("ni,nij->nj", p[:, :NS], m)
-                b = band_tab[:, j]
-                p[b >= B] = 0.0
-                if not last_only or j == horizon:
-                    ok = b < B
-                    pk = p[ok, :K]
-                    add(j, g0[ok] * B + b[ok], pk, pk * (1 - pk))
+        # The children at the origin do not depend on the entrant trend: cached apart (the
+        # trend's damping is chosen by re-running the entrant part only).
+        skey = ("expected_stock", horizon, last_only, scenario.key())
+        if skey in self._cache:
+            mats, m_s, v_s = self._cache[skey]
+            mean, var = m_s.copy(), v_s.copy()
+        else:
+            mats = {
+                d: m.reshape(G, B, NS, NS + 1)
+                for d, m in self._transition_matrices(None, 1, rate_mult, deltas + halves).items()
+            }
+            mean = np.zeros((horizon, G * B, K))
+            var = np.zeros((horizon, G * B, K))
+
+            st = self.stock_
+            if len(st):
+                n = len(st)
+                p = np.zeros((n, NS + 1))
+                p[np.arange(n), st["state"].to_numpy()] = 1.0
+                g0 = st["la"].to_numpy() * 2 + st["uasc"].to_numpy().astype(np.int64)
+                band_tab = (self._stock_thr[:, None, :] <= pdays[None, :, None]).sum(axis=-1)
+                for j in range(1, horizon + 1):
+                    m = mats[deltas[j - 1]][g0, np.minimum(band_tab[:, j - 1], B - 1)]
+                    p = np.einsum("ni,nij->nj", p[:, :NS], m)
+                    b = band_tab[:, j]
+                    p[b >= B] = 0.0
+                    if not last_only or j == horizon:
+                        ok = b < B
+                        pk = p[ok, :K]
+                        add(j, g0[ok] * B + b[ok], pk, pk * (1 - pk))
+            self._cache[skey] = (mats, mean.copy(), var.copy())
 
         # Entrants on an age grid (whole months at the count, 0 .. 18 years).
         A = 12 * 18

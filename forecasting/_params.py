@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 
 from forecasting._arrays import Prepared
@@ -41,6 +42,7 @@ class _Params:
     lookback_days_: int
     coverage_: pd.DataFrame
     calibration_: dict[int, dict[str, float]]
+    blend_weights_: np.ndarray
     _prep: Prepared
 
     def __init__(
@@ -48,7 +50,7 @@ class _Params:
         lookback_days: int | Sequence[int] = (365, 730, 1095),
         prior_days: float = 730.0,
         entry_pool_prior: float = 20.0,
-        trend_damping: float = 0.95,
+        trend_damping: float | Sequence[float] = (0.95, 0.9, 0.85, 0.8),
         trend_sd: float = 0.5,
         season_sd: float = 0.3,
         n_sims: int = 500,
@@ -64,11 +66,20 @@ class _Params:
         calibrate: bool = True,
         calibration_origins: Sequence[int] = (0, 3, 6, 9, 12),
         uncovered: str = "exclude",
+        blend_flat: str = "la",
     ) -> None:
         self.lookback_days = lookback_days
         self.prior_days = float(prior_days)
         self.entry_pool_prior = float(entry_pool_prior)
-        self.trend_damping = float(trend_damping)
+        self.trend_damping: float | tuple[float, ...] = (
+            float(trend_damping)
+            if isinstance(trend_damping, int | float)
+            else tuple(float(x) for x in trend_damping)
+        )
+        # The damping in use: the parameter, or (a sequence) the first candidate until fit chooses.
+        self.trend_damping_ = (
+            self.trend_damping if isinstance(self.trend_damping, float) else self.trend_damping[0]
+        )
         self.trend_sd = float(trend_sd)
         self.season_sd = float(season_sd)
         self.n_sims = int(n_sims)
@@ -88,6 +99,9 @@ class _Params:
         if uncovered not in ("exclude", "include"):
             raise ValueError("uncovered must be 'exclude' or 'include'")
         self.uncovered = uncovered
+        if blend_flat not in ("la", "pooled", "none"):
+            raise ValueError("blend_flat must be 'la', 'pooled' or 'none'")
+        self.blend_flat = blend_flat
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._months_cache: dict[tuple[Any, ...], list[tuple[int, int, int]]] = {}
 
@@ -113,6 +127,7 @@ class _Params:
             "calibrate": self.calibrate,
             "calibration_origins": self.calibration_origins,
             "uncovered": self.uncovered,
+            "blend_flat": self.blend_flat,
         }
 
     def clone(self, **overrides: Any) -> Self:

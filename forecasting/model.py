@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting._arrays import Prepared, birthday_days
+from forecasting._arrays import Prepared, birthday_days, day
 from forecasting._calibration import _Calibrated
 from forecasting._params import z_value
 from forecasting.categories import AGE_BANDS, COARSE_CATEGORIES, FINE_CATEGORIES, FINE_TO_COARSE
@@ -62,7 +62,8 @@ class MultiStateForecaster(_Calibrated):
             365 when there is too little history to backtest).
         prior_days: strength (child-days) of the shrinkage of small cells' hazards.
         entry_pool_prior: pseudo-entrants pooling an LA's entrant mix towards the region's.
-        trend_damping: monthly damping of the entrant trend (1 = linear log-trend).
+        trend_damping: monthly damping of the entrant trend (1 = linear log-trend); a sequence
+            means "choose by internal backtest" (``trend_damping_``; first candidate on ties).
         trend_sd / season_sd: prior sd of the region's trend (log per year) and seasonal
             amplitude; the LA's are shrunk towards the region's with half those sds.
         n_sims: Monte Carlo draws. seed: random seed (results are reproducible).
@@ -125,9 +126,13 @@ class MultiStateForecaster(_Calibrated):
             self.lookback_scores_: dict[int, float] = {}
         else:
             self.lookback_days_, self.lookback_scores_ = self._select_lookback(list(self.lookback_days))
+        self.damping_scores_: dict[float, float] = {}
+        if not isinstance(self.trend_damping, float):
+            self.trend_damping_, self.damping_scores_ = self._select_damping(self.trend_damping)
         self._estimate(self._prep)
         self.calibration_: dict[int, dict[str, float]] = {}
         self.calibration_cells_ = 0
+        self.blend_weights_ = np.ones(len(self.las_))
         if self.calibrate:
             self._calibrate()
         self._internal_fits = {}
@@ -170,6 +175,16 @@ class MultiStateForecaster(_Calibrated):
         """Simulated counts, shape (n_sims, L+1 [LAs in the forecast, then the region], B, C,
         horizon), with la and category labels."""
         counts = self._simulate(horizon, scenario or BASELINE)
+        w = self.blend_weights_
+        if (w < 1).any():  # each LA's mean moved to w x model + (1 - w) x flat (see fit)
+            base = self._simulate(horizon, BASELINE).mean(axis=0)  # (L, 2, B, K, H)
+            flat = self._prep.counts_on(day(self.origin_), len(self.las_))[..., None]
+            wl = w[:, None, None, None, None]
+            target = wl * base + (1 - wl) * flat
+            # Scaled draw by draw (means exact, no negative counts); a cell the model leaves
+            # empty in every draw gets the flat share added.
+            ratio = np.divide(target, base, out=np.ones_like(target), where=base > 0)
+            counts = counts * ratio[None] + np.where(base > 0, 0.0, target)[None]
         return self._collapse(counts, categories, uasc)
 
     def predict(
