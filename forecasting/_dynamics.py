@@ -240,31 +240,40 @@ class _Dynamics(_Estimator):
         band_of = np.searchsorted(edges, np.arange(A), side="right")  # (A,)
         mu = self._entry_mu(horizon, self.entry_.beta) if self.entry_.n_months else np.zeros((L, horizon))
         urate = self._uasc_rates(None, 1, horizon, scenario)[0]
-        # Entrant mix W[l, u, age month, state] per unit rate.
-        W = np.zeros((L, 2, A, NS + 1))
-        for pool, u, (pr, wm) in (
-            (self.pool_, 0, self._entry_probs(w, applies) if len(self.pool_) else (None, None)),
-            (self.upool_, 1, self._uasc_probs(wu, applies)),
-        ):
-            if pr is None or wm is None or len(pool) == 0:
-                continue
-            am = np.minimum(((pool["age_days"].to_numpy() + 15) / 30.4375).astype(np.int64), A - 1)
-            s = pool["state"].to_numpy()
-            for la in range(L):
-                np.add.at(W[la, u], (am, s), pr[la] * wm[la])
-        rates = np.stack([mu, urate], axis=1)  # (L, 2, H)
         gi = np.arange(L)[:, None] * 2 + np.arange(2)[None, :]  # (L, 2)
+        # Per scenario (not per trend): the transition matrices gathered on the age grid for each
+        # interval length, and the state a unit arrival rate puts on the grid by the count.
+        ekey = ("expected_entrant_ops", horizon, scenario.key())
+        if ekey in self._cache:
+            grid, unit = self._cache[ekey]
+        else:
+            # Entrant mix W[l, u, age month, state] per unit rate.
+            W = np.zeros((L, 2, A, NS + 1))
+            for pool, u, (pr, wm) in (
+                (self.pool_, 0, self._entry_probs(w, applies) if len(self.pool_) else (None, None)),
+                (self.upool_, 1, self._uasc_probs(wu, applies)),
+            ):
+                if pr is None or wm is None or len(pool) == 0:
+                    continue
+                am = np.minimum(((pool["age_days"].to_numpy() + 15) / 30.4375).astype(np.int64), A - 1)
+                s = pool["state"].to_numpy()
+                for la in range(L):
+                    np.add.at(W[la, u], (am, s), pr[la] * wm[la])
+            grid = {d: mats[d][gi[:, :, None], band_of[None, None, :]] for d in sorted(set(deltas))}
+            unit = {
+                d: np.einsum("luai,luaij->luaj", W[..., :NS], mats[d][gi[:, :, None], band_of[None, None, :]])
+                for d in sorted(set(halves))
+            }
+            self._cache[ekey] = (grid, unit)
+        rates = np.stack([mu, urate], axis=1)  # (L, 2, H)
         coh = np.zeros((L, 2, A, NS + 1))
         for j in range(1, horizon + 1):
             if j > 1:  # a month older: move the cohort one age month on
-                m = mats[deltas[j - 1]][gi[:, :, None], band_of[None, None, :]]  # (L, 2, A, NS, NS+1)
-                nxt = np.einsum("luai,luaij->luaj", coh[..., :NS], m)
+                nxt = np.einsum("luai,luaij->luaj", coh[..., :NS], grid[deltas[j - 1]])
                 coh = np.zeros_like(coh)
                 coh[:, :, 1:] = nxt[:, :, :-1]
             # Arrivals during month j, half a month of hazards before the count.
-            mh = mats[halves[j - 1]][gi[:, :, None], band_of[None, None, :]]
-            arr = W[..., :NS] * rates[:, :, j - 1][:, :, None, None]
-            coh += np.einsum("luai,luaij->luaj", arr, mh)
+            coh += unit[halves[j - 1]] * rates[:, :, j - 1][:, :, None, None]
             if not last_only or j == horizon:
                 pk = coh[..., :K].reshape(-1, K)
                 key = np.repeat(gi.reshape(-1), A) * B + np.tile(band_of, G)
