@@ -85,6 +85,9 @@ class MultiStateForecaster(_Calibrated):
         uncovered: "exclude" (default): an LA whose returns end before the origin while other
             LAs' do not is left out of the forecast and the region total (see ``coverage_``);
             "include" forecasts it from what its data says (its open episodes as still open).
+        blend_flat: "la" (default): each LA's forecast is blended with flat by the weight its
+            internal backtests favour; "pooled": one weight for all LAs; "none": the model alone
+            (see :meth:`fit`).
     """
 
     def fit(
@@ -106,6 +109,12 @@ class MultiStateForecaster(_Calibrated):
         ``level`` quantile of the scores over the standard normal's, at least 1. Forecast
         intervals are then at least mean +- factor x z x sd (split-conformal scaling, on
         data available at the origin).
+
+        The same internal backtests first choose the entrant trend's damping (when
+        ``trend_damping`` is a sequence: ``trend_damping_``, ``damping_scores_``) and, with
+        ``blend_flat``, each LA's weight w on the model against flat (its counts at the origin;
+        ``blend_weights_``): forecasts are then scaled so each LA's mean is w x model +
+        (1 - w) x flat, and the calibration scores that blended forecast.
         """
         if origin is None:
             origin = pd.concat([history["DECOM"], history["DEC"]]).max()
