@@ -155,7 +155,7 @@ def run_region(
     sim_s = time.perf_counter() - t0
     truth = history_from_returns(region)
     methods: dict[str, list[pd.DataFrame]] = {MAIN: [], **{k: [] for k in BASES}}
-    uasc_rows, runtimes, lookbacks, calib = [], [], {}, {}
+    uasc_rows, runtimes, lookbacks, calib, chosen = [], [], {}, {}, {}
     for y in ORIGIN_YEARS:
         o = pd.Timestamp(f"{y}-03-31")
         target = month_ends(o, HORIZON)[-1]
@@ -166,6 +166,10 @@ def run_region(
         fc = m.predict(HORIZON, level=(80, 95), categories="coarse")
         runtimes.append(time.perf_counter() - t1)
         lookbacks[str(o.date())] = m.lookback_days_
+        chosen[str(o.date())] = {
+            "trend_damping": m.trend_damping_,
+            "blend_weights": {la: float(w) for la, w in zip(m.las_, m.blend_weights_, strict=True)},
+        }
         calib[str(o.date())] = {str(k): v for k, v in m.calibration_.items() if k in (80, 95)}
         fc = fc[fc["period"] == target].merge(act, on=KEYS)
         methods[MAIN].append(fc.assign(origin=o))
@@ -216,6 +220,7 @@ def run_region(
         "runtime_s_per_origin": [round(r, 2) for r in runtimes],
         "lookback_days": lookbacks,
         "calibration_factors": calib,
+        "chosen_by_internal_backtest": chosen,
         "validator": validate(region),
     }
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -457,6 +462,15 @@ def markdown(res: dict[str, Any], tm: dict[str, Any] | None, demo: dict[str, Any
             )
             + ".",
             "",
+            "Chosen by internal backtests before each origin: the entrant trend's monthly damping, and "
+            "each LA's weight on the model against flat (1 = the model alone): "
+            + "; ".join(
+                f"{o[:4]}: damping {c['trend_damping']:.2f}, weights "
+                + "/".join(f"{w:.1f}" for w in c["blend_weights"].values())
+                for o, c in r.get("chosen_by_internal_backtest", {}).items()
+            )
+            + ".",
+            "",
             "Placement codes in the returns (episode rows, all LAs): "
             + "; ".join(
                 f"{y}: " + ", ".join(f"{k} {v}" for k, v in d.items() if v)
@@ -479,7 +493,7 @@ def markdown(res: dict[str, Any], tm: dict[str, Any] | None, demo: dict[str, Any
         lines += [
             "## Speed",
             "",
-            f"Fit (lookback chosen by internal backtest, interval calibration) + 12-month forecast with 80/95% intervals "
+            f"Fit (lookback, trend damping and blend with flat chosen by internal backtest, interval calibration) + 12-month forecast with 80/95% intervals "
             f"({tm['n_sims']} simulations, fine categories, {tm['output_rows']:,} rows), tuned region at {tm['origin']}: "
             f"{tm['las']} LAs, {tm['episodes']:,} episodes known, {tm['children_in_care_at_origin']:,} children in care. "
             f"Median of {len(tm['wall_s'])} runs: {tm['median_wall_s']:.2f} s wall, {tm['median_cpu_s']:.2f} s CPU "

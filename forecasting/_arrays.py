@@ -104,8 +104,9 @@ class Prepared:
         fine = place_categories(ep["PLACE"], ep["PLACE_PROVIDER"])
         cat_idx = {c: i for i, c in enumerate(FINE_CATEGORIES)}
         state = fine.map(cat_idx).to_numpy().astype(np.int64)
-        ls = ep["LS"].astype(object).where(ep["LS"].notna(), "").astype(str).str.upper()
-        state[ls.isin(SHORT_BREAK_LEGAL_STATUSES).to_numpy()] = SB
+        ls = ep["LS"].astype("category")  # a handful of distinct codes: upper-case those only
+        short = [c for c in ls.cat.categories if str(c).strip().upper() in SHORT_BREAK_LEGAL_STATUSES]
+        state[ls.isin(short).to_numpy()] = SB
         start = days(ep["DECOM"])
         end = days(ep["DEC"])
         same_next = np.zeros(len(ep), dtype=bool)
