@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from rcc.config import SettingsError, load_settings
+from rcc.progress import run_with_progress
 
 app = typer.Typer(
     help="Regional Care Cooperative placement-matching and sufficiency service.", no_args_is_help=True
@@ -384,7 +385,11 @@ def demo(
     prepare_database()
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-        summary = load_demo(_factory(), load_settings().data_dir, region, seed, scale, keys, as_of=day)
+        factory, data_dir = _factory(), load_settings().data_dir
+        summary = run_with_progress(
+            f"Loading the {region} demo region",
+            lambda: load_demo(factory, data_dir, region, seed, scale, keys, as_of=day),
+        )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -487,7 +492,10 @@ def forecast_backtest(
     if not folder.is_dir():
         typer.echo(f"error: {folder} is not a folder", err=True)
         raise typer.Exit(2)
-    result = backtest_svc.sample_backtest(folder, horizon=horizon, n_windows=windows, n_sims=n_sims)
+    result = run_with_progress(
+        "Backtesting the forecast",
+        lambda: backtest_svc.sample_backtest(folder, horizon=horizon, n_windows=windows, n_sims=n_sims),
+    )
     text = backtest_svc.backtest_table_text(result)
     typer.echo(text)
     if out:
@@ -531,7 +539,7 @@ def forecast_run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     t0 = time.perf_counter()
-    job = forecasts_svc.run_now(factory, job_id)
+    job = run_with_progress("Forecasting", lambda: forecasts_svc.run_now(factory, job_id))
     typer.echo(f"forecast job {job.id}: {job.status} in {time.perf_counter() - t0:.1f} s")
     if job.status != "succeeded":
         typer.echo(job.error or "", err=True)
@@ -547,6 +555,53 @@ def forecast_run(
                 f"{r['placement']:<12} {r['mean']:>8.1f} {r['lo_80']:>8.1f}-{r['hi_80']:<9.1f} "
                 f"{r['lo_95']:>8.1f}-{r['hi_95']:<9.1f}"
             )
+
+
+matching_app = typer.Typer(help="Region-wide matching runs.", no_args_is_help=True)
+app.add_typer(matching_app, name="matching")
+
+
+@matching_app.command("run")
+def matching_run(
+    rcc: Annotated[int, typer.Option(help="RCC id")],
+    time_limit: Annotated[float | None, typer.Option(help="solver time limit, seconds")] = None,
+) -> None:
+    """Queue a region-wide matching run for the RCC's open referrals and run it here (a progress bar
+    fills towards the solver's time limit); prints how many children were matched."""
+    from pydantic import ValidationError
+
+    from api_schemas.matching import MatchingRunIn
+    from rcc.auth import SYSTEM
+    from rcc.db import transaction
+    from rcc.db.models import Job
+    from rcc.errors import DomainError
+    from rcc.jobs.queue import claim_one, run_with
+    from rcc.matching import runs as runs_svc
+
+    prepare_database()
+    factory = _factory()
+    limit = time_limit or load_settings().matching_time_limit_s
+    try:
+        with transaction(factory) as s:
+            job_id = runs_svc.submit_run(s, SYSTEM, MatchingRunIn(rcc_id=rcc, time_limit_s=limit), limit).id
+    except (DomainError, ValidationError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    ctx = claim_one(factory, job_id)
+    if ctx is None:
+        typer.echo(f"error: job {job_id} was taken by a worker", err=True)
+        raise typer.Exit(1)
+    run_with_progress("Matching", lambda: run_with(ctx, runs_svc.run_matching_job), expected_seconds=limit)
+    with factory() as s:
+        job = s.get_one(Job, job_id)
+        status, error, result = job.status, job.error, dict(job.result or {})
+    typer.echo(f"matching run {job_id}: {status}")
+    if status != "succeeded":
+        typer.echo(error or "", err=True)
+        raise typer.Exit(1)
+    placed = sum(len(a.get("placements", [])) for a in result.get("assignments", []))
+    typer.echo(f"{placed} child(ren) matched, {len(result.get('unmatched', []))} referral(s) unmatched "
+               f"(solver: {result.get('status')})")  # fmt: skip
 
 
 def first_member_la(region: str) -> str:

@@ -3,7 +3,8 @@
 A table is a title, column names, rows and notes (what the figures cover: missing LAs, the origin
 date). The CSV puts each note on its own ``# `` line before the column names; the workbook puts the
 rows on the first sheet and the notes on a sheet called "About", so a figure never travels without
-what it is built on.
+what it is built on. Neither runs what a cell holds: CSV cells are neutralised as
+:mod:`rcc.csv_export` does for every CSV, and a workbook's text cells are stored as text, never as formulas.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from rcc.csv_export import safe_cell
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -40,9 +43,9 @@ def to_csv(table: Table) -> bytes:
     for note in table.notes:
         out.write(f"# {note}\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
+    writer.writerow([safe_cell(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if v is None else _cell(v) for v in row])
+        writer.writerow([safe_cell(_cell(v)) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -59,6 +62,10 @@ def to_xlsx(table: Table) -> bytes:
         c.font = Font(bold=True)
     for row in table.rows:
         ws.append([_cell(v) for v in row])
+    for cells in ws.iter_rows(min_row=2):
+        for c in cells:
+            if c.data_type == "f":  # a text cell starting with "=" is kept as text, never run as a formula
+                c.data_type = "s"
     ws.freeze_panes = "A2"
     about = wb.create_sheet("About")
     about.append([table.title])

@@ -80,11 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
         raise exc
 
 
+UNLIMITED = ("/health", "/static/")
+
+
 class Admission:
     """Pure ASGI middleware: at most ``limit`` requests of this process work at once (one database
     connection each, so they never queue inside the pool holding a thread); the rest wait in the event
     loop, and one that has waited ``queue_timeout`` seconds gets 503 with ``Retry-After``. Health
-    probes are never held back."""
+    probes and the pages' static files (no database, no thread) are never held back."""
 
     def __init__(self, app: ASGIApp, limit: int = 10, queue_timeout: float = 5.0):
         self.app = app
@@ -93,7 +96,7 @@ class Admission:
         self._sem: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/health"):
+        if scope["type"] != "http" or scope["path"].startswith(UNLIMITED):
             await self.app(scope, receive, send)
             return
         if self._sem is None:

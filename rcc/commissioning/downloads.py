@@ -66,3 +66,19 @@ def concentration_table(session: Session, who: Principal, rcc_id: int) -> Table:
 
     result = concentration(session, who, rcc_id)
     return from_csv("concentration", render.concentration_csv(result), list(result.get("method", [])))
+
+
+OVERSIGHT_COLUMNS = (
+    "provider_id", "provider_name", "owner_group", "sector", "risk_rating", "contingency_plan_held",
+    "contingency_plan_date", "contingency_plan_review_due", "homes_in_area", "places_in_area", "children_placed",
+)  # fmt: skip
+
+
+def oversight_table(session: Session, who: Principal, rcc_id: int) -> Table:
+    """The oversight register, a provider a row; children as a count only (the listing is audited)."""
+    from rcc.commissioning.cost import financial_oversight
+
+    result = financial_oversight(session, who, rcc_id)
+    rows = [{**p, "children_placed": len(p["children"])} for p in result["providers"]]
+    notes = [f"as of {result['as_of']}", *result["caveats"][1:], *result["method"]]
+    return from_dicts("oversight register", rows, notes, OVERSIGHT_COLUMNS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,10 +12,12 @@ from sqlalchemy import select
 from api_schemas.matching import MatchingRunIn
 from rcc.auth import Role
 from rcc.commissioning import cost as cost_svc
+from rcc.commissioning import downloads as downloads_svc
 from rcc.commissioning import reports as reports_svc
 from rcc.commissioning import stress as stress_svc
 from rcc.db.models import Provider, Rcc
 from rcc.errors import DomainError, Invalid
+from rcc.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, from_csv, to_csv, to_xlsx
 from rcc.matching import runs as runs_svc
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import report as report_svc
@@ -46,6 +48,13 @@ def _csv(body: str, name: str) -> Response:
     return Response(
         body, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
     )
+
+
+def _download(table: Table, name: str, fmt: str) -> Response:
+    """The table as CSV or as an Excel workbook (the API's exports: rows, then its notes on "About")."""
+    body, media = (to_xlsx(table), XLSX_MEDIA_TYPE) if fmt == "xlsx" else (to_csv(table), CSV_MEDIA_TYPE)
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})  # fmt: skip
 
 
 @router.get("/commissioner")
@@ -89,6 +98,15 @@ def gap_csv(request: Request, who: Commissioner, horizon: int = 12):
     return _csv(report_svc.gap_csv(result), "sufficiency-gap")
 
 
+@router.get("/commissioner/gap.xlsx")
+def gap_xlsx(request: Request, who: Commissioner, horizon: int = 12):
+    rcc_id = _rcc_id(request, who)
+    with unit(request) as s:
+        result = gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
+    table = from_csv("gap", report_svc.gap_csv(result), [result["headline"], *result["notes"]])
+    return _download(table, "sufficiency-gap", "xlsx")
+
+
 @router.get("/commissioner/cost-of-care")
 def cost_of_care(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
@@ -124,6 +142,14 @@ def cost_of_care_csv(request: Request, who: Commissioner):
     return _csv(body, "cost-of-care")
 
 
+@router.get("/commissioner/cost-of-care.xlsx")
+def cost_of_care_xlsx(request: Request, who: Commissioner):
+    rcc_id = _rcc_id(request, who)
+    with unit(request) as s:
+        body = reports_svc.cost_of_care_csv(s, who.principal, rcc_id, None, None, None)
+    return _download(from_csv("cost of care", body), "cost-of-care", "xlsx")
+
+
 @router.get("/commissioner/market")
 def market(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
@@ -147,6 +173,22 @@ def concentration_csv(request: Request, who: Commissioner):
     with unit(request) as s:
         body = reports_svc.concentration_csv(s, who.principal, rcc_id)
     return _csv(body, "concentration")
+
+
+@router.get("/commissioner/concentration.xlsx")
+def concentration_xlsx(request: Request, who: Commissioner):
+    rcc_id = _rcc_id(request, who)
+    with unit(request) as s:
+        table = downloads_svc.concentration_table(s, who.principal, rcc_id)
+    return _download(table, "concentration", "xlsx")
+
+
+@router.get("/commissioner/oversight.{fmt}")
+def oversight_download(request: Request, who: Commissioner, fmt: Literal["csv", "xlsx"]):
+    rcc_id = _rcc_id(request, who)
+    with unit(request) as s:
+        table = downloads_svc.oversight_table(s, who.principal, rcc_id)
+    return _download(table, "oversight-register", fmt)
 
 
 # ---------------------------------------------------------------- stress test (a job, polled)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,13 +10,16 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from api_schemas.forecasts import ForecastIn
+from rcc import csv_export
 from rcc.auth import Role
 from rcc.db.models import LocalAuthority
 from rcc.errors import Conflict, DomainError, Invalid
+from rcc.exports import XLSX_MEDIA_TYPE, Table, to_xlsx
 from rcc.pagination import PageRequest
 from rcc.sufficiency import charts as charts_svc
 from rcc.sufficiency import forecasts as forecasts_svc
 from rcc.sufficiency import gap as gap_svc
+from rcc.sufficiency import rejections as rejections_svc
 from rcc.sufficiency import returns as returns_svc
 from rcc.web import cache
 from rcc.web.core import FormErrors, posted, render, role_is, text, unit
@@ -42,24 +43,39 @@ def _la_code(request: Request, who: SignedIn) -> str:
 
 
 def _history(request: Request, who: SignedIn, la_code: str) -> list[dict]:
+    """Every submission, oldest first: the stored returns and the uploads the validator refused."""
     with unit(request) as s:
         page = returns_svc.list_returns(s, who.principal, PageRequest(limit=200), la_code=la_code)
-        return [
+        stored = [
             {"id": r.id, "year": r.collection_year, "version": r.version, "status": r.status,
              "submitted_at": r.submitted_at, "files": r.file_names, "rows": r.rows, "changes": r.changes}
-            for r in reversed(page.items)
+            for r in page.items
         ]  # fmt: skip
+        refused = rejections_svc.list_rejections(s, who.principal, PageRequest(limit=200), la_code=la_code)
+        rejected = [
+            {"id": r.id, "year": r.collection_year, "version": None, "status": "rejected",
+             "submitted_at": r.submitted_at, "files": r.file_names, "error_count": r.error_count,
+             "errors": list(r.errors or [])[:5]}
+            for r in refused.items
+        ]  # fmt: skip
+    return sorted(stored + rejected, key=lambda r: (r["submitted_at"], r["status"] != "rejected", r["id"]))
+
+
+REPORT_COLUMNS = ("file", "spreadsheet_row", "record", "column", "rule", "message")
+
+
+def _report_table(problems: list[dict]) -> Table:
+    rows = [[p["file"], p["sheet_row"], p["record"], p["column"], p["code"], p["message"]] for p in problems]
+    return Table("validation report", REPORT_COLUMNS, rows,
+                 ("rows are the spreadsheet's: the column headings are row 1",))  # fmt: skip
 
 
 def _report_csv(problems: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["file", "spreadsheet_row", "record", "column", "rule", "message"])
-    for p in problems:
-        w.writerow(
-            [p["file"], p["sheet_row"] or "", p["record"] or "", p["column"] or "", p["code"], p["message"]]
-        )
-    return buf.getvalue()
+    return csv_export.write_rows(REPORT_COLUMNS, _report_table(problems).rows)
+
+
+def _data_url(media: str, body: bytes) -> str:
+    return f"data:{media};base64,{base64.b64encode(body).decode()}"
 
 
 def _returns_page(request: Request, who: SignedIn, status: int = 200, **ctx):
@@ -67,12 +83,13 @@ def _returns_page(request: Request, who: SignedIn, status: int = 200, **ctx):
     for key in ("problems", "outcome", "return_id"):
         ctx.setdefault(key, None)
     problems = ctx["problems"] or []
-    csv_href = None
-    if problems:
-        csv_href = "data:text/csv;base64," + base64.b64encode(_report_csv(problems).encode()).decode()
+    csv_href = xlsx_href = None
+    if problems:  # the report is not stored anywhere: the downloads travel in the page
+        csv_href = _data_url("text/csv", _report_csv(problems).encode())
+        xlsx_href = _data_url(XLSX_MEDIA_TYPE, to_xlsx(_report_table(problems)))
     return render(
         request, "data/returns.html.j2", who, status=status, la_code=la_code, history=_history(request, who, la_code),
-        csv_href=csv_href, **ctx,
+        csv_href=csv_href, xlsx_href=xlsx_href, **ctx,
     )  # fmt: skip
 
 
@@ -136,6 +153,11 @@ def forecast(request: Request, who: DataOfficer, job: str | None = None):
             j = forecasts_svc.get_forecast(s, who.principal, job)
             job_view = {"id": j.id, "status": j.status, "error": j.error, "created_at": j.created_at,
                         "finished_at": j.finished_at}  # fmt: skip
+        if job_view and job_view["status"] in ("queued", "running"):
+            # only the progress while it runs: charts of a forecast computed now (seconds of CPU each)
+            # would compete with the job and with the page's own status polls
+            return render(request, "data/forecast.html.j2", who, la_code=la_code, job=job_view, gap=None,
+                          note=None, has_forecast=False, placements=())  # fmt: skip
         try:
             job_id = job if job_view and job_view["status"] == "succeeded" else None
             gap = cache.kept(s, who.principal, "gap", (la_code, 12, job_id),
@@ -170,5 +192,7 @@ async def run_forecast(request: Request, who: DataOfficer):
 def fan_png(request: Request, who: DataOfficer, placement: str = "all", job: str | None = None):
     la_code = _la_code(request, who)
     with unit(request) as s:
-        png = charts_svc.fan_chart(s, who.principal, la_code=la_code, placement=placement, job_id=job)
+        png = cache.kept(s, who.principal, "fan", (la_code, placement, job),
+                         lambda: charts_svc.fan_chart(s, who.principal, la_code=la_code, placement=placement,
+                                                      job_id=job))  # fmt: skip
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})

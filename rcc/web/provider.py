@@ -14,6 +14,7 @@ from api_schemas.register import VacancyIn, VacancyPatch
 from api_schemas.vocab import DeclineReason
 from rcc.auth import Role
 from rcc.errors import DomainError
+from rcc.matching import journey as journey_svc
 from rcc.matching import offers as offers_svc
 from rcc.pagination import PageRequest
 from rcc.register import homes as homes_svc
@@ -140,6 +141,8 @@ def _offers_page(request: Request, who: SignedIn, errors: FormErrors | None = No
                  "created_at": o.created_at, "decided_at": o.decided_at, "decline_reason": o.decline_reason,
                  "decline_text": o.decline_text, "start_date": o.start_date, "weekly_core": o.weekly_core}
             )  # fmt: skip
+        for r in rows:  # the children's non-identifying profile, for offers still to decide (each read audited)
+            r["profile"] = journey_svc.child_profile(s, who.principal, r["id"]) if r["status"] == "pending" else None
     rows.sort(key=lambda r: (r["status"] != "pending", -r["id"]))
     return render(
         request, "provider/offers.html.j2", who, status=status, offers=rows, homes=homes, errors=errors,

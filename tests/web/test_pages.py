@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+
+from openpyxl import load_workbook
 
 from tests.api.helpers import home_body
 from tests.ssda903_builders import child, episode, files, return_2021
@@ -15,6 +19,15 @@ def _home(client, world, **over) -> int:
     )
     assert r.status_code == 201, r.text
     return r.json()["id"]
+
+
+def _sheet(response) -> dict[str, list[list]]:
+    """A downloaded workbook's sheets as rows of cell values."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["content-disposition"].endswith('.xlsx"')
+    wb = load_workbook(io.BytesIO(response.content))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
 
 
 REFERRAL_FORM = {
@@ -117,6 +130,19 @@ def test_provider_confirms_a_stale_vacancy_in_one_click_and_declines_with_a_code
     oid = offer.json()["id"]
     page = web.get("/provider/offers")
     assert f"Offer {oid}" in page.text and "Hill House" in page.text
+    # the child's non-identifying profile, in words; the LA's own child ID never reaches the provider
+    card = page.text[page.text.index(f'id="offer-{oid}"'):]
+    profile = card[card.index('<dl class="summary-list profile">'):card.index("</dl>")]
+    assert "Complex trauma (therapeutic care)" in profile and "Female" in profile
+    assert re.search(r"<dd>\d+-\d+</dd>", profile)  # an age band, never the birth month
+    assert "P1" not in card and "2012-06" not in card
+    with factory() as s:
+        from sqlalchemy import select
+
+        from rcc.db.models import AuditEvent
+
+        details = list(s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "read")))
+    assert details.count(f"offer {oid} child profile (provider {world.provider_a})") == 1
     r = web.post(
         f"/provider/offers/{oid}/decline", data={"reason": "other", "csrf_token": csrf_of(page.text)}
     )
@@ -150,6 +176,46 @@ def test_commissioner_pages_show_charts_tables_and_csv(web, client, world, users
     assert r.headers["content-type"].startswith("text/csv") and "category" in r.text.splitlines()[0]
     assert web.get("/commissioner/cost-of-care.csv").headers["content-type"].startswith("text/csv")
     assert web.get("/commissioner/concentration.csv").headers["content-type"].startswith("text/csv")
+    # the same downloads as Excel: the rows on the first sheet (numbers as numbers), the notes on "About"
+    gap_csv = list(csv.reader(io.StringIO(r.text)))
+    gap = _sheet(web.get("/commissioner/gap.xlsx"))
+    assert gap["gap"][0] == gap_csv[0] and len(gap["gap"]) == len(gap_csv)
+    i = gap_csv[0].index("registered_places")
+    assert [row[i] for row in gap["gap"][1:]] == [int(row[i]) for row in gap_csv[1:]]
+    cost = _sheet(web.get("/commissioner/cost-of-care.xlsx"))["cost of care"]
+    cost_csv = list(csv.reader(io.StringIO(web.get("/commissioner/cost-of-care.csv").text)))
+    assert cost[0] == cost_csv[0] and len(cost) == len(cost_csv) > 1
+    conc = _sheet(web.get("/commissioner/concentration.xlsx"))
+    assert "hhi" in conc["concentration"][0] and conc["About"][0] == ["concentration"]
+    assert any(row[conc["concentration"][0].index("places")] == 4 for row in conc["concentration"][1:])
+
+
+def test_oversight_register_downloads_count_children_and_never_list_them(web, client, world, users, factory):
+    from rcc.db import transaction
+    from rcc.db.models import Provider
+
+    home = _home(web, world, name="Hill House", postcode="NE6 1")
+    with transaction(factory) as s:
+        p = s.get(Provider, world.provider_a)
+        p.difficult_to_replace, p.risk_rating = True, "high"
+        name = p.name
+    c = client.post("/api/v1/children", headers=world.h("officer_a"), json={
+        "la_code": world.la_a, "la_child_id": "P1", "birth_month": "2012-06-01", "sex": "female",
+        "home_postcode_sector": "NE1 4"}).json()["id"]  # fmt: skip
+    r = client.post("/api/v1/placements", headers=world.h("officer_a"), json={
+        "child_id": c, "home_id": home, "start_date": "2026-01-05", "weekly_core": 4000})  # fmt: skip
+    assert r.status_code == 201, r.text
+    sign_in(web, users["commissioner"])
+    assert "/commissioner/oversight.xlsx" in web.get("/commissioner/market").text
+    book = _sheet(web.get("/commissioner/oversight.xlsx"))
+    head, rows = book["oversight register"][0], book["oversight register"][1:]
+    assert "children" not in head and len(rows) == 1
+    row = dict(zip(head, rows[0], strict=True))
+    assert row["provider_name"] == name and row["risk_rating"] == "high"
+    assert row["children_placed"] == 1 and row["homes_in_area"] == 1 and row["contingency_plan_held"] is False
+    lines = web.get("/commissioner/oversight.csv").text.splitlines()
+    assert any(line.startswith(f"{world.provider_a},{name},") for line in lines)
+    assert web.get("/commissioner/oversight.pdf").status_code == 422
 
 
 def test_stress_test_shows_progress_then_the_result(web, world, users, factory):
@@ -190,18 +256,55 @@ def test_data_officer_upload_rejected_report_by_spreadsheet_row_then_accepted_wi
     report = base64.b64decode(href).decode()
     assert report.splitlines()[0] == "file,spreadsheet_row,record,column,rule,message"
     assert any(line.startswith("episodes,3,2,DECOM") for line in report.splitlines())
+    xlsx = re.search(r'href="data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,([^"]+)"',
+                     r.text).group(1)  # fmt: skip
+    ws = load_workbook(io.BytesIO(base64.b64decode(xlsx)))["validation report"]
+    cells = [list(row) for row in ws.iter_rows(values_only=True)]
+    assert cells[0] == ["file", "spreadsheet_row", "record", "column", "rule", "message"]
+    assert ["episodes", 3, 2, "DECOM"] in [row[:4] for row in cells[1:]]
+    assert len(cells) == len(report.splitlines())
+    # the refused upload is in the history, with its problems, though none of its rows was stored
+    history = r.text[r.text.index("Submission history"):]
+    assert "tag--rejected" in history and "Nothing stored: " in history and "DECOM" in history
 
     good = return_2021()
     r = web.post("/data/returns", data={"csrf_token": csrf_of(page.text)},
                  files={k: (f"{k}.csv", v) for k, v in good.items()})  # fmt: skip
     assert "accepted and stored" in r.text
     assert re.search(r"<td>2021-22</td><td class=\"num\">1</td>", r.text)
+    history = r.text[r.text.index("Submission history"):]
+    assert history.index("tag--rejected") < history.index("tag--accepted")  # oldest first
 
 
 def test_forecast_page_without_returns_says_what_to_do(web, users):
     sign_in(web, users["officer"])
     r = web.get("/data/forecast")
     assert r.status_code == 200 and "upload one" in r.text.lower()
+
+
+def test_forecast_page_while_the_job_runs_shows_progress_only_then_the_fan_charts(web, users, factory):
+    """While a forecast runs its page draws no chart: each would compute a forecast now (seconds of
+    CPU) and compete with the job and the page's own status polls (the browser journey timed out so)."""
+    from rcc.jobs import worker as jobs
+
+    sign_in(web, users["officer"])
+    page = web.get("/data/returns")
+    r = web.post("/data/returns", data={"csrf_token": csrf_of(page.text)},
+                 files={k: (f"{k}.csv", v) for k, v in return_2021().items()})  # fmt: skip
+    assert "accepted and stored" in r.text
+    page = web.get("/data/forecast")
+    r = web.post("/data/forecast", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    running = web.get(r.headers["location"])
+    assert "data-poll=" in running.text and "fan.png" not in running.text
+    assert "Run a new forecast" not in running.text and "upload one" not in running.text
+    jobs.drain(factory)
+    done = web.get(r.headers["location"])
+    assert "Forecast finished" in done.text and done.text.count("/data/forecast/fan.png") == 5
+    job = r.headers["location"].split("job=")[1]
+    first = web.get(f"/data/forecast/fan.png?placement=all&job={job}")
+    assert first.status_code == 200 and first.content.startswith(b"\x89PNG")
+    assert web.get(f"/data/forecast/fan.png?placement=all&job={job}").content == first.content
 
 
 def test_pages_escape_what_people_type(web, world, users):

@@ -13,22 +13,37 @@
     var url = el.getAttribute("data-poll");
     var done = el.getAttribute("data-done");
     var delay = 1000;
+    function again(ms) { window.setTimeout(tick, ms); }
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) {
+          if (r.status >= 500 || r.status === 429) {
+            // busy or briefly unavailable: keep polling, as often as Retry-After asks
+            var wait = parseInt(r.headers.get("Retry-After"), 10);
+            again(Math.max(1000, (isNaN(wait) ? 5 : wait) * 1000));
+            return;
+          }
+          if (!r.ok) {  // signed out, or the job is not ours: stop, and offer the page itself
+            var p = document.createElement("p"), a = document.createElement("a");
+            p.className = "progress__text";
+            p.textContent = "Progress is not available here. ";
+            a.href = done;
+            a.textContent = "Reload the page";
+            p.appendChild(a);
+            el.replaceChildren(p);
+            return;
+          }
           var status = r.headers.get("X-Job-Status");
-          return r.text().then(function (html) { return [status, html, r.ok]; });
+          return r.text().then(function (html) {
+            el.innerHTML = html;
+            if (TERMINAL.indexOf(status) >= 0) { window.location.assign(done); return; }
+            delay = Math.min(delay * 1.3, 5000);
+            again(delay);
+          });
         })
-        .then(function (res) {
-          if (!res[2]) { return; }
-          el.innerHTML = res[1];
-          if (TERMINAL.indexOf(res[0]) >= 0) { window.location.assign(done); return; }
-          delay = Math.min(delay * 1.3, 5000);
-          window.setTimeout(tick, delay);
-        })
-        .catch(function () { window.setTimeout(tick, 5000); });
+        .catch(function () { again(5000); });
     }
-    window.setTimeout(tick, 500);
+    again(500);
   }
 
   function refreshPart(el) {
