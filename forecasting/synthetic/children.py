@@ -250,9 +250,10 @@ def _simulate_child(
         t, state, ls = end, nxt, new_ls
         if t >= stop:
             break
-    # Anything after ``stop`` is unknown: the simulation ends there.
+    # Anything after ``stop`` is unknown: the simulation ends there (a move on ``stop`` itself, whose
+    # next placement is not simulated, leaves the episode open, so a return never ends one with X1 alone).
     last = child.eps[-1]
-    if last[6] is not None and last[6] > stop:
+    if last[6] is not None and (last[6] > stop or (last[6] == stop and last[7] == "X1")):
         last[6] = None
         last[7] = None
         last[8] = None

@@ -62,6 +62,10 @@ def simulate_region(spec: RegionSpec) -> SyntheticRegion:
     """Simulate every LA's children and cut the SSDA903 returns (see the module docstring)."""
     coder = _Coder(spec.code_calendar)
     stop = _d(dt.date(spec.last_year + 1, 3, 31))
+    if spec.end is not None:
+        if not stop <= _d(spec.end) < _d(dt.date(spec.last_year + 2, 3, 31)):
+            raise ValueError("end must fall in the collection year after last_year")
+        stop = _d(spec.end)
     begin = _d(dt.date(spec.first_year - spec.warmup_years, 4, 1))
     returns: dict[str, dict[int, dict[str, pd.DataFrame]]] = {}
     truth_frames = []

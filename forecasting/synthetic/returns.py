@@ -104,6 +104,7 @@ def _cut_returns(
             "CHILD": df["CHILD"].to_numpy(),
             "DOB": pd.to_datetime(epoch + dob.astype("timedelta64[D]")),
             "SEX": df["sex"].to_numpy(),
+            "ETHNIC": df["ETHNIC"].to_numpy(),
             "DECOM": pd.to_datetime(epoch + decom.astype("timedelta64[D]")),
             "DEC": pd.to_datetime(
                 np.where(

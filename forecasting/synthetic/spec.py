@@ -129,6 +129,9 @@ class RegionSpec:
     code_calendar: tuple[CodePeriod, ...] = DEFAULT_CODE_CALENDAR
     warmup_years: int = 14
     seed: int = 0
+    end: dt.date | None = None
+    """The day the simulation stops (default 31 March ending ``last_year``); a later day (within the
+    next collection year) leaves each child's state on that day in ``truth``, beyond the last return."""
 
 
 @dataclass(frozen=True)

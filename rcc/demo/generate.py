@@ -44,7 +44,8 @@ from rcc.demo.fees import unit_costs
 from rcc.demo.homes import home_seeds, registered_homes
 from rcc.demo.households import generated_households
 from rcc.demo.params import DEFAULT_SCALE, VACANCY_MAX_LEAD_DAYS
-from rcc.demo.placements import place_children
+from rcc.demo.placements import place_children, place_history
+from rcc.demo.population import population_children, return_seeds, simulate_population
 from rcc.demo.providers import la_providers, ofsted_records, owner_providers
 from rcc.demo.records import child_seeds
 from rcc.demo.referrals import open_referrals
@@ -125,13 +126,20 @@ def generate_region(
     providers = owner_providers(ctx, reg_homes, ifas, provider_rng)
     homes = registered_homes(ctx, reg_homes)
     providers += la_providers(ctx, provider_rng)
-    children = children_in_care(ctx, scale)
+    population = simulate_population(ctx, scale)
+    children = children_in_care(ctx, population_children(ctx, population))
     homes += generated_households(ctx, children, ifas, providers, provider_rng)
     placed = place_children(ctx, children, homes)  # appends kinship households to homes
+    history_left_out = place_history(ctx, children, homes, placed)
     open_vacancies = vacancies(ctx, homes, placed.occupied)
     referrals, referred = open_referrals(ctx, referral_scale)
 
     notes: list[str] = []
+    if history_left_out:
+        notes.append(
+            f"{history_left_out} earlier (ended) placements of the children in care are not in the register: "
+            "kinship placements, or no home of their kind had a place free at the time."
+        )
     if placed.unplaced_residential:
         notes.append(
             f"{placed.unplaced_residential} children needing residential care could not be placed in the region's own "
@@ -150,6 +158,7 @@ def generate_region(
         referrals=tuple(referrals),
         assumptions=assumptions(data.latest_year, ctx.as_of) + tuple(notes),
         as_of=ctx.as_of,
+        returns=return_seeds(population),
     )
 
 
