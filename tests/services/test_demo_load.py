@@ -23,9 +23,9 @@ from rcc.db.models import (
     SufficiencyReturn,
     Vacancy,
 )
-from rcc.demo.population import RETURN_YEARS, last_return_year
 from rcc.demo import generate_region
 from rcc.demo.load import AlreadyLoaded, load_region
+from rcc.demo.population import RETURN_YEARS, last_return_year
 from tests.conftest import DATA_DIR
 
 AS_OF = dt.date(2026, 11, 1)
@@ -61,8 +61,9 @@ def _snapshot(factory) -> dict:
             ).order_by(Placement.id)
         ).all()
         returns = s.execute(
-            select(SufficiencyReturn.la_id, SufficiencyReturn.collection_year, SufficiencyReturn.version)
-            .order_by(SufficiencyReturn.id)
+            select(
+                SufficiencyReturn.la_id, SufficiencyReturn.collection_year, SufficiencyReturn.version
+            ).order_by(SufficiencyReturn.id)
         ).all()
         episodes = s.execute(
             select(
