@@ -56,12 +56,17 @@ def load_demo(
     scale: float,
     keys: bool,
     as_of: dt.date | None = None,
+    return_years: int | None = None,
 ) -> list[str]:
-    """Generate and store a demo region; returns lines to print (counts, and keys if asked)."""
+    """Generate and store a demo region with every member LA's SSDA903 returns (``return_years`` of
+    them, default :data:`rcc.demo.population.RETURN_YEARS`); returns lines to print (counts, and keys
+    if asked)."""
     from rcc.demo.generate import generate_region
     from rcc.demo.load import AlreadyLoaded, existing_summary, load_region
+    from rcc.demo.population import RETURN_YEARS
 
-    demo = generate_region(region, seed=seed, data_dir=data_dir, scale=scale, as_of=as_of)
+    years = RETURN_YEARS if return_years is None else return_years
+    demo = generate_region(region, seed=seed, data_dir=data_dir, scale=scale, as_of=as_of, return_years=years)
     try:
         with transaction(factory) as s:
             summary = load_region(s, demo)

@@ -378,13 +378,29 @@ def demo(
     as_of: Annotated[
         str | None, typer.Option(help="snapshot date YYYY-MM-DD (ages, vacancies, referrals); default today")
     ] = None,
+    return_years: Annotated[
+        int,
+        typer.Option(
+            help="collection years of SSDA903 returns stored for every member LA, ending with the last "
+            "complete one before the snapshot date (0: none, a faster load without forecasts)"
+        ),
+    ] = 5,
 ) -> None:
     from rcc.admin import load_demo
 
     prepare_database()
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-        summary = load_demo(_factory(), load_settings().data_dir, region, seed, scale, keys, as_of=day)
+        summary = load_demo(
+            _factory(),
+            load_settings().data_dir,
+            region,
+            seed,
+            scale,
+            keys,
+            as_of=day,
+            return_years=return_years,
+        )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -4,10 +4,10 @@
 on DfE's published children-looked-after counts (``dfe_children_looked_after_by_la_*.csv``): each LA's
 non-UASC entrants a year = its mean "starting to be looked after" count (less its simulated UASC arrivals),
 its trend = the log-linear slope of those starts (clipped to +-6% a year), its spell-length scale = its
-31 March stock per start relative to the simulator's own (3.1 years), its UASC arrivals = its UASC share of
+31 March stock per start relative to the simulator's own (3.3 years, measured), its UASC arrivals = its UASC share of
 the stock (MHCLG RO3, :func:`rcc.demo.children.uasc_shares`) spread over about two years' stay, and 8% of
 its stock as short-break children. Everything is multiplied by ``scale``. The simulation runs to the demo's
-``as_of``; the returns are the complete collection years before it (:data:`RETURN_YEARS` of them).
+``as_of``; the returns are the complete collection years before it (:data:`RETURN_YEARS` of them by default).
 
 :func:`population_children` turns the children looked after on ``as_of`` (short breaks excepted, as in DfE's
 count) into register children: their SSDA903 id, date of birth, sex, ethnicity, UASC status, their current
@@ -30,7 +30,7 @@ from rcc.demo.region import RegionContext
 from rcc.demo.seeds import ReturnSeed
 from rcc.demo.sources import CLA_FILE
 
-RETURN_YEARS = 6  # collection years of SSDA903 returns stored per LA, ending with the last before as_of
+RETURN_YEARS = 5  # collection years of SSDA903 returns stored per LA, ending with the last before as_of
 WARMUP_YEARS = 14  # years simulated before the first return, so its stock has every age
 HISTORY_YEARS = 3  # ended placements kept in the register: those ending in this many years before as_of
 GENERATOR_STOCK_PER_ENTRANT = (
@@ -91,14 +91,14 @@ def last_return_year(as_of: dt.date) -> int:
     return as_of.year - 2 if (as_of.month, as_of.day) < (3, 31) else as_of.year - 1
 
 
-def population_spec(ctx: RegionContext, scale: float) -> RegionSpec:
+def population_spec(ctx: RegionContext, scale: float, return_years: int = RETURN_YEARS) -> RegionSpec:
     dfe = ctx.data.cla_counts
     if dfe is None:
         raise ValueError(f"{DFE_CLA_FILE} is needed to calibrate the population")
     last = last_return_year(ctx.as_of)
     return RegionSpec(
         las=tuple(_la_spec(ctx, dfe, la, scale) for la in ctx.la_codes),
-        first_year=last - RETURN_YEARS + 1,
+        first_year=last - return_years + 1,
         last_year=last,
         reference_date=dt.date(2023, 3, 31),  # the middle of DfE's years 2021-2025
         warmup_years=WARMUP_YEARS,
@@ -107,9 +107,12 @@ def population_spec(ctx: RegionContext, scale: float) -> RegionSpec:
     )
 
 
-def simulate_population(ctx: RegionContext, scale: float) -> SyntheticRegion:
-    """Every member LA's children over the years, with their SSDA903 returns (pure, deterministic by seed)."""
-    return simulate_region(population_spec(ctx, scale))
+def simulate_population(
+    ctx: RegionContext, scale: float, return_years: int = RETURN_YEARS
+) -> SyntheticRegion:
+    """Every member LA's children over the years, with their last ``return_years`` SSDA903 returns
+    (pure, deterministic by seed; the children do not depend on ``return_years``)."""
+    return simulate_region(population_spec(ctx, scale, return_years))
 
 
 @dataclass(frozen=True)
