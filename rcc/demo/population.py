@@ -71,7 +71,7 @@ def _la_spec(ctx: RegionContext, dfe: pd.DataFrame, la: str, scale: float) -> LA
     mean_starts = float(s.mean()) if len(s) else mean_stock / GENERATOR_STOCK_PER_ENTRANT
     uasc_stock = ctx.uasc_shares.get(la, 0.0) * mean_stock
     uasc_per_year = uasc_stock / UASC_STAY_YEARS
-    regimes = ()
+    regimes: tuple[UASCRegime, ...] = ()
     if uasc_per_year * scale > 0:
         regimes = (UASCRegime(dt.date(1990, 1, 1), dt.date(2100, 1, 1), uasc_per_year * scale / 12.0),)
     ratio = (mean_stock - uasc_stock) / max(1.0, mean_starts - uasc_per_year)

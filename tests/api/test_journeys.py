@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from tests.api.helpers import child_body
 from tests.conftest import DATA_DIR, PG_URL
+from tests.support.demo_returns import latest_return, with_a_bad_row
 
 AS_OF = dt.date.today()  # as `rcc demo` loads it
 pytestmark = [
@@ -62,7 +63,6 @@ def demo(template_url: str, tmp_path_factory) -> Iterator[Demo]:
     from rcc.app import create_app
     from rcc.config import Settings
     from rcc.db import make_engine, make_sessionmaker
-    from rcc.demo import generate_region
 
     db = tmp_path_factory.mktemp("journeys") / "rcc.db"
     shutil.copy(template_url.split("///", 1)[1], db)
@@ -71,8 +71,7 @@ def demo(template_url: str, tmp_path_factory) -> Iterator[Demo]:
     factory = make_sessionmaker(engine)
     lines = load_demo(factory, DATA_DIR, "North East", 1, 0.1, True, as_of=AS_OF)
     env = parse_exports(lines)
-    returns = generate_region("North East", 1, DATA_DIR, scale=0.1, as_of=AS_OF).returns  # the same again
-    latest = max((r for r in returns if r.la_gss_code == env["LA"]), key=lambda r: r.collection_year)
+    latest_year, latest_files = latest_return(DATA_DIR, env["LA"], AS_OF, 0.1)  # as the demo stored it
     keys = {
         "commissioner": env["KEY"],
         "officer": env["LA_KEY"],
@@ -89,8 +88,8 @@ def demo(template_url: str, tmp_path_factory) -> Iterator[Demo]:
             int(env["HOME_ID"]),
             env["LA"],
             lines,
-            dict(latest.files),
-            latest.collection_year,
+            latest_files,
+            latest_year,
         )
     engine.dispose()
 
@@ -237,23 +236,8 @@ def test_commissioners_gap_covers_every_member_la(demo):
     assert all(required.get(code, 0) > 0 for code in members), required
 
 
-def _with_a_bad_row(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The return with one more child whose only episode has a PLACE code DfE does not have."""
-    header = files["header"].decode().splitlines()
-    episodes = files["episodes"].decode().splitlines()
-    child = header[1].split(",")
-    child[0] = "99999999"
-    ep = episodes[1].split(",")
-    ep[0], ep[5] = "99999999", "ZZ9"
-    return {
-        **files,
-        "header": ("\n".join([*header, ",".join(child)]) + "\n").encode(),
-        "episodes": ("\n".join([*episodes, ",".join(ep)]) + "\n").encode(),
-    }
-
-
 def test_la_data_officer_rejected_then_accepted_return(demo):
-    files = _with_a_bad_row(demo.latest_return)
+    files = with_a_bad_row(demo.latest_return)
     parts = {n: (f"{n}.csv", raw, "text/csv") for n, raw in files.items()}
     url = "/api/v1/sufficiency/returns"
     form = {"la_code": demo.la_code, "collection_year": str(demo.latest_year)}
