@@ -14,11 +14,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== loading the demo region '$REGION' (seed $SEED) into ${RCC_DATABASE_URL:-var/rcc.db}"
 rcc demo --region "$REGION" --seed "$SEED"
-# The synthetic SSDA903 sample (one LA's five returns) as the first member LA's returns, so that
-# forecasts, the gap and the sufficiency report have data; rows DfE's rules reject are quarantined.
+# `rcc demo` also stores every member LA's SSDA903 returns (five collection years up to the last
+# 31 March, simulated from the same children as the register), so forecasts and the gap cover them all.
 FIRST_LA=$(python -c "import sys; from rcc.cli import first_member_la; print(first_member_la(sys.argv[1]))" "$REGION")
-echo "== submitting the SSDA903 sample as $FIRST_LA's returns"
-rcc returns submit-sample --la "$FIRST_LA" --quarantine | tail -n 5
 echo "== demo sign-ins for the web pages (password: demo password 2026)"
 for who in "officer@demo.rcc la_officer --la $FIRST_LA" "data@demo.rcc la_officer --la $FIRST_LA" \
            "commissioner@demo.rcc rcc_commissioner --rcc 1" "provider@demo.rcc provider --provider 1"; do

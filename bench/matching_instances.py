@@ -64,10 +64,16 @@ def _home_row(h: HomeSeed) -> SimpleNamespace:
 
 def to_instance(regions: Sequence[DemoRegion], on: dt.date) -> tuple[list[Referral], list[Home]]:
     """The open referrals and every home of ``regions`` as the service would give them to the
-    library on ``on`` (all placements are current: the generator's start on or before ``as_of``)."""
+    library on ``on`` (the current placements: those the generator has not ended; they start on or
+    before ``as_of``)."""
     children = {c.key: c for d in regions for c in d.children}
     ages, declared = occupancy(
-        ((p.home_key, children[p.child_key].birth_month) for d in regions for p in d.placements),
+        (
+            (p.home_key, children[p.child_key].birth_month)
+            for d in regions
+            for p in d.placements
+            if p.end_date is None or p.end_date > on
+        ),
         ((v.home_key, v.places, v.available_from) for d in regions for v in d.vacancies),
         on,
     )

@@ -3,8 +3,8 @@
     python -m bench.pages [--region "North East"] [--seed 1] [--rounds 20] [--database-url URL]
 
 Loads the region into a fresh database (SQLite file by default; give an empty PostgreSQL database
-with --database-url, which is wiped first), files the synthetic SSDA903 sample as the first LA's
-returns and runs its forecast job, makes a pending offer and a signed-in user per role, then
+with --database-url, which is wiped first) with every member LA's simulated SSDA903 returns, runs
+the first LA's and the RCC's forecast jobs, makes a pending offer and a signed-in user per role, then
 requests every page ``--rounds`` times through the app in process (ASGI, no network, the worker
 off) and reports per page the median and p95 of the time from request to the whole response. The
 baseline, measured in the same process, is ``GET /health`` (the framework's own floor); the ratio
@@ -50,8 +50,6 @@ def _prepare(url: str, data_dir: Path, region: str, seed: int, as_of: dt.date) -
     from rcc.matching import offers as offers_svc
     from rcc.matching import shortlist as shortlist_svc
     from rcc.sufficiency import forecasts as forecasts_svc
-    from rcc.sufficiency import returns as returns_svc
-    from rcc.sufficiency import ssda903
     from rcc.web.users import create_user
 
     if url.startswith("postgresql"):
@@ -99,12 +97,7 @@ def _prepare(url: str, data_dir: Path, region: str, seed: int, as_of: dt.date) -
         create_user(s, "officer@bench", "Officer", Role.LA_OFFICER, PASSWORD, la_id=la.id)
         create_user(s, "provider@bench", "Provider", Role.PROVIDER, PASSWORD, provider_id=provider_id)
         create_user(s, "commissioner@bench", "Commissioner", Role.RCC_COMMISSIONER, PASSWORD, rcc_id=rcc.id)
-    for year in ssda903.sample_years():
-        files, _ = ssda903.quarantine(ssda903.load_sample_year(year).files, year)
-        with transaction(factory) as s:
-            returns_svc.submit_return(
-                s, SYSTEM, facts["la_code"], year, files, {t: f"{year}/{t}.csv" for t in files}
-            )
+    # every member LA's returns were stored by load_demo (the simulated population)
     with transaction(factory) as s:
         forecasts_svc.submit_forecast(
             s, SYSTEM, ForecastIn(la_code=facts["la_code"], horizon_months=12, n_sims=200)

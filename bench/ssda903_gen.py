@@ -191,7 +191,9 @@ def to_files(ret: Return) -> dict[str, bytes]:
     out = {}
     for table, rows in ret.items():
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=REQUIRED_COLUMNS[table], lineterminator="\r\n")  # CRLF: a value holding CR or LF is quoted
+        writer = csv.DictWriter(
+            buf, fieldnames=REQUIRED_COLUMNS[table], lineterminator="\r\n"
+        )  # CRLF: a value holding CR or LF is quoted
         writer.writeheader()
         writer.writerows(rows)
         out[table] = buf.getvalue().encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +14,9 @@ from rcc.auth import SYSTEM, Role, create_api_key
 from rcc.db import transaction
 from rcc.db.models import LocalAuthority, Provider, Rcc, RccMember, Referral
 from rcc.pagination import resolve_la
+
+if TYPE_CHECKING:
+    from rcc.demo.seeds import DemoRegion
 
 
 def create_key(
@@ -52,16 +56,22 @@ def load_demo(
     scale: float,
     keys: bool,
     as_of: dt.date | None = None,
+    return_years: int | None = None,
 ) -> list[str]:
-    """Generate and store a demo region; returns lines to print (counts, and keys if asked)."""
+    """Generate and store a demo region with every member LA's SSDA903 returns (``return_years`` of
+    them, default :data:`rcc.demo.population.RETURN_YEARS`); returns lines to print (counts, and keys
+    if asked)."""
     from rcc.demo.generate import generate_region
     from rcc.demo.load import AlreadyLoaded, existing_summary, load_region
+    from rcc.demo.population import RETURN_YEARS
 
-    demo = generate_region(region, seed=seed, data_dir=data_dir, scale=scale, as_of=as_of)
+    years = RETURN_YEARS if return_years is None else return_years
+    demo = generate_region(region, seed=seed, data_dir=data_dir, scale=scale, as_of=as_of, return_years=years)
     try:
         with transaction(factory) as s:
             summary = load_region(s, demo)
         lines = [f"{k}: {v}" for k, v in summary.counts.items()]
+        lines += submit_demo_returns(factory, demo)
     except AlreadyLoaded:
         with factory() as s:
             summary = existing_summary(s, demo)
@@ -69,6 +79,24 @@ def load_demo(
     if keys:
         lines += demo_keys(factory, summary.rcc_id, summary.first_la_id, summary.first_provider_id)
     return lines
+
+
+def submit_demo_returns(factory: sessionmaker[Session], demo: DemoRegion) -> list[str]:
+    """Every member LA's simulated SSDA903 returns, oldest year first, through the returns service
+    (validated against DfE's rules as an upload is); one line saying what was stored."""
+    from rcc.sufficiency.returns import submit_return
+
+    for r in demo.returns:
+        with transaction(factory) as s:
+            submit_return(s, SYSTEM, r.la_gss_code, r.collection_year, r.files)
+    if not demo.returns:
+        return []
+    years = sorted({r.collection_year for r in demo.returns})
+    las = len({r.la_gss_code for r in demo.returns})
+    return [
+        f"SSDA903 returns: {len(demo.returns)} ({las} LAs, collection years {years[0]}-{(years[0] + 1) % 100:02d} "
+        f"to {years[-1]}-{(years[-1] + 1) % 100:02d}, up to {years[-1] + 1}-03-31)"
+    ]
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,13 @@ def demo(
     as_of: Annotated[
         str | None, typer.Option(help="snapshot date YYYY-MM-DD (ages, vacancies, referrals); default today")
     ] = None,
+    return_years: Annotated[
+        int,
+        typer.Option(
+            help="collection years of SSDA903 returns stored for every member LA, ending with the last "
+            "complete one before the snapshot date (0: none, a faster load without forecasts)"
+        ),
+    ] = 5,
 ) -> None:
     from rcc.admin import load_demo
 
@@ -388,7 +395,7 @@ def demo(
         factory, data_dir = _factory(), load_settings().data_dir
         summary = run_with_progress(
             f"Loading the {region} demo region",
-            lambda: load_demo(factory, data_dir, region, seed, scale, keys, as_of=day),
+            lambda: load_demo(factory, data_dir, region, seed, scale, keys, as_of=day, return_years=return_years),
         )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from rcc.config import REPO_ROOT, Settings
 
 DATA_DIR = Path(os.environ.get("RCC_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+
+
 def _per_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...), created
     if missing, so workers never truncate each other's tables. SQLite tests copy a file per test."""
@@ -87,9 +89,7 @@ def db_url(template_url: str, tmp_path: Path) -> Iterator[str]:
 
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        ).scalars()
+        tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
         victims = [t for t in tables if t not in KEEP]
         if victims:
             # the audit trail refuses TRUNCATE; replica mode skips triggers for this test clean-up only
@@ -145,6 +145,7 @@ def world(factory) -> World:
     from rcc.db.models import LocalAuthority, Provider, Rcc
 
     with transaction(factory) as s:
+
         def la(code: str) -> LocalAuthority:
             return s.query(LocalAuthority).filter_by(gss_code=code).one()
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 from rcc.demo.params import (
-    AGE_BAND_SHARES,
-    AGE_BANDS,
     CONTINGENCY_PLAN_SHARE_LARGE,
     CONTINGENCY_PLAN_SHARE_OTHER,
     DIFFICULT_TO_REPLACE_MIN_HOMES,
@@ -21,7 +19,6 @@ from rcc.demo.params import (
     IFA_SHARE_OF_MAINSTREAM_FOSTER,
     IFA_TO_LA_FOSTER_COST_RATIO,
     KINSHIP_SHARE_OF_FOSTER,
-    MALE_SHARE,
     MUST_KEEP_SCHOOL_SHARE_EXAM_YEARS,
     MUST_KEEP_SCHOOL_SHARE_OTHER,
     OPEN_DEMAND_WEEKS,
@@ -54,20 +51,19 @@ def _pct(x: float) -> str:
 def assumptions(latest_year: int | None = None, as_of: date | None = None) -> tuple[str, ...]:
     """Every modelling assumption of the generator, in plain words."""
     year = latest_year or "the latest year"
-    ages = ", ".join(
-        f"{_pct(s)} aged {lo}-{hi}" if lo != hi else f"{_pct(s)} under 1"
-        for (lo, hi), s in zip(AGE_BANDS, AGE_BAND_SHARES, strict=True)
-    )
     return (
-        f"Children in care per LA equal the DfE count on 31 March {year} (earlier years where a figure is "
-        "suppressed), times the scale factor; the snapshot date is "
-        f"{as_of.isoformat() if as_of else '31 March of that year'}.",
-        f"Ages follow the national profile of children in care: {ages}.",
-        f"{_pct(MALE_SHARE)} of children in care are boys.",
-        "Placement settings depend on age and reproduce the national mix: about 68% foster care, 11% children's "
-        "homes, secure homes and residential schools, 8% supported accommodation or lodgings (16-17 only), 1% "
-        "parent-and-child placements and 12% placed elsewhere (with parents, for adoption, custody, health), "
-        "who have no placement in the register.",
+        "Children in care are one simulated population per LA (forecasting.synthetic, rcc/demo/population.py): "
+        "entrants per year, their trend and length of stay calibrated on each LA's DfE counts of children starting "
+        "to be looked after and looked after on 31 March 2021-2025, UASC arrivals on its UASC share, times the "
+        "scale factor; the register holds the children in care on the snapshot date "
+        f"({as_of.isoformat() if as_of else f'31 March {year}'}), with their current and ended placements "
+        "(moves in the last three years), and every LA's SSDA903 returns for the five collection years before it "
+        "are the same children's.",
+        "Ages, sexes, settings and lengths of stay come from that simulation (placement spells of log-normal length, "
+        "leaving care by age, an adoption route, UASC leaving at 18); settings follow the SSDA903 placement code "
+        "(U1-U3 kinship, U4-U6 foster with the LA's own or agency carers by provider, K1/K2/R1/S1 residential, "
+        "H5/P2/P3/K3 supported, R3 parent and child); children placed with parents, for adoption or elsewhere "
+        "have no placement in the register.",
         f"{_pct(KINSHIP_SHARE_OF_FOSTER)} of foster placements are with kinship carers; of the rest, "
         f"{_pct(IFA_SHARE_OF_MAINSTREAM_FOSTER)} are with independent fostering agency carers.",
         f"{_pct(SUPPORTED_LODGINGS_SHARE)} of supported placements are supported lodgings, the rest supported "
@@ -78,8 +74,9 @@ def assumptions(latest_year: int | None = None, as_of: date | None = None) -> tu
         f"{_pct(UASC_MAX_LA_SHARE)}; they are {_pct(UASC_MALE_SHARE)} boys, mostly aged 16-17.",
         "Ethnicity (SSDA903 codes) follows approximately the national mix of children in care (about 72% white, 10% "
         "mixed, 7% black, 5% Asian, 4% other, 2% not recorded); it does not vary by region.",
-        f"{_pct(SIBLING_CHILD_SHARE)} of children are in sibling groups looked after by the same LA (mostly pairs); "
-        "siblings share a home address and are placed together where a home has room for all of them.",
+        f"{_pct(SIBLING_CHILD_SHARE)} of referred children are in sibling groups (mostly pairs), referred together; "
+        "siblings share a home address and are placed together where a home has room for all of them (the "
+        "simulated population has no siblings, so children in care are placed one by one).",
         "Needs and NPS risk flags are drawn with assumed rates that rise from age 10 and are "
         f"{RESIDENTIAL_NEED_MULTIPLIER}x higher for children in residential care.",
         "Home addresses are postcode sectors nearest to a uniformly chosen MSOA centroid in the child's LA; schools "

@@ -61,6 +61,9 @@ class Child:
     sibling_group: str | None = None
     needs: tuple[Need, ...] = ()
     risks: tuple[RiskFlag, ...] = ()
+    ssda903_id: str | None = None  # the child's id in its LA's SSDA903 returns (simulated population)
+    placed_since: date | None = None  # start of the current placement, if known
+    past: tuple = ()  # earlier placements (rcc.demo.population.PastPlacement), ended
 
 
 def _non_uasc_age_shares(uasc_share: float) -> np.ndarray:
@@ -253,12 +256,9 @@ def assign_needs(rng: np.random.Generator, child: Child, target_setting: str) ->
     child.risks = tuple(r for r in RiskFlag if r in risks)
 
 
-def children_in_care(ctx: RegionContext, scale: float) -> list[Child]:
-    """Every LA's children looked after (DfE count x ``scale``), with their needs and risk flags."""
-    children: list[Child] = []
-    for la in ctx.la_codes:
-        count = int(round(ctx.data.cla.get(la, 0) * scale))
-        children += make_children(ctx, la, count, f"child:{la}:", None, "children")
+def children_in_care(ctx: RegionContext, children: list[Child]) -> list[Child]:
+    """Every LA's children looked after (from the simulated population, :mod:`rcc.demo.population`),
+    with needs and risk flags that depend on their age and setting."""
     needs_rng = ctx.rng(ctx.name, "needs")
     for c in children:
         assign_needs(needs_rng, c, c.setting)

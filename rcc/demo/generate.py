@@ -44,7 +44,8 @@ from rcc.demo.fees import unit_costs
 from rcc.demo.homes import home_seeds, registered_homes
 from rcc.demo.households import generated_households
 from rcc.demo.params import DEFAULT_SCALE, VACANCY_MAX_LEAD_DAYS
-from rcc.demo.placements import place_children
+from rcc.demo.placements import place_children, place_history
+from rcc.demo.population import RETURN_YEARS, population_children, return_seeds, simulate_population
 from rcc.demo.providers import la_providers, ofsted_records, owner_providers
 from rcc.demo.records import child_seeds
 from rcc.demo.referrals import open_referrals
@@ -104,20 +105,23 @@ def generate_region(
     scale: float = DEFAULT_SCALE,
     referral_scale: float = 1.0,
     as_of: date | None = None,
+    return_years: int = RETURN_YEARS,
 ) -> DemoRegion:
     """Generate one region's RCC deterministically from the open data in ``data_dir``.
 
     ``scale`` multiplies the number of children in care (and with it the generated fostering, kinship,
     parent-and-child and supported capacity; Ofsted-registered homes are real and never scaled);
     ``referral_scale`` multiplies the number of open referrals; ``as_of`` is the day the snapshot
-    describes (default 31 March of the latest DfE year, so output never depends on the clock).
+    describes (default 31 March of the latest DfE year, so output never depends on the clock);
+    ``return_years``: how many collection years of SSDA903 returns each member LA gets, ending with the
+    last complete one on ``as_of`` (0: none; the register's children are the same either way).
     """
     data = load_data(str(Path(data_dir).resolve()))
     valid = sorted(data.las["region"].unique().tolist())
     if region_name not in valid:
         raise ValueError(f"unknown region {region_name!r}; valid regions: {', '.join(valid)}")
-    if scale < 0 or referral_scale < 0:
-        raise ValueError("scale and referral_scale must be non-negative")
+    if scale < 0 or referral_scale < 0 or return_years < 0:
+        raise ValueError("scale, referral_scale and return_years must be non-negative")
     ctx = _context(data, region_name, seed, as_of or date(data.latest_year, 3, 31))
 
     reg_homes, ifas = ofsted_records(ctx)
@@ -125,13 +129,20 @@ def generate_region(
     providers = owner_providers(ctx, reg_homes, ifas, provider_rng)
     homes = registered_homes(ctx, reg_homes)
     providers += la_providers(ctx, provider_rng)
-    children = children_in_care(ctx, scale)
+    population = simulate_population(ctx, scale, return_years)
+    children = children_in_care(ctx, population_children(ctx, population))
     homes += generated_households(ctx, children, ifas, providers, provider_rng)
     placed = place_children(ctx, children, homes)  # appends kinship households to homes
+    history_left_out = place_history(ctx, children, homes, placed)
     open_vacancies = vacancies(ctx, homes, placed.occupied)
     referrals, referred = open_referrals(ctx, referral_scale)
 
     notes: list[str] = []
+    if history_left_out:
+        notes.append(
+            f"{history_left_out} earlier (ended) placements of the children in care are not in the register: "
+            "kinship placements, or no home of their kind had a place free at the time."
+        )
     if placed.unplaced_residential:
         notes.append(
             f"{placed.unplaced_residential} children needing residential care could not be placed in the region's own "
@@ -150,6 +161,7 @@ def generate_region(
         referrals=tuple(referrals),
         assumptions=assumptions(data.latest_year, ctx.as_of) + tuple(notes),
         as_of=ctx.as_of,
+        returns=return_seeds(population),
     )
 
 

@@ -120,6 +120,8 @@ def _placement_row(p: PlacementSeed, child_id: int, home_id: int) -> Placement:
         weekly_education=round(p.weekly_education),
         weekly_other=round(p.weekly_other),
         contract=getattr(p, "contract", "spot"),
+        end_date=p.end_date,
+        reason_ended=p.reason_ended,
     )
 
 

@@ -7,7 +7,7 @@ LA's DfE shares, and nearer homes are likelier within it. Kinship carers get a h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import numpy as np
@@ -127,7 +127,7 @@ class _Placer:
         mean_age = PLACEMENT_MEAN_AGE_DAYS[unit[0].setting]
         start = self.ctx.as_of - timedelta(days=int(self.rng.exponential(mean_age)))
         for c in unit:
-            start_c = max(start, c.birth_month)
+            start_c = c.placed_since or max(start, c.birth_month)
             intensive = sum(n in c.needs for n in _INTENSIVE_NEEDS)
             noise = float(np.exp(self.rng.normal(0, PLACEMENT_FEE_NOISE_SIGMA)))
             core, extra, edu, other = h.fees
@@ -159,7 +159,9 @@ class _Placer:
         for c in unit:
             core, extra, edu, other = h.fees
             self.out.placements.append(
-                PlacementSeed(c.key, h.key, max(start, c.birth_month), core, extra, edu, other)
+                PlacementSeed(
+                    c.key, h.key, c.placed_since or max(start, c.birth_month), core, extra, edu, other
+                )
             )
 
     def place(self, unit: list[Child]) -> None:
@@ -206,3 +208,53 @@ def place_children(ctx: RegionContext, children: list[Child], homes: list[DraftH
     for u in placer.rng.permutation(len(unit_list)).tolist():
         placer.place(unit_list[u])
     return placer.out
+
+
+def _base(placer: _Placer, c: Child, setting: str) -> np.ndarray | None:
+    if setting in ("la_foster", "ifa_foster"):
+        return placer.type_masks["la_foster"] | placer.type_masks["ifa_foster"]
+    if setting == "residential":
+        return placer.residential_mask(c)
+    return placer.type_masks.get(setting)
+
+
+def place_history(ctx: RegionContext, children: list[Child], homes: list[DraftHome], placed: Placed) -> int:
+    """Ended placements (``Child.past``) in homes with a place free now that no other ended placement
+    held at the same time, so no home is ever over its places; kinship placements (households made for
+    one child) and those with no such home are left out. Returns how many were left out."""
+    placer = _Placer(ctx, homes)
+    placer.rng = ctx.rng(ctx.name, "history")
+    occupied = placed.occupied
+    placer.h_free = np.array([max(0, h.capacity - occupied.get(h.key, 0)) for h in homes], dtype=np.int64)
+    held: dict[int, list[tuple]] = {}
+    left_out = 0
+    for c in children:
+        for p in c.past:
+            base = _base(placer, c, p.setting)
+            if base is None:
+                left_out += 1
+                continue
+            young = replace(c, age=max(0, c.age - (ctx.as_of - p.start).days // 365))
+            mask = base.copy()
+            home = None
+            for _ in range(4):
+                cand = placer.choose([young], mask)
+                if cand is None:
+                    break
+                overlapping = sum(s < p.end and p.start < e for s, e in held.get(cand, []))
+                if overlapping < placer.h_free[cand]:
+                    home = cand
+                    break
+                mask = mask.copy()
+                mask[cand] = False
+            if home is None:
+                left_out += 1
+                continue
+            held.setdefault(home, []).append((p.start, p.end))
+            core, extra, edu, other = homes[home].fees
+            placed.placements.append(
+                PlacementSeed(
+                    c.key, homes[home].key, p.start, core, extra, edu, other, p.end, p.reason or None
+                )
+            )
+    return left_out

@@ -134,7 +134,7 @@ def _child_seed(ctx: RegionContext, rng: np.random.Generator, c: Child, target: 
     return ChildSeed(
         key=c.key,
         la_gss_code=c.la,
-        la_child_id=f"C{digest}",
+        la_child_id=c.ssda903_id or f"C{digest}",
         birth_month=c.birth_month,
         sex=c.sex,
         ethnicity=c.ethnicity,

@@ -108,6 +108,8 @@ class PlacementSeed:
     weekly_additional_support: float
     weekly_education: float
     weekly_other: float
+    end_date: date | None = None  # an ended placement (from the simulated population's history)
+    reason_ended: str | None = None  # SSDA903 REASON_PLACE_CHANGE (or REC when care ended)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,15 @@ class ReferralSeed:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnSeed:
+    """One LA's SSDA903 return for one collection year (start year), as the CSV files an LA uploads."""
+
+    la_gss_code: str
+    collection_year: int
+    files: dict[str, bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class DemoRegion:
     rcc_name: str
     region: str
@@ -144,3 +155,4 @@ class DemoRegion:
     referrals: tuple[ReferralSeed, ...]
     assumptions: tuple[str, ...]
     as_of: date  # the day the snapshot describes (vacancy staleness, referral ages, placement starts)
+    returns: tuple[ReturnSeed, ...] = ()  # every member LA's SSDA903 returns, oldest year first

@@ -84,6 +84,7 @@ class SourceData:
     sector_e: np.ndarray
     sector_n: np.ndarray
     sector_la: np.ndarray  # children's-services LA code per sector ("" if outside England)
+    cla_counts: pd.DataFrame | None = None  # DfE's CLA file as read: every year, LA and measure
 
 
 def _latest_by_la(frame: pd.DataFrame, measure: str) -> tuple[dict[str, int], int]:
@@ -198,6 +199,7 @@ def load_data(data_dir_text: str) -> SourceData:
         sector_e=table.easting,
         sector_n=table.northing,
         sector_la=sector_la,
+        cla_counts=cla_frame,
     )
 
 

@@ -203,6 +203,15 @@ def gap(
         if to_c is not None
         else f"{total_name}: no places to commission could be computed"
     )
+    by_la = [r for r in rows if r["la"] in las and (r["to_commission"] or 0) > 0]
+    short = sum(r["to_commission"] for r in by_la)
+    if scope.kind == "rcc" and to_c is not None and short > to_c:
+        # pooled across the RCC the places may suffice while LAs are short in their own area: say both
+        n_short = len({r["la"] for r in by_la})
+        figure += (
+            f"; counted LA by LA, {n_short} of {len(las)} LAs are {short} place{'s' * (short != 1)} short "
+            "in their own area"
+        )
     return {
         "headline": data_cov.headline(figure, cov),
         "data_coverage": cov,

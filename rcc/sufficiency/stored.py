@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 
+from forecasting.ssda903_columns import EPISODE_FIELDS
 from rcc.db.models import Ssda903Child, Ssda903Episode, Ssda903ReturnRow, Ssda903Uasc, SufficiencyReturn
 
 
@@ -73,8 +74,7 @@ EPISODES = _Kind(
     "episodes",
     Ssda903Episode,
     ("child", "decom"),
-    ("rne", "ls", "cin", "place", "place_provider", "dec", "rec", "reason_place_change", "home_post",
-     "pl_post", "urn"),
+    tuple(c.lower() for c in EPISODE_FIELDS if c != "DECOM"),
     frozenset({"decom", "dec"}),
     frozenset({"home_post", "pl_post"}),
 )  # fmt: skip
@@ -92,18 +92,7 @@ EPISODE_COLUMNS: tuple[str, ...] = (
     "DOB",
     "SEX",
     "ETHNIC",
-    "DECOM",
-    "RNE",
-    "LS",
-    "CIN",
-    "PLACE",
-    "PLACE_PROVIDER",
-    "DEC",
-    "REC",
-    "REASON_PLACE_CHANGE",
-    "HOME_POST",
-    "PL_POST",
-    "URN",
+    *EPISODE_FIELDS,
     "UASC",
     "first_seen",
     "collection_year",

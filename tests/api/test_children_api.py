@@ -16,17 +16,33 @@ def test_child_crud_and_derived_fields(client, world):
     assert child["la_code"] == world.la_a and child["home_postcode_sector"] == "NE1 4"
     assert child["suitability_foster"] == "preferred" and child["risks"] == ["riskMissing"]
     cid = child["id"]
-    r = client.patch(f"/api/v1/children/{cid}", json={"needs": ["mental_health"], "school_postcode_sector": None}, headers=h)
-    assert r.status_code == 200 and r.json()["needs"] == ["mental_health"] and r.json()["school_postcode_sector"] is None
+    r = client.patch(
+        f"/api/v1/children/{cid}",
+        json={"needs": ["mental_health"], "school_postcode_sector": None},
+        headers=h,
+    )
+    assert (
+        r.status_code == 200
+        and r.json()["needs"] == ["mental_health"]
+        and r.json()["school_postcode_sector"] is None
+    )
     assert client.get(f"/api/v1/children/{cid}", headers=h).json()["needs"] == ["mental_health"]
     assert client.delete(f"/api/v1/children/{cid}", headers=h).status_code == 204
     assert client.get(f"/api/v1/children/{cid}", headers=h).status_code == 404
 
 
 def test_child_location_is_a_sector_at_most(client, world):
-    r = client.post("/api/v1/children", json=child_body(world.la_a, home_postcode_sector="NE1 4ST"), headers=world.h("officer_a"))
+    r = client.post(
+        "/api/v1/children",
+        json=child_body(world.la_a, home_postcode_sector="NE1 4ST"),
+        headers=world.h("officer_a"),
+    )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "home_postcode_sector"
-    r = client.post("/api/v1/children", json=child_body(world.la_a, school_postcode_sector="QQ1 1"), headers=world.h("officer_a"))
+    r = client.post(
+        "/api/v1/children",
+        json=child_body(world.la_a, school_postcode_sector="QQ1 1"),
+        headers=world.h("officer_a"),
+    )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "school_postcode_sector"
 
 
@@ -46,18 +62,28 @@ def test_child_validation_names_fields(client, world):
 
 
 def test_la_officer_cannot_see_another_las_child(client, world):
-    cid = client.post("/api/v1/children", json=child_body(world.la_a), headers=world.h("officer_a")).json()["id"]
+    cid = client.post("/api/v1/children", json=child_body(world.la_a), headers=world.h("officer_a")).json()[
+        "id"
+    ]
     b = world.h("officer_b")
     assert client.get(f"/api/v1/children/{cid}", headers=b).status_code == 404
     assert client.patch(f"/api/v1/children/{cid}", json={"wishes": "x"}, headers=b).status_code == 404
     assert client.delete(f"/api/v1/children/{cid}", headers=b).status_code == 404
     assert client.get("/api/v1/children", headers=b).json()["total"] == 0
-    assert client.post("/api/v1/children", json=child_body(world.la_a, la_child_id="C9"), headers=b).status_code == 403
+    assert (
+        client.post("/api/v1/children", json=child_body(world.la_a, la_child_id="C9"), headers=b).status_code
+        == 403
+    )
     assert client.get(f"/api/v1/children/{cid}", headers=world.h("provider_a")).status_code == 403
     # the RCC's commissioner reads it; a commissioner of nothing else, and officers outside, do not
     assert client.get(f"/api/v1/children/{cid}", headers=world.h("commissioner")).status_code == 200
     assert client.get(f"/api/v1/children/{cid}", headers=world.h("officer_out")).status_code == 404
-    assert client.patch(f"/api/v1/children/{cid}", json={"wishes": "x"}, headers=world.h("commissioner")).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/children/{cid}", json={"wishes": "x"}, headers=world.h("commissioner")
+        ).status_code
+        == 403
+    )
 
 
 def test_every_read_and_change_of_a_child_is_audited(client, world, factory):
@@ -70,7 +96,9 @@ def test_every_read_and_change_of_a_child_is_audited(client, world, factory):
     client.patch(f"/api/v1/children/{cid}", json={"wishes": "A dog."}, headers=h)
     client.get(f"/api/v1/children/{cid}", headers=world.h("officer_b"))  # refused: audited as refused
     with factory() as s:
-        events = s.scalars(select(AuditEvent).where(AuditEvent.entity_id == cid).order_by(AuditEvent.id)).all()
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.entity_id == cid).order_by(AuditEvent.id)
+        ).all()
         assert [(e.action, e.role) for e in events] == [
             ("create", "la_officer"),
             ("read", "la_officer"),
@@ -98,13 +126,19 @@ def test_audit_trail_is_append_only(client, world, factory):
 
 
 def _home(client, world, **over):
-    return client.post("/api/v1/homes", json=home_body(world.provider_a, **over), headers=world.h("admin")).json()
+    return client.post(
+        "/api/v1/homes", json=home_body(world.provider_a, **over), headers=world.h("admin")
+    ).json()
 
 
 def test_referral_crud_and_sibling_groups(client, world):
     h = world.h("officer_a")
-    c1 = client.post("/api/v1/children", json=child_body(world.la_a, la_child_id="S1", sibling_group="G1"), headers=h).json()
-    c2 = client.post("/api/v1/children", json=child_body(world.la_a, la_child_id="S2", sibling_group="G1"), headers=h).json()
+    c1 = client.post(
+        "/api/v1/children", json=child_body(world.la_a, la_child_id="S1", sibling_group="G1"), headers=h
+    ).json()
+    c2 = client.post(
+        "/api/v1/children", json=child_body(world.la_a, la_child_id="S2", sibling_group="G1"), headers=h
+    ).json()
     body = {"la_code": world.la_a, "child_ids": [c1["id"], c2["id"]], "needed_by": "< 5 days"}
     r = client.post("/api/v1/referrals", json=body, headers=h)
     assert r.status_code == 201, r.text
@@ -121,13 +155,23 @@ def test_referral_crud_and_sibling_groups(client, world):
 def test_referral_validation(client, world):
     h = world.h("officer_a")
     c1 = client.post("/api/v1/children", json=child_body(world.la_a), headers=h).json()
-    r = client.post("/api/v1/referrals", json={"la_code": world.la_a, "child_ids": [c1["id"]], "needed_by": "Tomorrow"}, headers=h)
+    r = client.post(
+        "/api/v1/referrals",
+        json={"la_code": world.la_a, "child_ids": [c1["id"]], "needed_by": "Tomorrow"},
+        headers=h,
+    )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "needed_by"
-    r = client.post("/api/v1/referrals", json={"la_code": world.la_a, "child_ids": [c1["id"], 999], "needed_by": "Today"}, headers=h)
+    r = client.post(
+        "/api/v1/referrals",
+        json={"la_code": world.la_a, "child_ids": [c1["id"], 999], "needed_by": "Today"},
+        headers=h,
+    )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "child_ids[1]"
     r = client.post("/api/v1/referrals", json={"la_code": world.la_a, "child_ids": [c1["id"]], "needed_by": "Today",
                                                "preferred_location_local": False}, headers=h)  # fmt: skip
-    assert r.status_code == 422 and "out_of_la_reason" in r.json()["error"]["message"] + str(r.json()["error"]["details"])
+    assert r.status_code == 422 and "out_of_la_reason" in r.json()["error"]["message"] + str(
+        r.json()["error"]["details"]
+    )
 
 
 def test_placement_crud_takes_a_place_and_keeps_history(client, world):
@@ -146,7 +190,9 @@ def test_placement_crud_takes_a_place_and_keeps_history(client, world):
     assert r.status_code == 409 and "no free place" in r.json()["error"]["message"]
     r = client.patch(f"/api/v1/placements/{pid}", json={"end_date": "2026-02-01"}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "reason_ended"
-    r = client.patch(f"/api/v1/placements/{pid}", json={"end_date": "2026-02-01", "reason_ended": "CARPL"}, headers=h)
+    r = client.patch(
+        f"/api/v1/placements/{pid}", json={"end_date": "2026-02-01", "reason_ended": "CARPL"}, headers=h
+    )
     assert r.status_code == 200 and r.json()["reason_ended"] == "CARPL"
     assert client.get(f"/api/v1/homes/{home['id']}", headers=h).json()["free_places"] == 1
     assert client.delete(f"/api/v1/placements/{pid}", headers=h).status_code == 403  # history is kept
@@ -165,7 +211,11 @@ def test_placement_validation(client, world):
     r = client.post("/api/v1/placements", json={"child_id": c1["id"], "home_id": home["id"], "start_date": "2026-01-05",
                                                 "reason_ended": "BORED"}, headers=h)  # fmt: skip
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "reason_ended"
-    r = client.post("/api/v1/placements", json={"child_id": c1["id"], "home_id": 999, "start_date": "2026-01-05"}, headers=h)
+    r = client.post(
+        "/api/v1/placements",
+        json={"child_id": c1["id"], "home_id": 999, "start_date": "2026-01-05"},
+        headers=h,
+    )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "home_id"
     r = client.post("/api/v1/placements", json={"child_id": c1["id"], "home_id": home["id"], "start_date": "2026-01-05",
                                                 "weekly_core": -5}, headers=h)  # fmt: skip
@@ -173,7 +223,11 @@ def test_placement_validation(client, world):
 
 
 def test_malformed_json_is_422_not_500(client, world):
-    r = client.post("/api/v1/children", content=b"{not json", headers={**world.h("officer_a"), "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/children",
+        content=b"{not json",
+        headers={**world.h("officer_a"), "content-type": "application/json"},
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
     r = client.get("/api/v1/children/abc", headers=world.h("officer_a"))
     assert r.status_code == 422

@@ -138,3 +138,28 @@ def test_uasc_regime_and_leaving_at_18(region):
     closed = last[last["DEC"].notna()]
     age = (closed["DEC"] - closed["DOB"]).dt.days / 365.25
     assert (age <= 18.01).all() and (age > 17.9).mean() > 0.7  # most UASC leave care at 18
+
+
+def test_consecutive_years_continue_each_other(region):
+    """As real returns do (and the previous-year checks expect): an episode open on 31 March is in the
+    next year's return with the same child id and start, the same fields (its code recoded only when
+    the old one is withdrawn), and then its end if it has one; the child's header row is the same."""
+    from forecasting.synthetic import RECODE_IN_LATER_RETURNS
+
+    for la, by_year in region.returns.items():
+        years = sorted(by_year)
+        for y, nxt in zip(years, years[1:], strict=False):
+            ep, ep2 = by_year[y]["episodes"], by_year[nxt]["episodes"].set_index(["CHILD", "DECOM"])
+            open_ = ep[ep["DEC"] == ""]
+            assert len(open_) > 0
+            for row in open_.itertuples(index=False):
+                later = ep2.loc[(row.CHILD, row.DECOM)]
+                for col in ("RNE", "LS", "CIN", "PLACE_PROVIDER", "HOME_POST", "PL_POST", "URN"):
+                    assert later[col] == getattr(row, col), (la, y, row.CHILD, col)
+                assert later["PLACE"] in (row.PLACE, RECODE_IN_LATER_RETURNS.get(row.PLACE))
+            h, h2 = by_year[y]["header"].set_index("CHILD"), by_year[nxt]["header"].set_index("CHILD")
+            for child in set(open_["CHILD"]):
+                assert (
+                    h2.at[child, "DOB"] == h.at[child, "DOB"]
+                    and h2.at[child, "ETHNIC"] == h.at[child, "ETHNIC"]
+                )

@@ -28,7 +28,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from rcc.config import REPO_ROOT, Settings
+from rcc.demo.population import RETURN_YEARS
 from tests.conftest import DATA_DIR, KEEP, PG_URL
+from tests.support.demo_returns import latest_return, with_a_bad_row, without_the_bad_episode
 
 CHROMIUM = Path(os.environ.get("RCC_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(os.environ.get("RCC_AXE_JS") or REPO_ROOT / ".test-tools/node_modules/axe-core/axe.min.js")
@@ -94,8 +96,6 @@ def _setup(url: str, tmp: Path) -> dict:
     from rcc.matching import offers as offers_svc
     from rcc.matching import shortlist as shortlist_svc
     from rcc.register import homes as homes_svc
-    from rcc.sufficiency import returns as returns_svc
-    from rcc.sufficiency import ssda903
     from rcc.web.users import create_user
 
     engine = make_engine(url)
@@ -166,17 +166,10 @@ def _setup(url: str, tmp: Path) -> dict:
         )
         create_user(s, "commissioner@rcc.example", "Cora Commissioner", Role.RCC_COMMISSIONER, PASSWORD,
                     rcc_id=rcc.id)  # fmt: skip
-    # the LA's earlier returns (2017-18 to 2020-21, rows the validator rejects quarantined)
-    for year in ssda903.sample_years()[:-1]:
-        files, _ = ssda903.quarantine(ssda903.load_sample_year(year).files, year)
-        with transaction(factory) as s:
-            returns_svc.submit_return(
-                s, SYSTEM, out["la_code"], year, files, {t: f"{year}/{t}.csv" for t in files}
-            )
-    # the files the data officer uploads: 2021-22 as the sample has it (rejected), then quarantined
-    last = ssda903.sample_years()[-1]
-    raw = ssda903.load_sample_year(last).files
-    clean, _ = ssda903.quarantine(raw, last)
+    # the files the data officer uploads: the LA's latest return (every member LA has the demo's returns)
+    # with a bad row (rejected), then without the bad episode (accepted as a new version)
+    _year, latest = latest_return(DATA_DIR, out["la_code"], dt.date.today(), DEMO_SCALE)
+    raw, clean = with_a_bad_row(latest), without_the_bad_episode(latest)
     for name, files in (("raw", raw), ("clean", clean)):
         folder = tmp / name
         folder.mkdir()
@@ -486,11 +479,12 @@ def test_la_data_officer_journey(page, demo):
     sign_in(page, demo, "data@la.example")
     page.get_by_role("link", name="SSDA903 returns").click()
     history = page.locator("table").last.locator("tbody tr")
-    assert history.count() == 4  # the four earlier years
+    assert history.count() == RETURN_YEARS  # the demo's returns
     raw = demo.tmp / "raw"
     page.get_by_label("Header file (CSV)").set_input_files(str(raw / "header.csv"))
     page.get_by_label("Episodes file (CSV)").set_input_files(str(raw / "episodes.csv"))
-    page.get_by_label("UASC file (CSV, optional)").set_input_files(str(raw / "uasc.csv"))
+    if (raw / "uasc.csv").exists():
+        page.get_by_label("UASC file (CSV, optional)").set_input_files(str(raw / "uasc.csv"))
     page.get_by_role("button", name="Upload and validate").click()
     assert page.get_by_role("heading", name="Validation report").is_visible()
     report = page.locator("#validation-report tbody tr")
@@ -513,11 +507,13 @@ def test_la_data_officer_journey(page, demo):
     clean = demo.tmp / "clean"
     page.get_by_label("Header file (CSV)").set_input_files(str(clean / "header.csv"))
     page.get_by_label("Episodes file (CSV)").set_input_files(str(clean / "episodes.csv"))
-    page.get_by_label("UASC file (CSV, optional)").set_input_files(str(clean / "uasc.csv"))
+    if (clean / "uasc.csv").exists():
+        page.get_by_label("UASC file (CSV, optional)").set_input_files(str(clean / "uasc.csv"))
     page.get_by_role("button", name="Upload and validate").click()
     assert "accepted and stored" in page.locator(".notice--success").inner_text()
-    assert page.locator("table").last.locator("tbody tr").count() == 6  # four years, the refused one, this
-    assert "accepted" in page.locator("table").last.locator("tbody tr").last.inner_text()
+    history = page.locator("table").last.locator("tbody tr")
+    assert history.count() == RETURN_YEARS + 2  # the demo's years, the refused upload, this one
+    assert "accepted" in history.last.inner_text()
     accessible(page, "data-returns")
     page.get_by_role("link", name="Forecast").click()
     # the first status poll finds the service busy: the page keeps polling (as Retry-After asks)

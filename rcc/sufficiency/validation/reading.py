@@ -12,6 +12,8 @@ from datetime import datetime
 
 import pandas as pd
 
+from forecasting.ssda903_columns import TABLE_COLUMNS
+
 __all__ = [
     "CODE_FIELDS",
     "DATE_FIELDS",
@@ -28,26 +30,8 @@ __all__ = [
 ]
 
 # From lac_validator/config.py (column_names) in csc-validator-be-903 0.1.17; the sample files
-# have exactly these columns.
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
-    "episodes": (
-        "CHILD",
-        "DECOM",
-        "RNE",
-        "LS",
-        "CIN",
-        "PLACE",
-        "PLACE_PROVIDER",
-        "DEC",
-        "REC",
-        "REASON_PLACE_CHANGE",
-        "HOME_POST",
-        "PL_POST",
-        "URN",
-    ),
-    "uasc": ("CHILD", "SEX", "DOB", "DUC"),
-}
+# have exactly these columns. One list for the simulator, the validator and the stored rows.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = dict(TABLE_COLUMNS)
 REQUIRED_TABLES = ("header", "episodes")
 OPTIONAL_TABLES = ("uasc",)
 
