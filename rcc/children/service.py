@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api_schemas.children import ChildIn, ChildPatch, PlacementIn, PlacementPatch, ReferralIn, ReferralPatch
+from api_schemas.vocab import Suitability
 from rcc import audit, occupancy, permissions
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, Home, Placement, RccMember, Referral
@@ -91,6 +92,17 @@ def _places_to_avoid(places: list) -> list[dict]:
     return out
 
 
+def merged_suitability(stored: dict[str, str] | None, sent: dict[str, Suitability]) -> dict[str, str]:
+    """The stored map with the sent categories changed (not_specified is stored as no entry)."""
+    levels = dict(stored or {})  # a new dict, so the JSON column sees the change
+    for category, level in sent.items():
+        if level is Suitability.NOT_SPECIFIED:
+            levels.pop(category, None)
+        else:
+            levels[category] = level.value
+    return levels
+
+
 def create_child(session: Session, who: Principal, data: ChildIn) -> ChildView:
     la = resolve_la(session, data.la_code)
     _writable_la(who, la.id)
@@ -104,9 +116,11 @@ def create_child(session: Session, who: Principal, data: ChildIn) -> ChildView:
             "home_postcode_sector",
             "school_postcode_sector",
             "places_to_avoid",
+            "suitability",
         },
     )
     child = Child(**fields, la_id=la.id, birth_month=data.birth_month.replace(day=1))
+    child.suitability = merged_suitability({}, data.suitability)
     _locations(child, data.home_postcode_sector, data.school_postcode_sector, True)
     child.places_to_avoid = _places_to_avoid(data.places_to_avoid)
     session.add(child)
@@ -160,7 +174,13 @@ def update_child(session: Session, who: Principal, child_id: int, patch: ChildPa
     )
     if patch.places_to_avoid is not None:
         child.places_to_avoid = _places_to_avoid(patch.places_to_avoid)
-    apply_patch(child, patch, skip={"home_postcode_sector", "school_postcode_sector", "places_to_avoid"})
+    if patch.suitability is not None:
+        child.suitability = merged_suitability(child.suitability, patch.suitability)
+    apply_patch(
+        child,
+        patch,
+        skip={"home_postcode_sector", "school_postcode_sector", "places_to_avoid", "suitability"},
+    )
     session.flush()
     audit.record(session, who, "update", "child", [child.id], detail=",".join(sorted(sent)))
     return ChildView(child)
