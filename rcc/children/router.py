@@ -18,6 +18,7 @@ from api_schemas.children import (
 from api_schemas.common import Id, Page
 from rcc.api.convert import to_page
 from rcc.api.deps import DB, Caller, Paging
+from rcc.children import placements as placements_svc
 from rcc.children import service as svc
 
 router = APIRouter()
@@ -86,7 +87,7 @@ def delete_referral(referral_id: Id, db: DB, who: Caller):
 
 @router.post("/placements", response_model=PlacementOut, status_code=201, tags=["placements"])
 def create_placement(body: PlacementIn, db: DB, who: Caller):
-    return PlacementOut.model_validate(svc.create_placement(db, who, body))
+    return PlacementOut.model_validate(placements_svc.create_placement(db, who, body))
 
 
 @router.get("/placements", response_model=Page[PlacementOut], tags=["placements"])
@@ -94,7 +95,7 @@ def list_placements(
     db: DB, who: Caller, page: Paging, child_id: Id | None = None, home_id: Id | None = None,
     current: bool | None = None, rcc: Id | None = None,
 ):  # fmt: skip
-    result = svc.list_placements(
+    result = placements_svc.list_placements(
         db, who, page, child_id=child_id, home_id=home_id, current=current, rcc_id=rcc
     )
     return to_page(result, PlacementOut)
@@ -102,14 +103,14 @@ def list_placements(
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
 def get_placement(placement_id: Id, db: DB, who: Caller):
-    return PlacementOut.model_validate(svc.get_placement(db, who, placement_id))
+    return PlacementOut.model_validate(placements_svc.get_placement(db, who, placement_id))
 
 
 @router.patch("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
 def update_placement(placement_id: Id, body: PlacementPatch, db: DB, who: Caller):
-    return PlacementOut.model_validate(svc.update_placement(db, who, placement_id, body))
+    return PlacementOut.model_validate(placements_svc.update_placement(db, who, placement_id, body))
 
 
 @router.delete("/placements/{placement_id}", tags=["placements"], status_code=status.HTTP_204_NO_CONTENT)
 def delete_placement(placement_id: Id, db: DB, who: Caller):
-    svc.delete_placement(db, who, placement_id)
+    placements_svc.delete_placement(db, who, placement_id)
