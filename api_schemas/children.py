@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api_schemas import vocab
 from api_schemas.common import Id, Orm, Patch, Timestamp
 from api_schemas.vocab import (
     LivingCompanions,
@@ -25,6 +26,39 @@ ETHNIC_CODES = {
 }  # fmt: skip
 
 
+def _known_categories(levels: dict[str, Suitability]) -> dict[str, Suitability]:
+    """Every key must be a placement category of the vocabulary (read now, not at import)."""
+    known = vocab.placement_categories()
+    unknown = [k for k in levels if k not in known]
+    if unknown:
+        raise ValueError(
+            f"not a placement category: {', '.join(map(repr, unknown))} (one of {', '.join(known)})"
+        )
+    return levels
+
+
+def _categories_schema(schema: dict[str, Any]) -> None:
+    schema["propertyNames"] = {"enum": list(vocab.placement_categories())}
+
+
+SuitabilityMap = Annotated[
+    dict[str, Suitability],
+    AfterValidator(_known_categories),
+    Field(
+        description="the care plan's NPS suitability per placement category, keyed by the placement-"
+        "category vocabulary; a category left out is not_specified",
+        json_schema_extra=_categories_schema,
+        examples=[{"foster": "preferred", "residential": "suitable", "supported": "unsuitable"}],
+    ),
+]
+
+
+def every_category(levels: dict[str, Suitability] | None) -> dict[str, Suitability]:
+    """The full map, one entry per vocabulary category (not_specified where none is recorded)."""
+    given = levels or {}
+    return {c: Suitability(given.get(c, Suitability.NOT_SPECIFIED)) for c in vocab.placement_categories()}
+
+
 class PlaceToAvoid(BaseModel):
     postcode: str = Field(min_length=2, max_length=8, description="district or sector")
     radius_miles: float = Field(gt=0, le=200)
@@ -41,9 +75,7 @@ class ChildBase(BaseModel):
     school_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
     must_keep_school: bool = False
     sibling_group: str | None = Field(default=None, max_length=40)
-    suitability_foster: Suitability = Suitability.NOT_SPECIFIED
-    suitability_residential: Suitability = Suitability.NOT_SPECIFIED
-    suitability_supported: Suitability = Suitability.NOT_SPECIFIED
+    suitability: SuitabilityMap = Field(default_factory=dict)
     risks: list[RiskFlag] = Field(default_factory=list, description="NPS risks recorded as 'Risk Present'")
     living_companions: LivingCompanions = LivingCompanions.NO_PREFERENCE
     places_to_avoid: list[PlaceToAvoid] = Field(default_factory=list)
@@ -96,9 +128,7 @@ class ChildPatch(Patch):
             "places_to_avoid",
             "risks",
             "sex",
-            "suitability_foster",
-            "suitability_residential",
-            "suitability_supported",
+            "suitability",
             "uasc",
         }
     )  # NOT NULL columns (tested)
@@ -110,9 +140,9 @@ class ChildPatch(Patch):
     school_postcode_sector: str | None = Field(default=None, min_length=2, max_length=8)
     must_keep_school: bool | None = None
     sibling_group: str | None = Field(default=None, max_length=40)
-    suitability_foster: Suitability | None = None
-    suitability_residential: Suitability | None = None
-    suitability_supported: Suitability | None = None
+    suitability: SuitabilityMap | None = Field(
+        default=None, description="the categories sent change; the others stay as they are"
+    )
     risks: list[RiskFlag] | None = None
     living_companions: LivingCompanions | None = None
     places_to_avoid: list[PlaceToAvoid] | None = None
@@ -129,6 +159,11 @@ class ChildOut(Orm, ChildBase):
     la_child_id: str
     birth_month: dt.date
     age_years: int
+
+    @field_validator("suitability", mode="before")
+    @classmethod
+    def _every_category(cls, v: Any) -> dict[str, Suitability]:
+        return every_category(v)
 
 
 class ReferralIn(BaseModel):

@@ -32,6 +32,25 @@ class PlacementCategory(StrEnum):
     SUPPORTED = "supported"
 
 
+# The NPS placementRecommendation property that carries a care plan's rating of each category.
+NPS_SUITABILITY_PROPERTY: dict[str, str] = {
+    PlacementCategory.FOSTER: "fosterCareSuitability",
+    PlacementCategory.RESIDENTIAL: "residentialCareSuitability",
+    PlacementCategory.SUPPORTED: "supportedAccommodationSuitability",
+}
+
+
+def placement_categories() -> tuple[str, ...]:
+    """The placement-category vocabulary's keys, in order, read when called (so the suitability
+    maps of the API, the web form and the NPS mapping all follow the vocabulary alone)."""
+    return tuple(c.value for c in PlacementCategory)
+
+
+def nps_suitability_properties() -> dict[str, str]:
+    """NPS placementRecommendation property -> placement category, one per vocabulary entry."""
+    return {NPS_SUITABILITY_PROPERTY[c]: c for c in placement_categories()}
+
+
 HOME_TYPE_CATEGORY: dict[HomeType, PlacementCategory] = {
     HomeType.LA_FOSTER: PlacementCategory.FOSTER,
     HomeType.IFA_FOSTER: PlacementCategory.FOSTER,

@@ -129,7 +129,7 @@ def _children(api: Api, who: str, la: str, n: int, tag: str) -> list[int]:
             "birth_month": "2011-03-01",
             "sex": "female",
             "home_postcode_sector": "NE1 4" if la == "E08000021" else "TS1 2",
-            "suitability_residential": "preferred",
+            "suitability": {"residential": "preferred"},
         }
         ids.append(api.ok(who, "POST", "/children", json=body)["id"])
     return ids

@@ -101,9 +101,8 @@ def _child_row(c: ChildSeed) -> SimpleNamespace:
     :func:`rcc.matching.adapters.child_profile`."""
     row = {f.name: getattr(c, f.name) for f in fields(c)}
     # stored as one object keyed by the category vocabulary, "not_specified" left out (as Child does)
-    levels = {cat.value: str(getattr(c, f"suitability_{cat.value}")) for cat in PlacementCategory}
-    suitability = {k: v for k, v in levels.items() if v != "not_specified"}
-    return SimpleNamespace(**row, suitability=suitability, id=c.key, places_to_avoid=[])
+    row["suitability"] = {cat: str(level) for cat, level in c.suitability.items()}
+    return SimpleNamespace(**row, id=c.key, places_to_avoid=[])
 
 
 def build_instance(

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from rcc.auth import SYSTEM, Role, create_api_key
+from rcc.auth import SYSTEM, Role, create_api_key, parse_role
 from rcc.db import transaction
-from rcc.db.models import LocalAuthority, Provider, Rcc, RccMember, Referral
-from rcc.pagination import resolve_la
+from rcc.db.models import LocalAuthority, Provider, RccMember, Referral
+from rcc.pagination import resolve_scope
 
 if TYPE_CHECKING:
     from rcc.demo.seeds import DemoRegion
@@ -28,23 +28,10 @@ def create_key(
     provider: int | None = None,
     label: str | None = None,
 ) -> str:
-    try:
-        r = Role(role)
-    except ValueError as exc:
-        raise ValueError(f"role must be one of {', '.join(x.value for x in Role)}") from exc
+    r = parse_role(role)
     with transaction(factory) as s:
-        rcc_id = la_id = None
-        if rcc is not None:
-            cond = Rcc.name == rcc if not rcc.isdigit() else or_(Rcc.id == int(rcc), Rcc.name == rcc)
-            row = s.scalar(select(Rcc).where(cond))
-            if row is None:
-                raise ValueError(f"no RCC {rcc!r}")
-            rcc_id = row.id
-        if la is not None:
-            la_id = resolve_la(s, la, "la").id
-        if provider is not None and s.get(Provider, provider) is None:
-            raise ValueError(f"no provider {provider}")
-        _, plaintext = create_api_key(s, r, label=label, rcc_id=rcc_id, la_id=la_id, provider_id=provider)
+        rcc_id, la_id, provider_id = resolve_scope(s, rcc=rcc, la=la, provider=provider)
+        _, plaintext = create_api_key(s, r, label=label, rcc_id=rcc_id, la_id=la_id, provider_id=provider_id)
     return plaintext
 
 

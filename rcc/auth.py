@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,17 +114,39 @@ def authenticate(session: Session, token: str | None) -> Principal:
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if row is None or row.revoked_at is not None or not secrets.compare_digest(row.key_hash, hash_key(token)):
         raise Unauthorised("unknown or revoked API key")
+    return scoped_principal(session, row.id, row)
+
+
+class Scoped(Protocol):
+    """A row that carries a role and its scope: an API key or a web user."""
+
+    role: str
+    rcc_id: int | None
+    la_id: int | None
+    provider_id: int | None
+
+
+def scoped_principal(session: Session, key_id: int | None, row: Scoped) -> Principal:
+    """The principal for a key's or a user's role and scope (a commissioner's RCC member LAs read now)."""
     rcc_las: frozenset[int] = frozenset()
     if row.rcc_id is not None:
         rcc_las = frozenset(session.scalars(select(RccMember.la_id).where(RccMember.rcc_id == row.rcc_id)))
     return Principal(
-        key_id=row.id,
+        key_id=key_id,
         role=Role(row.role),
         rcc_id=row.rcc_id,
         la_id=row.la_id,
         provider_id=row.provider_id,
         rcc_la_ids=rcc_las,
     )
+
+
+def parse_role(role: str) -> Role:
+    """A role named by an operator; ValueError listing the roles if it is none of them."""
+    try:
+        return Role(role)
+    except ValueError as exc:
+        raise ValueError(f"role must be one of {', '.join(x.value for x in Role)}") from exc
 
 
 def revoke_api_key(session: Session, key: str) -> ApiKey:

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from rcc import geo
-from rcc.db.models import Base, LocalAuthority
+from rcc.db.models import Base, LocalAuthority, Provider, Rcc
 from rcc.errors import Invalid, NotFound
 
 M = TypeVar("M", bound=Base)
@@ -62,6 +62,29 @@ def resolve_la(session: Session, code: str, field: str = "la_code") -> LocalAuth
     if la is None:
         raise Invalid(f"unknown local authority code {code!r}", field)
     return la
+
+
+def resolve_scope(
+    session: Session, *, rcc: str | None = None, la: str | None = None, provider: int | None = None
+) -> tuple[int | None, int | None, int | None]:
+    """An operator's scope (``rcc apikey create``, ``rcc user create``) as ``(rcc_id, la_id,
+    provider_id)``: the RCC by id or name, the LA by GSS or DfE code, the provider by id.
+    Raises ValueError naming what is unknown."""
+    rcc_id = la_id = None
+    if rcc is not None:
+        cond = Rcc.name == rcc if not rcc.isdigit() else or_(Rcc.id == int(rcc), Rcc.name == rcc)
+        row = session.scalar(select(Rcc).where(cond))
+        if row is None:
+            raise ValueError(f"no RCC {rcc!r}")
+        rcc_id = row.id
+    if la is not None:
+        try:
+            la_id = resolve_la(session, la, "la").id
+        except Invalid as exc:
+            raise ValueError(exc.message) from exc
+    if provider is not None and session.get(Provider, provider) is None:
+        raise ValueError(f"no provider {provider}")
+    return rcc_id, la_id, provider
 
 
 def geocode_area(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from fastapi import Response
 from pydantic import BaseModel
 
 from api_schemas.common import Page
+from rcc.exports import CSV_MEDIA_TYPE
 from rcc.pagination import PageResult
 
 S = TypeVar("S", bound=BaseModel)
@@ -18,4 +20,11 @@ def to_page(result: PageResult, schema: type[S]) -> Page[S]:
         total=result.total,
         limit=result.limit,
         offset=result.offset,
+    )
+
+
+def csv_download(text: str, name: str) -> Response:
+    """A CSV body (already written safely by rcc.csv_export) as the download ``{name}.csv``."""
+    return Response(
+        text, media_type=CSV_MEDIA_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
     )

@@ -15,8 +15,9 @@ from rcc.api.examples_responses import INLINE, RESPONSES, page
 CHILD = {
     "la_code": "E06000001", "la_child_id": "C0001", "birth_month": "2012-06-01", "sex": "female",
     "ethnicity": "WBRI", "needs": ["complex_trauma"], "home_postcode_sector": "TS24 7",
-    "school_postcode_sector": "TS24 8", "suitability_foster": "preferred", "suitability_residential": "suitable",
-    "suitability_supported": "unsuitable", "risks": ["riskMissing"], "wishes": "To stay near my school and my nan.",
+    "school_postcode_sector": "TS24 8",
+    "suitability": {"foster": "preferred", "residential": "suitable", "supported": "unsuitable"},
+    "risks": ["riskMissing"], "wishes": "To stay near my school and my nan.",
 }  # fmt: skip
 HOME = {
     "provider_id": 7, "name": "Riverside House", "home_type": "childrens_home", "urn": "SC123456",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from rcc.children.service import age_on, create_child, create_placement, update_child
+from rcc.children.placements import create_placement
+from rcc.children.service import age_on, create_child, update_child
 
 __all__ = ["age_on", "create_child", "create_placement", "update_child"]

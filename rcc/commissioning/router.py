@@ -21,6 +21,7 @@ from api_schemas.commissioning import (
     StressTestJob,
 )
 from api_schemas.common import Id
+from rcc.api.convert import csv_download
 from rcc.api.deps import DB, Caller, Config
 from rcc.commissioning import cost as cost_svc
 from rcc.commissioning import downloads, reports
@@ -37,13 +38,6 @@ Start = Annotated[
 End = Annotated[dt.date | None, Query(description="last day of the period (default: today)")]
 La = Annotated[str | None, Query(description="narrow to one member LA (GSS or DfE code)")]
 Format = Annotated[Literal["json", "csv", "html"], Query(description="json, csv or html")]
-CSV = "text/csv; charset=utf-8"
-
-
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        text, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    )
 
 
 @router.get(
@@ -56,7 +50,9 @@ def cost_of_care(
     la: La = None, format: Format = "json",
 ):  # fmt: skip
     if format == "csv":
-        return _csv(reports.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
+        return csv_download(
+            reports.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care"
+        )
     if format == "html":
         return HTMLResponse(
             reports.published_report_html(db, who, rcc, period_start, period_end, la, cfg.data_dir)
@@ -68,7 +64,7 @@ def cost_of_care(
 def cost_of_care_csv(
     db: DB, who: Caller, rcc: Rcc, period_start: Start = None, period_end: End = None, la: La = None
 ):
-    return _csv(reports.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
+    return csv_download(reports.cost_of_care_csv(db, who, rcc, period_start, period_end, la), "cost-of-care")
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -113,7 +109,7 @@ def concentration(db: DB, who: Caller, rcc: Rcc, format: Literal["json", "csv", 
     if format == "xlsx":
         return _download(downloads.concentration_table(db, who, rcc), "concentration", format)
     if format == "csv":
-        return _csv(reports.concentration_csv(db, who, rcc), "concentration")
+        return csv_download(reports.concentration_csv(db, who, rcc), "concentration")
     return ConcentrationOut.model_validate(cost_svc.concentration(db, who, rcc))
 
 
@@ -143,7 +139,7 @@ def equality(
     format: Literal["json", "csv"] = "json",
 ):  # fmt: skip
     if format == "csv":
-        return _csv(reports.equality_csv(db, who, rcc, period_start, period_end, la), "equality")
+        return csv_download(reports.equality_csv(db, who, rcc, period_start, period_end, la), "equality")
     return EqualityOut.model_validate(outcomes_svc.equality(db, who, rcc, period_start, period_end, la))
 
 

@@ -29,8 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from api_schemas.vocab import PlacementCategory, Suitability
-
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -159,7 +157,7 @@ class Child(TimestampMixin, Base):
     sibling_group: Mapped[str | None] = mapped_column(String(40), index=True)
     # the care plan's NPS suitability per placement category, keyed by the vocabulary
     # (api_schemas.vocab.PlacementCategory): {"foster": "preferred", ...}; a category left out is
-    # "not_specified". ``child.suitability_<category>`` reads and writes one entry (below).
+    # "not_specified" (the API fills it in: api_schemas.children.every_category).
     suitability: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     risks: Mapped[list[str]] = mapped_column(JSON, default=list)
     living_companions: Mapped[str] = mapped_column(String(20), default="no_preference")
@@ -169,26 +167,6 @@ class Child(TimestampMixin, Base):
     wishes: Mapped[str | None] = mapped_column(Text)
 
     la: Mapped[LocalAuthority] = relationship()
-
-
-def _suitability_accessor(category: str) -> property:
-    def get(self: Child) -> str:
-        return (self.suitability or {}).get(category, Suitability.NOT_SPECIFIED.value)
-
-    def put(self: Child, level: str | None) -> None:
-        levels = dict(self.suitability or {})  # a new dict, so the JSON column sees the change
-        level = Suitability(level or Suitability.NOT_SPECIFIED).value
-        if level == Suitability.NOT_SPECIFIED.value:
-            levels.pop(category, None)
-        else:
-            levels[category] = level
-        self.suitability = levels
-
-    return property(get, put, doc=f"the care plan's suitability rating for {category} placements")
-
-
-for _category in PlacementCategory:  # one accessor per vocabulary entry: no column per category
-    setattr(Child, f"suitability_{_category.value}", _suitability_accessor(_category.value))
 
 
 class ReferralChild(Base):

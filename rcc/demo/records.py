@@ -10,7 +10,7 @@ import hashlib
 
 import numpy as np
 
-from api_schemas.vocab import LivingCompanions, Need, Suitability
+from api_schemas.vocab import LivingCompanions, Need, PlacementCategory, Suitability
 from rcc.demo.children import Child
 from rcc.demo.params import (
     CULTURAL_NEEDS_SHARE_OTHER,
@@ -25,12 +25,11 @@ from rcc.demo.region import RegionContext
 from rcc.demo.seeds import ChildSeed
 
 
-def _suitability(
-    rng: np.random.Generator, child: Child, target: str
-) -> tuple[Suitability, Suitability, Suitability]:
-    """(foster, residential, supported) NPS suitability implied by the child's setting and age."""
+def _suitability(rng: np.random.Generator, child: Child, target: str) -> dict[str, Suitability]:
+    """NPS suitability per placement category implied by the child's setting and age (the
+    categories this generator knows; any other category of the vocabulary is left not_specified)."""
     if target == "other":
-        return Suitability.NOT_SPECIFIED, Suitability.NOT_SPECIFIED, Suitability.NOT_SPECIFIED
+        return {}
     supported = Suitability.UNSUITABLE if child.age < 16 else Suitability.SUITABLE
     if target in ("la_foster", "ifa_foster", "kinship", "parent_and_child"):
         foster = Suitability.PREFERRED
@@ -44,7 +43,12 @@ def _suitability(
         supported = Suitability.PREFERRED
         foster = Suitability.SUITABLE if rng.random() < 0.3 else Suitability.UNSUITABLE
         residential = Suitability.UNSUITABLE if rng.random() < 0.8 else Suitability.SUITABLE
-    return foster, residential, supported
+    levels = {
+        PlacementCategory.FOSTER: foster,
+        PlacementCategory.RESIDENTIAL: residential,
+        PlacementCategory.SUPPORTED: supported,
+    }
+    return {c.value: s for c, s in levels.items() if s is not Suitability.NOT_SPECIFIED}
 
 
 _CULTURAL_NEEDS = (
@@ -128,7 +132,7 @@ def _school(
 def _child_seed(ctx: RegionContext, rng: np.random.Generator, c: Child, target: str) -> ChildSeed:
     sector, he, hn = ctx.sector_point(c.la, c.msoa)
     school, must_keep = _school(ctx, rng, c)
-    foster, residential, supported = _suitability(rng, c, target)
+    suitability = _suitability(rng, c, target)
     cultural, communication, wishes, living = _profile(rng, c)
     digest = hashlib.sha256(f"{ctx.seed}|{c.key}".encode()).hexdigest()[:10].upper()
     return ChildSeed(
@@ -148,9 +152,7 @@ def _child_seed(ctx: RegionContext, rng: np.random.Generator, c: Child, target: 
         school_northing=school[2],
         must_keep_school=must_keep,
         sibling_group_key=c.sibling_group,
-        suitability_foster=foster,
-        suitability_residential=residential,
-        suitability_supported=supported,
+        suitability=suitability,
         risks=c.risks,
         living_companions=living,
         cultural_needs=cultural,

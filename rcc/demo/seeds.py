@@ -89,9 +89,7 @@ class ChildSeed:
     school_northing: float | None
     must_keep_school: bool
     sibling_group_key: str | None
-    suitability_foster: Suitability
-    suitability_residential: Suitability
-    suitability_supported: Suitability
+    suitability: dict[str, Suitability]  # placement category -> level; not_specified left out
     risks: tuple[RiskFlag, ...]
     living_companions: LivingCompanions
     cultural_needs: str | None

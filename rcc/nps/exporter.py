@@ -16,12 +16,13 @@ from api_schemas.nps import (
     URGENCY,
     to_jsonld,
 )
+from api_schemas.vocab import nps_suitability_properties
 from rcc import audit
 from rcc.auth import Principal, Role
 from rcc.db.models import Child, NpsRecordRow, Placement, Referral
 from rcc.errors import Forbidden, NotFound
 from rcc.nps import register_records
-from rcc.nps.vocab import COST_COLUMNS, LIVING_MAP, SUITABILITY_COLUMNS, SUITABILITY_MAP
+from rcc.nps.vocab import COST_COLUMNS, LIVING_MAP, SUITABILITY_MAP
 from rcc.pagination import get_or_404
 
 
@@ -102,8 +103,9 @@ def _export(
     data["placementRequirements"] = req
     rec = std["placementRecommendation"]
     suit = {v: k for k, v in SUITABILITY_MAP.items()}
-    for prop, col in SUITABILITY_COLUMNS.items():
-        rec[prop] = suit[getattr(child, col)]
+    levels = child.suitability or {}
+    for prop, category in nps_suitability_properties().items():
+        rec[prop] = suit[levels.get(category, "not_specified")]
     data["placementRecommendation"] = rec
     risk = std["riskAssessment"]
     for r in RISKS:

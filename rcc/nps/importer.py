@@ -31,7 +31,7 @@ from api_schemas.nps import (
     Problem,
     parse_record,
 )
-from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
+from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, nps_suitability_properties
 from rcc import audit, occupancy
 from rcc.auth import Principal, Role
 from rcc.children import interface as children_svc
@@ -43,10 +43,9 @@ from rcc.nps.vocab import (
     LIVING_MAP,
     NULLABLE,
     OPEN,
-    OWNED,
-    SUITABILITY_COLUMNS,
     SUITABILITY_MAP,
     TYPE_CATEGORY,
+    owned,
 )
 from rcc.pagination import get_or_404, resolve_la
 
@@ -127,7 +126,8 @@ def _upsert_child(session: Session, who: Principal, la, child_id_text: str, data
     req = data["placementRequirements"]
     rec = data["placementRecommendation"]
     risk = data["riskAssessment"]
-    fields: dict[str, Any] = {col: SUITABILITY_MAP[rec[p]] for p, col in SUITABILITY_COLUMNS.items()}
+    suitability = {c: SUITABILITY_MAP[rec[p]] for p, c in nps_suitability_properties().items() if p in rec}
+    fields: dict[str, Any] = {"suitability": suitability}
     fields["risks"] = [r for r in RISKS if risk[r] == "RiskPresent"]
     fields["living_companions"] = LIVING_MAP[req["livingCompanions"]]
     sent = ext.model_fields_set
@@ -304,7 +304,7 @@ def _standard(data: dict, placement: Placement | None) -> dict[str, Any]:
     for name in NODES:
         if name not in data:
             continue
-        node = {k: v for k, v in data[name].items() if k not in OWNED.get(name, ())}
+        node = {k: v for k, v in data[name].items() if k not in owned(name)}
         if name == "placementAvailability" and "siblingCount" in data[name]:
             node["_siblingCount"] = True
         if name == "actualPlacement" and placement is not None:

@@ -16,15 +16,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api_schemas.nps import COMMUNICATION_NEED, COST_COMPONENTS
-from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType, PlacementCategory
+from api_schemas.vocab import HOME_TYPE_CATEGORY, HomeType
 from rcc.db.models import Child, Placement, Referral
+from rcc.nps.vocab import TYPE_CATEGORY
 
 NOT_RECORDED = "not recorded in the register"
-_PLACEMENT_TYPE = {
-    PlacementCategory.FOSTER: "Foster",
-    PlacementCategory.RESIDENTIAL: "Residential",
-    PlacementCategory.SUPPORTED: "SupportedAccommodation",
-}
+_PLACEMENT_TYPE = {category: nps_type for nps_type, category in TYPE_CATEGORY.items()}
 
 
 def placement_for(session: Session, ref: Referral, child: Child) -> Placement | None:

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from api_schemas.nps import COST_COMPONENTS, RISKS
-from api_schemas.vocab import PlacementCategory
+from api_schemas.vocab import PlacementCategory, nps_suitability_properties
 
 EXT = "rcc:extension"
-
-
-SUITABILITY_COLUMNS = {
-    "fosterCareSuitability": "suitability_foster",
-    "residentialCareSuitability": "suitability_residential",
-    "supportedAccommodationSuitability": "suitability_supported",
-}
 
 
 SUITABILITY_MAP = {
@@ -48,13 +41,15 @@ COST_COLUMNS = dict(
 )
 
 
-# Properties the register's columns own; everything else of the record is kept in NpsRecordRow.standard.
-OWNED = {
-    "placementAvailability": {"neededBy", "siblingCount", "isPreferredLocationLocal", "outOfLAReason"},
-    "placementRequirements": {"livingCompanions"},
-    "placementRecommendation": set(SUITABILITY_COLUMNS),
-    "riskAssessment": set(RISKS),
-}
+def owned(node: str) -> set[str]:
+    """Properties of ``node`` the register's columns own; everything else of the record is kept in
+    NpsRecordRow.standard. The suitability properties follow the placement-category vocabulary."""
+    return {
+        "placementAvailability": {"neededBy", "siblingCount", "isPreferredLocationLocal", "outOfLAReason"},
+        "placementRequirements": {"livingCompanions"},
+        "placementRecommendation": set(nps_suitability_properties()),
+        "riskAssessment": set(RISKS),
+    }.get(node, set())
 
 
 OPEN = ("open", "offered")

@@ -25,11 +25,22 @@ from api_schemas.register import (
 )
 from api_schemas.vocab import HomeType, Need, OfstedJudgement
 from rcc.api.convert import to_page
+from rcc.api.crud import Record, Service, record_routes
 from rcc.api.deps import DB, Caller, Config, Paging
 from rcc.register import homes as homes_svc
 from rcc.register import service
 
 router = APIRouter()
+record_routes(
+    router,
+    Record("rcc", "/rccs", "register", RccIn, RccOut, RccPatch),
+    Service(service.create_rcc, service.get_rcc, service.update_rcc, service.delete_rcc),
+)
+record_routes(
+    router,
+    Record("provider", "/providers", "register", ProviderIn, ProviderOut, ProviderPatch),
+    Service(service.create_provider, service.get_provider, service.update_provider, service.delete_provider),
+)
 ON_HELP = (
     "occupancy on this date (default today): occupied_places are taken that day; free_places are free "
     "for an open-ended placement from that day, counting placements booked to start later"
@@ -46,34 +57,9 @@ def get_la(code: str, db: DB, _: Caller):
     return LocalAuthorityOut.model_validate(service.get_la(db, code))
 
 
-@router.post("/rccs", response_model=RccOut, status_code=201, tags=["register"])
-def create_rcc(body: RccIn, db: DB, who: Caller):
-    return RccOut.model_validate(service.create_rcc(db, who, body))
-
-
 @router.get("/rccs", response_model=Page[RccOut], tags=["register"])
 def list_rccs(db: DB, _: Caller, page: Paging):
     return to_page(service.list_rccs(db, page), RccOut)
-
-
-@router.get("/rccs/{rcc_id}", response_model=RccOut, tags=["register"])
-def get_rcc(rcc_id: Id, db: DB, who: Caller):
-    return RccOut.model_validate(service.get_rcc(db, who, rcc_id))
-
-
-@router.patch("/rccs/{rcc_id}", response_model=RccOut, tags=["register"])
-def update_rcc(rcc_id: Id, body: RccPatch, db: DB, who: Caller):
-    return RccOut.model_validate(service.update_rcc(db, who, rcc_id, body))
-
-
-@router.delete("/rccs/{rcc_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_rcc(rcc_id: Id, db: DB, who: Caller):
-    service.delete_rcc(db, who, rcc_id)
-
-
-@router.post("/providers", response_model=ProviderOut, status_code=201, tags=["register"])
-def create_provider(body: ProviderIn, db: DB, who: Caller):
-    return ProviderOut.model_validate(service.create_provider(db, who, body))
 
 
 @router.get("/providers", response_model=Page[ProviderOut], tags=["register"])
@@ -96,21 +82,6 @@ def list_providers(
         rcc_id=rcc,
     )
     return to_page(result, ProviderOut)
-
-
-@router.get("/providers/{provider_id}", response_model=ProviderOut, tags=["register"])
-def get_provider(provider_id: Id, db: DB, who: Caller):
-    return ProviderOut.model_validate(service.get_provider(db, who, provider_id))
-
-
-@router.patch("/providers/{provider_id}", response_model=ProviderOut, tags=["register"])
-def update_provider(provider_id: Id, body: ProviderPatch, db: DB, who: Caller):
-    return ProviderOut.model_validate(service.update_provider(db, who, provider_id, body))
-
-
-@router.delete("/providers/{provider_id}", tags=["register"], status_code=status.HTTP_204_NO_CONTENT)
-def delete_provider(provider_id: Id, db: DB, who: Caller):
-    service.delete_provider(db, who, provider_id)
 
 
 @router.post("/homes", response_model=HomeOut, status_code=201, tags=["register"])

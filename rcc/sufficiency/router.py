@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse
 
 from api_schemas.common import Id, Page
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
 from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut, SubmissionOut
-from rcc.api.convert import to_page
+from rcc.api.convert import csv_download, to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
 from rcc.exports import XLSX_MEDIA_TYPE, from_csv, to_xlsx
@@ -130,11 +130,6 @@ GAP_FORMATS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _csv(text: str, name: str) -> PlainTextResponse:
-    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    return PlainTextResponse(text, media_type="text/csv", headers=headers)
-
-
 @router.post("/forecasts", response_model=ForecastJobOut, status_code=202)
 def submit_forecast(body: ForecastIn, db: DB, who: Caller):
     """Queue a forecast (a persisted job); poll GET /sufficiency/forecasts/{id}."""
@@ -146,7 +141,7 @@ def get_forecast(job_id: str, db: DB, who: Caller, format: Format = "json"):
     """Status, and when succeeded the long-format forecast and cost projection (CSV: the forecast rows)."""
     job = forecasts_svc.get_forecast(db, who, job_id)
     if format == "csv":
-        return _csv(report_svc.forecast_csv(job), f"forecast-{job_id}")
+        return csv_download(report_svc.forecast_csv(job), f"forecast-{job_id}")
     return ForecastJobOut.model_validate(job)
 
 
@@ -160,7 +155,7 @@ def get_gap(
     commission (the rule is in the response) and projected costs."""
     result = gap_svc.gap(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id)
     if format == "csv":
-        return _csv(report_svc.gap_csv(result), "sufficiency-gap")
+        return csv_download(report_svc.gap_csv(result), "sufficiency-gap")
     if format == "xlsx":
         notes = [result["headline"], *result["notes"]]
         book = to_xlsx(from_csv("gap", report_svc.gap_csv(result), notes))

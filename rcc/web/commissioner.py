@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api_schemas.matching import MatchingRunIn
+from rcc.api.convert import csv_download
 from rcc.auth import Role
 from rcc.commissioning import cost as cost_svc
 from rcc.commissioning import downloads as downloads_svc
@@ -27,7 +28,6 @@ from rcc.web.users import SignedIn
 
 router = APIRouter(include_in_schema=False)
 Commissioner = Annotated[SignedIn, Depends(role_is(Role.RCC_COMMISSIONER))]
-CSV = "text/csv; charset=utf-8"
 
 
 def _rcc_id(request: Request, who: SignedIn) -> int:
@@ -42,12 +42,6 @@ def _rcc_id(request: Request, who: SignedIn) -> int:
     if first is None:
         raise Invalid("no RCC is registered yet", "rcc")
     return first
-
-
-def _csv(body: str, name: str) -> Response:
-    return Response(
-        body, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    )
 
 
 def _download(table: Table, name: str, fmt: str) -> Response:
@@ -95,7 +89,7 @@ def gap_csv(request: Request, who: Commissioner, horizon: int = 12):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         result = gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
-    return _csv(report_svc.gap_csv(result), "sufficiency-gap")
+    return csv_download(report_svc.gap_csv(result), "sufficiency-gap")
 
 
 @router.get("/commissioner/gap.xlsx")
@@ -139,7 +133,7 @@ def cost_of_care_csv(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         body = reports_svc.cost_of_care_csv(s, who.principal, rcc_id, None, None, None)
-    return _csv(body, "cost-of-care")
+    return csv_download(body, "cost-of-care")
 
 
 @router.get("/commissioner/cost-of-care.xlsx")
@@ -172,7 +166,7 @@ def concentration_csv(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         body = reports_svc.concentration_csv(s, who.principal, rcc_id)
-    return _csv(body, "concentration")
+    return csv_download(body, "concentration")
 
 
 @router.get("/commissioner/concentration.xlsx")

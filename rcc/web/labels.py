@@ -8,6 +8,7 @@ from api_schemas.vocab import (
     LivingCompanions,
     Need,
     OutOfLAReason,
+    PlacementCategory,
     RiskFlag,
     Sex,
     Suitability,
@@ -45,6 +46,18 @@ SUITABILITY = {
     Suitability.UNSUITABLE: "Unsuitable",
     Suitability.NOT_SPECIFIED: "Not specified",
 }
+CATEGORIES: dict[str, str] = {
+    PlacementCategory.FOSTER: "Foster care",
+    PlacementCategory.RESIDENTIAL: "Residential care",
+    PlacementCategory.SUPPORTED: "Supported accommodation",
+}
+
+
+def category(key: str) -> str:
+    """A placement category's label; a category of the vocabulary without one reads as its key."""
+    return CATEGORIES.get(key, key.replace("_", " ").capitalize())
+
+
 COMPANIONS = {
     LivingCompanions.NO_PREFERENCE: "No preference",
     LivingCompanions.SOLO: "Solo placement recommended",

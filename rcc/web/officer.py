@@ -10,7 +10,16 @@ from pydantic import ValidationError
 
 from api_schemas.children import ChildIn, ReferralIn
 from api_schemas.matching import OfferIn
-from api_schemas.vocab import LivingCompanions, Need, OutOfLAReason, RiskFlag, Sex, Suitability, Urgency
+from api_schemas.vocab import (
+    LivingCompanions,
+    Need,
+    OutOfLAReason,
+    RiskFlag,
+    Sex,
+    Suitability,
+    Urgency,
+    placement_categories,
+)
 from rcc.auth import Role
 from rcc.children import service as children_svc
 from rcc.db.models import LocalAuthority
@@ -59,6 +68,7 @@ def _choices() -> dict:
         "risks": [(r.value, labels.RISKS[r]) for r in RiskFlag],
         "sexes": [(s.value, labels.SEXES[s]) for s in Sex],
         "suitability": [(s.value, labels.SUITABILITY[s]) for s in Suitability],
+        "categories": [(c, labels.category(c)) for c in placement_categories()],  # one field each
         "companions": [(c.value, labels.COMPANIONS[c]) for c in LivingCompanions],
         "urgency": [(u.value, labels.URGENCY[u]) for u in Urgency],
         "out_of_la": [(r.value, r.value) for r in OutOfLAReason],
@@ -103,9 +113,10 @@ def _child_in(form, la_code: str) -> ChildIn:
             "home_postcode_sector": text(form, "home_postcode_sector") or "",
             "school_postcode_sector": text(form, "school_postcode_sector"),
             "must_keep_school": flag(form, "must_keep_school"),
-            "suitability_foster": text(form, "suitability_foster") or "not_specified",
-            "suitability_residential": text(form, "suitability_residential") or "not_specified",
-            "suitability_supported": text(form, "suitability_supported") or "not_specified",
+            "suitability": {
+                category: text(form, f"suitability_{category}") or "not_specified"
+                for category in placement_categories()
+            },
             "risks": many(form, "risks"),
             "living_companions": text(form, "living_companions") or "no_preference",
             "cultural_needs": text(form, "cultural_needs"),

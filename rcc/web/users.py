@@ -35,8 +35,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from rcc.auth import Principal, Role, create_api_key
-from rcc.db.models import ApiKey, RccMember, User, WebSession, utcnow
+from rcc.auth import Principal, Role, create_api_key, parse_role, scoped_principal
+from rcc.db.models import ApiKey, User, WebSession, utcnow
 from rcc.web.settings import WebSettings
 
 MIN_PASSWORD_LENGTH = 12
@@ -140,17 +140,7 @@ def disable_user(session: Session, email: str) -> User:
 
 
 def principal_for(session: Session, user: User) -> Principal:
-    las: frozenset[int] = frozenset()
-    if user.rcc_id is not None:
-        las = frozenset(session.scalars(select(RccMember.la_id).where(RccMember.rcc_id == user.rcc_id)))
-    return Principal(
-        key_id=user.api_key_id,
-        role=Role(user.role),
-        rcc_id=user.rcc_id,
-        la_id=user.la_id,
-        provider_id=user.provider_id,
-        rcc_la_ids=las,
-    )
+    return scoped_principal(session, user.api_key_id, user)
 
 
 # ---------------------------------------------------------------- sign-in
@@ -260,27 +250,13 @@ def create_account(
 ) -> User:
     """``rcc user create``: resolve the scope as ``rcc apikey create`` does, then :func:`create_user`."""
     from rcc.db import transaction
-    from rcc.db.models import Provider, Rcc
-    from rcc.pagination import resolve_la
+    from rcc.pagination import resolve_scope
 
-    try:
-        r = Role(role)
-    except ValueError as exc:
-        raise ValueError(f"role must be one of {', '.join(x.value for x in Role)}") from exc
+    r = parse_role(role)
     with transaction(factory) as s:
-        rcc_id = la_id = None
-        if rcc is not None:
-            cond = Rcc.name == rcc if not rcc.isdigit() else (Rcc.id == int(rcc)) | (Rcc.name == rcc)
-            row = s.scalar(select(Rcc).where(cond))
-            if row is None:
-                raise ValueError(f"no RCC {rcc!r}")
-            rcc_id = row.id
-        if la is not None:
-            la_id = resolve_la(s, la, "la").id
-        if provider is not None and s.get(Provider, provider) is None:
-            raise ValueError(f"no provider {provider}")
+        rcc_id, la_id, provider_id = resolve_scope(s, rcc=rcc, la=la, provider=provider)
         return create_user(
-            s, email, display_name, r, password, rcc_id=rcc_id, la_id=la_id, provider_id=provider,
+            s, email, display_name, r, password, rcc_id=rcc_id, la_id=la_id, provider_id=provider_id,
             oidc_issuer=oidc_issuer, oidc_subject=oidc_subject,
         )  # fmt: skip
 

@@ -3,7 +3,7 @@
 It runs wherever the job worker runs (inside ``rcc serve`` with ``RCC_WORKER=inline``, or in
 ``rcc worker``), in its own thread so a slow receiver never holds up a job. Every
 ``interval`` seconds it sweeps stale vacancies into the outbox, fans new events out to the
-subscriptions and sends what is due (:func:`rcc.webhooks.service.dispatch`). Several dispatchers
+subscriptions and sends what is due (:func:`rcc.webhooks.delivery.dispatch`). Several dispatchers
 may run at once: deliveries are claimed with a conditional update.
 """
 
@@ -14,7 +14,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from rcc.webhooks.service import dispatch
+from rcc.webhooks.delivery import dispatch
 
 log = logging.getLogger("rcc.webhooks")
 

@@ -35,9 +35,7 @@ def child_body(la_code: str, **over: Any) -> dict[str, Any]:
         "needs": ["complex_trauma"],
         "home_postcode_sector": "NE1 4",
         "school_postcode_sector": "NE1 4",
-        "suitability_foster": "preferred",
-        "suitability_residential": "suitable",
-        "suitability_supported": "unsuitable",
+        "suitability": {"foster": "preferred", "residential": "suitable", "supported": "unsuitable"},
         "risks": ["riskMissing"],
         "wishes": "To stay near my school and my nan.",
     }

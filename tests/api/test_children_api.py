@@ -14,7 +14,7 @@ def test_child_crud_and_derived_fields(client, world):
     child = r.json()
     assert child["birth_month"] == "2012-06-01"  # held as month only
     assert child["la_code"] == world.la_a and child["home_postcode_sector"] == "NE1 4"
-    assert child["suitability_foster"] == "preferred" and child["risks"] == ["riskMissing"]
+    assert child["suitability"]["foster"] == "preferred" and child["risks"] == ["riskMissing"]
     cid = child["id"]
     r = client.patch(
         f"/api/v1/children/{cid}",

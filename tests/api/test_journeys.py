@@ -114,7 +114,8 @@ def test_the_demo_prints_a_key_for_every_role(demo):
 
 
 def test_placement_officer_and_provider_complete_the_offer_journey(demo):
-    from rcc.webhooks.service import dispatch, verify
+    from rcc.webhooks.delivery import dispatch
+    from rcc.webhooks.service import verify
     from tests.support.receiver import receiver
 
     c = demo.client

@@ -9,6 +9,7 @@ import json
 from rcc import events
 from rcc.db import transaction
 from rcc.db.models import LocalAuthority, utcnow
+from rcc.webhooks import delivery
 from rcc.webhooks import service as wh
 from tests.support.receiver import receiver
 
@@ -89,11 +90,11 @@ def test_delivery_is_signed_retried_with_backoff_and_logged(client, world, facto
             )
 
         rx.fail_next = 1
-        first = wh.dispatch(factory, now=T0)
+        first = delivery.dispatch(factory, now=T0)
         assert (first.fanned_out, first.delivered, first.retrying, first.failed) == (1, 0, 1, 0)
         # not due again until the backoff has passed
-        assert wh.dispatch(factory, now=T0 + dt.timedelta(seconds=wh.backoff_seconds(1) - 1)).delivered == 0
-        second = wh.dispatch(factory, now=T0 + dt.timedelta(seconds=wh.backoff_seconds(1)))
+        assert delivery.dispatch(factory, now=T0 + dt.timedelta(seconds=wh.backoff_seconds(1) - 1)).delivered == 0
+        second = delivery.dispatch(factory, now=T0 + dt.timedelta(seconds=wh.backoff_seconds(1)))
         assert second.delivered == 1
 
         assert len(rx.requests) == 2
@@ -132,7 +133,7 @@ def test_delivery_gives_up_after_max_attempts(client, world, factory):
         )
     now = T0
     for attempt in range(1, wh.MAX_ATTEMPTS + 1):
-        report = wh.dispatch(
+        report = delivery.dispatch(
             factory, now=now, post=lambda *_: (_ for _ in ()).throw(ConnectionError("refused"))
         )
         assert report.failed == (1 if attempt == wh.MAX_ATTEMPTS else 0)
@@ -153,7 +154,7 @@ def test_scope_commissioner_sees_member_las_only(client, world, factory):
     with transaction(factory) as s:
         events.emit(s, events.RETURN_REJECTED, "rejected_return/1", {}, la_id=la_b, at=T0)
         events.emit(s, events.RETURN_REJECTED, "rejected_return/2", {}, la_id=la_out, at=T0)
-    wh.dispatch(factory, now=T0, post=lambda url, body, h: sent.append(json.loads(body)["subject"]) or 200)
+    delivery.dispatch(factory, now=T0, post=lambda url, body, h: sent.append(json.loads(body)["subject"]) or 200)
     assert sent == ["rejected_return/1"]
 
 
@@ -170,7 +171,7 @@ def test_unsubscribe_cancels_pending(client, world, factory):
         wh.fan_out(s)
     assert client.delete(f"/api/v1/webhooks/{sub['id']}", headers=world.h("officer_a")).status_code == 204
     sent: list[bytes] = []
-    assert wh.dispatch(factory, post=lambda u, b, h: sent.append(b) or 200).delivered == 0
+    assert delivery.dispatch(factory, post=lambda u, b, h: sent.append(b) or 200).delivered == 0
     assert sent == []
     d = client.get(f"/api/v1/webhooks/{sub['id']}/deliveries", headers=world.h("officer_a")).json()["items"]
     assert [x["status"] for x in d] == ["cancelled"]
@@ -210,4 +211,4 @@ def test_the_dispatcher_thread_delivers_and_sweeps_stale_vacancies(client, world
         assert [q.headers["X-RCC-Event"] for q in rx.requests] == ["vacancy.stale"]
         assert json.loads(rx.requests[0].body)["data"]["home_id"] == home["id"]
     # swept once per confirmation: no second event for the same vacancy
-    assert wh.dispatch(factory, stale_days=14).fanned_out == 0
+    assert delivery.dispatch(factory, stale_days=14).fanned_out == 0

@@ -70,8 +70,7 @@ def build(factory, world) -> Tiny:
             c = Child(
                 la_id=la.id, la_child_id=key, birth_month=born, sex="female", ethnicity=ethnicity, uasc=uasc,
                 needs=list(needs), home_postcode_sector="NE1 4", home_easting=HOME_E, home_northing=HOME_N,
-                suitability_foster="suitable", suitability_residential="preferred",
-                suitability_supported="suitable",
+                suitability={"foster": "suitable", "residential": "preferred", "supported": "suitable"},
             )  # fmt: skip
             s.add(c)
             s.flush()

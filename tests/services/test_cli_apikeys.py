@@ -49,3 +49,22 @@ def test_revoking_an_unknown_key_fails(cli_db):
     runner, _ = cli_db
     result = runner.invoke(app, ["apikey", "revoke", "rcc_nope_x"])
     assert result.exit_code == 2 and "no API key" in result.output
+
+
+@pytest.mark.parametrize(
+    "command", [["apikey", "create"], ["user", "create", "ops@example.org", "--password-stdin"]]
+)
+@pytest.mark.parametrize(
+    ("scope", "says"),
+    [
+        (["--role", "boss"], "role must be one of admin"),
+        (["--role", "la_officer", "--la", "Z99"], "unknown local authority code 'Z99'"),
+        (["--role", "rcc_commissioner", "--rcc", "Nowhere RCC"], "no RCC 'Nowhere RCC'"),
+        (["--role", "provider", "--provider", "999"], "no provider 999"),
+    ],
+)
+def test_keys_and_users_refuse_an_unknown_scope_alike(cli_db, command, scope, says):
+    """``rcc apikey create`` and ``rcc user create`` resolve role and scope with the same code."""
+    runner, _ = cli_db
+    result = runner.invoke(app, [*command, *scope], input="a long enough password\n")
+    assert result.exit_code == 2 and says in result.output, result.output

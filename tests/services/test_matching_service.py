@@ -70,9 +70,7 @@ def _child(s, la: LocalAuthority, ref_id: str, born: dt.date, postcode: str = "N
         home_postcode_sector=postcode,
         home_easting=p.easting,
         home_northing=p.northing,
-        suitability_foster="suitable",
-        suitability_residential="preferred",
-        suitability_supported="unsuitable",
+        suitability={"foster": "suitable", "residential": "preferred", "supported": "unsuitable"},
     )
     fields.update(kw)
     c = Child(**fields)

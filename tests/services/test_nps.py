@@ -74,8 +74,8 @@ def test_vocabularies_are_the_shapes_and_the_contexts():
     assert {v.concepts for v in ours} == in_lists
     assert nps.POSTCODE_PREFIX.pattern in shape
     ctx = json.loads((FIXTURES / "context.jsonld").read_text())["@context"]
-    for name, (_cls, props) in nps.NODES.items():
-        for prop in props:
+    for name in nps.NODES:
+        for prop in nps.node_props(name)[1]:
             if not isinstance(prop.kind, nps.Vocab):
                 continue
             scoped = ctx[prop.name].get("@context", {})
@@ -160,7 +160,7 @@ def test_a_registered_provider_urn_makes_the_placement(session):
     )
     child = session.get(Child, result.child_id)
     assert child.risks == ["riskSelfHarm", "riskMissing"] and child.living_companions == "only_younger"
-    assert (child.suitability_foster, child.suitability_residential) == ("preferred", "suitable")
+    assert (child.suitability["foster"], child.suitability["residential"]) == ("preferred", "suitable")
     assert child.communication_needs == ["ESOL"] and child.birth_month.isoformat() == "2011-03-01"
 
 

@@ -1,0 +1,5 @@
+"""``python -m rcc.cli``: the same as the ``rcc`` command."""
+
+from rcc.cli import main
+
+main()
