@@ -131,6 +131,8 @@ class Policy:
       factors a readable scale ("a Preferred care-plan type is worth 40 miles").
     * ``school_points_per_mile = 10``: when the care plan says the child must keep their
       school, distance from school counts as much as distance from home.
+    * ``school_location_points_per_mile = 3``: a school location given without "must keep
+      school" still pulls towards homes near the school, at under a third of the weight.
     * ``suitable_not_preferred = 400``: placing in a category the care plan rates
       "Suitable but not preferred" costs as much as 40 extra miles; ``not_specified = 200``.
     * ``residential_when_family_possible = 150``: family-based care comes before
@@ -168,6 +170,7 @@ class Policy:
 
     points_per_mile: int = 10
     school_points_per_mile: int = 10
+    school_location_points_per_mile: int = 3
     suitable_not_preferred: int = 400
     not_specified: int = 200
     residential_when_family_possible: int = 150

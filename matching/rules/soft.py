@@ -47,7 +47,7 @@ class ScoringContext:
         d = self.distance
         mh = d.miles(child.home_easting, child.home_northing, home.easting, home.northing)
         ms = None
-        if child.must_keep_school and child.school_easting is not None and child.school_northing is not None:
+        if child.has_school:
             ms = d.miles(child.school_easting, child.school_northing, home.easting, home.northing)
         return PairFacts(mh, ms)
 
@@ -96,20 +96,50 @@ class DistanceFromHome:
 class DistanceFromSchool:
     """Soft: when the care plan says the child must keep their school, closer to the school
     is better. ``policy.school_points_per_mile`` per mile (default 10), linear; 0 when the
-    child need not keep the school or no school location is known."""
+    child need not keep the school (then :class:`SchoolNearby` scores it) or no school
+    location is known."""
 
     name = "distance_school"
     uses_distance = True
 
     def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
-        if facts.miles_school is None:
+        if facts.miles_school is None or not child.must_keep_school:
             return 0
         return int(round(facts.miles_school * ctx.policy.school_points_per_mile))
 
     def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         if facts.miles_school is None:
-            return "School: not a factor: +0"
+            return "School: no school location given: +0"
+        if not child.must_keep_school:
+            return "School: the care plan does not say the child must keep their school: +0"
         return f"{facts.miles_school:.1f} miles from school (must keep school): +{self.points(child, home, facts, ctx)}"
+
+
+class SchoolNearby:
+    """Soft: when a school location is given but the care plan does not say the child must
+    keep the school, a home nearer the school is still better (the child may stay there).
+    ``policy.school_location_points_per_mile`` (3) per mile from the home to the school,
+    linear, rounded to a whole point - a weaker pull than a must-keep school (10 a mile,
+    :class:`DistanceFromSchool`). 0 when no school location is known or the school must be
+    kept (so a school is never counted twice)."""
+
+    name = "school_nearby"
+    uses_distance = True
+
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
+        if facts.miles_school is None or child.must_keep_school:
+            return 0
+        return int(round(facts.miles_school * ctx.policy.school_location_points_per_mile))
+
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
+        if facts.miles_school is None:
+            return "School location: none given: +0"
+        if child.must_keep_school:
+            return "School location: scored as a school the child must keep: +0"
+        return (
+            f"{facts.miles_school:.1f} miles from the child's school (not required to keep it): "
+            f"+{self.points(child, home, facts, ctx)}"
+        )
 
 
 class CarePlanPreference:
@@ -291,6 +321,7 @@ class OutsideHomeLA:
 PAIR_TERMS: tuple[SoftTerm, ...] = (
     DistanceFromHome(),
     DistanceFromSchool(),
+    SchoolNearby(),
     CarePlanPreference(),
     FamilyBasedFirst(),
     NeedsFit(),
