@@ -48,6 +48,38 @@ def mip(
     return solve_scip(m, lf, seed, left, num_workers, gap_limit, stop)
 
 
+def mip_pairs(
+    m: MatchModel,
+    seed: Chosen,
+    deadline: float,
+    backend: str,
+    num_workers: int,
+    gap_limit: float,
+    linearization_level: int,
+    stop: Stop | None = None,
+) -> Result:
+    """:func:`mip`, repeated until every pair of homes that the solution's splits use has its
+    pairwise SplitApart term in the model (lazy: the model without them is a relaxation, so
+    each bound is valid; only a solution scored exactly by the model can be optimal)."""
+    m.add_pairs(seed)
+    rounds = 0
+    while True:
+        chosen, status, obj, bound, info = mip(
+            m, seed, deadline, backend, num_workers, gap_limit, linearization_level, stop
+        )
+        rounds += 1
+        info["pair_rounds"] = rounds
+        if chosen is None or info.get("stopped"):
+            break
+        if not m.add_pairs(chosen):
+            break  # every pair it uses is modelled: the model scored it exactly
+        status = Status.FEASIBLE  # scored with terms the model did not have
+        if time.perf_counter() >= deadline:
+            break
+        seed = chosen
+    return chosen, status, obj, bound, info
+
+
 def rows(a: Any) -> Iterable[tuple[np.ndarray, np.ndarray]]:
     for i in range(a.shape[0]):
         lo, hi = a.indptr[i], a.indptr[i + 1]
@@ -63,6 +95,10 @@ def seed_values(m: MatchModel, lf: LinearForm, seed: Chosen) -> np.ndarray:
         if r in lf.split_var:
             x[lf.split_var[r]] = int(bool(cols) and m.columns[cols[0]].split)
         x[lf.unm0 + r] = int(not cols)
+    for k in m.used_pairs(seed):
+        v = lf.pair_var.get(k)
+        if v is not None:
+            x[v] = 1
     return x
 
 

@@ -150,9 +150,9 @@ class Policy:
     * ``split_siblings_per_child = 3000``: siblings should live together; a split (only
       where care plan and policy allow it) costs more than any ordinary placement factor.
     * ``split_per_home = 500`` and ``split_points_per_mile = 10``: when a group is split
-      into sub-groups (2+1, 2+2, ...), each sub-group's home costs 500 plus 10 points per
-      mile from the family home, so fewer homes and homes close to each other (the distance
-      between two homes is at most the sum of their distances from the family home) come first.
+      into sub-groups (2+1, 2+2, ...), each home used costs 500, and every two homes used
+      cost 10 points per mile between them (pairwise), so fewer homes and homes close to
+      each other come first.
     * ``unmatched_per_child = 50000`` plus ``urgency_extra_per_child`` (Today +10000,
       < 5 days +5000, > 5 days 0): leaving a child without a placement costs more than any
       placement, so the optimiser places as many children as it can, and among equal

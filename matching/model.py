@@ -17,8 +17,13 @@ Constraints:
 * each home: children placed <= free places;
 * children placed >= ``floor`` (the greedy baseline's count: never fewer than today).
 
-Objective: pair terms of every placed child + :class:`~matching.rules.soft.SplitApart` per
-sub-group home + the split penalty + the unmatched penalty; every coefficient comes from
+Objective: pair terms of every placed child + the split penalty + the unmatched penalty +
+:class:`~matching.rules.soft.SplitApart`: its per-home part is in each sub-group's cost, its
+pairwise part (miles between two homes of the same split) is a variable ``w[r, h, h']`` with
+``w >= (r's sub-groups at h) + (r's sub-groups at h') - 1``. Pairwise variables are added
+lazily (:meth:`MatchModel.add_pairs`) for the home pairs a solution uses: a model without some
+of them is a relaxation (every left-out term is >= 0), so its bounds stay valid, and a
+solution whose home pairs are all modelled is scored exactly. Every coefficient comes from
 :mod:`matching.rules.soft` (through the vectorised mirror, tested equal).
 
 The solver keeps only some columns in the model at a time (the restricted model) and
@@ -39,7 +44,7 @@ from scipy.sparse import csr_matrix
 from matching.candidates import PreparedHomes, batch_ok_cost, group_ok
 from matching.distance import DistanceSource
 from matching.domain import Home, Policy, Referral
-from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, ScoringContext, make_context
+from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, ScoringContext, make_context
 
 BATCH = 64  # referrals whose children are scored together (children x homes arrays)
 MAX_SPLIT_GROUP = 10
@@ -55,7 +60,7 @@ class Family:
     children: tuple[int, ...]  # indices into the referral's children
     split: bool  # a sub-group of a split (else the whole group)
     homes: np.ndarray  # home indices, sorted by cost
-    cost: np.ndarray  # int64 cost of the group in each home (incl. SplitApart for sub-groups)
+    cost: np.ndarray  # int64 cost of the group in each home (incl. SplitApart's per-home part for sub-groups)
     col: np.ndarray = field(init=False)  # column id per position, -1 when not in the model
 
     def __post_init__(self) -> None:
@@ -92,6 +97,7 @@ class LinearForm:
     cap_row: dict[int, int]  # home -> ub row
     pair_row: dict[tuple[int, int], int]  # (referral, home) -> ub row
     floor_row: int | None  # ub row: sum of size * unmatched <= children - floor
+    pair_var: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (r, h, h') -> w variable
 
 
 @dataclass
@@ -109,6 +115,7 @@ class MatchModel:
     floor: int = 0
     greedy: dict[int, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
     build_s: float = 0.0
+    pairs: dict[tuple[int, int, int], int] = field(default_factory=dict)  # modelled (r, h < h') -> points
 
     @property
     def ctx(self) -> ScoringContext:
@@ -134,6 +141,26 @@ class MatchModel:
             for pos in range(len(fam.homes)):
                 self.add(f, pos)
 
+    def pair_points(self, h1: int, h2: int) -> int:
+        """SplitApart's pairwise points for homes h1 and h2 (indices into ``ph.homes``)."""
+        return SPLIT_APART.pair_points(self.ph.homes[h1], self.ph.homes[h2], self.ctx)
+
+    def used_pairs(self, chosen: dict[int, list[int]]) -> list[tuple[int, int, int]]:
+        """(referral, home, home) for every two homes a split in ``chosen`` uses (home < home)."""
+        out: list[tuple[int, int, int]] = []
+        for r, cols in chosen.items():
+            if len(cols) > 1 and self.columns[cols[0]].split:
+                hs = sorted(self.columns[j].home for j in cols)
+                out.extend((r, a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+        return out
+
+    def add_pairs(self, chosen: dict[int, list[int]]) -> int:
+        """Model the pairwise SplitApart terms ``chosen`` uses; how many were new."""
+        new = [k for k in self.used_pairs(chosen) if k not in self.pairs]
+        for r, a, b in new:
+            self.pairs[(r, a, b)] = self.pair_points(a, b)
+        return len(new)
+
     def has_split(self, r: int) -> bool:
         return self.splittable[r]
 
@@ -155,14 +182,17 @@ class MatchModel:
                 split_var[r] = nc + len(split_var)
         unm0 = nc + len(split_var)
         n = unm0 + R
-        c = np.zeros(n)
+        pair_var = {k: n + i for i, k in enumerate(self.pairs)}
+        c = np.zeros(n + len(pair_var))
         col_ref = np.fromiter((col.referral for col in self.columns), dtype=np.int64, count=nc)
         col_home = np.fromiter((col.home for col in self.columns), dtype=np.int64, count=nc)
         col_size = np.fromiter((len(col.children) for col in self.columns), dtype=np.int64, count=nc)
         c[:nc] = np.fromiter((col.cost for col in self.columns), dtype=float, count=nc)
         for r, v in split_var.items():
             c[v] = self.split_cost[r]
-        c[unm0:] = self.unmatched_cost
+        c[unm0:n] = self.unmatched_cost
+        for pk, var in pair_var.items():
+            c[var] = self.pairs[pk]
         # equality rows: conv (one per referral) then cover (one per child of splittable referrals)
         er: list[int] = []
         ec: list[int] = []
@@ -223,6 +253,12 @@ class MatchModel:
                     uc.append(j)
                     uv.append(1.0)
                 b_ub.append(1.0)
+        for (pr, a, b), var in pair_var.items():  # (sub-groups at a) + (sub-groups at b) - w <= 1
+            js = pairs.get((pr, a), []) + pairs.get((pr, b), [])
+            ur.extend([len(b_ub)] * (len(js) + 1))
+            uc.extend([*js, var])
+            uv.extend([1.0] * len(js) + [-1.0])
+            b_ub.append(1.0)
         floor_row = None
         if self.floor > 0:  # children placed >= floor, on the unmatched variables
             floor_row = len(b_ub)
@@ -230,8 +266,8 @@ class MatchModel:
             uc.extend(range(unm0, n))
             uv.extend(float(ref.size) for ref in self.referrals)
             b_ub.append(float(sum(ref.size for ref in self.referrals) - self.floor))
-        a_eq = csr_matrix((ev, (er, ec)), shape=(n_eq, n))
-        a_ub = csr_matrix((uv, (ur, uc)), shape=(len(b_ub), n))
+        a_eq = csr_matrix((ev, (er, ec)), shape=(n_eq, len(c)))
+        a_ub = csr_matrix((uv, (ur, uc)), shape=(len(b_ub), len(c)))
         del col_ref
         return LinearForm(
             c,
@@ -246,6 +282,7 @@ class MatchModel:
             cap_row,
             pair_row,
             floor_row,
+            pair_var,
         )
 
 
@@ -307,14 +344,7 @@ def build_model(
         if can_split:
             near = group_ok(ph, ref, 1, policy, idx)  # quality, a place, within the split radius
             sub = idx[near]
-            c0 = ref.children[0]
-            apart = policy.split_per_home + np.rint(
-                np.asarray(
-                    ph.ctx.distance.miles_many(c0.home_easting, c0.home_northing, ph.e[sub], ph.n[sub]),
-                    dtype=float,
-                )
-                * policy.split_points_per_mile
-            ).astype(np.int64)
+            apart = SPLIT_APART.home_points(policy)  # the pairwise part is modelled lazily
             sub_ok = [ok[near] for ok in oks]
             sub_cost = [cs[near] for cs in costs]
             for s in _subgroups(n):
@@ -323,7 +353,7 @@ def build_model(
                     mask &= sub_ok[k]
                 if mask.any():
                     covered.update(s)
-                    parts.append((s, sub[mask], apart[mask] + sum(sub_cost[k][mask] for k in s)))
+                    parts.append((s, sub[mask], apart + sum(sub_cost[k][mask] for k in s)))
                     if len(s) == 1:
                         singles[s[0]] = (sub[mask], miles[s[0]][near][mask])
         m.splittable.append(can_split and len(covered) == n)
@@ -383,6 +413,8 @@ def objective_of(m: MatchModel, chosen: dict[int, list[int]]) -> int:
             total += sum(m.columns[j].cost for j in cols)
             if m.columns[cols[0]].split:
                 total += m.split_cost[r]
+    for r, a, b in m.used_pairs(chosen):
+        total += m.pairs[(r, a, b)] if (r, a, b) in m.pairs else m.pair_points(a, b)
     return total
 
 

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from matching.backends import Chosen, Stop, chosen_of, mip
+from matching.backends import Chosen, Stop, chosen_of, mip_pairs
 from matching.candidates import PreparedHomes
 from matching.distance import DistanceSource
 from matching.domain import (
@@ -217,7 +217,7 @@ def solve_model(
             rounded = round_lp(m, duals.x)
             if placed_children(m, rounded) >= m.floor and objective_of(m, rounded) < objective_of(m, seed):
                 start = rounded
-        chosen, status, obj, bound, info = mip(
+        chosen, status, obj, bound, info = mip_pairs(
             m, start if hint else {}, deadline, backend, num_workers, gap_limit, linearization_level, stop
         )
         if chosen is None and hint:  # no solver answer in time: keep the better start
@@ -229,7 +229,7 @@ def solve_model(
         if delta > RC_EPS and not info.get("stopped"):  # stopped: only the LP bound is proven
             proof_added, proven = add_below(m, duals, delta, max_proof_columns)
             if proof_added:
-                chosen2, status2, obj2, bound2, info2 = mip(
+                chosen2, status2, obj2, bound2, info2 = mip_pairs(
                     m, chosen, deadline, backend, num_workers, gap_limit, linearization_level, stop
                 )
                 if chosen2 is None:  # no answer on the larger model: only the LP bound is known
@@ -371,15 +371,8 @@ def decode(
                     SIBLINGS_TOGETHER.explain(ref, policy, len(cols)),
                 )
             )
-            for j in cols:
-                home = m.ph.homes[m.columns[j].home]
-                contribs.append(
-                    Contribution(
-                        SPLIT_APART.name,
-                        SPLIT_APART.points(ref, home, ctx),
-                        SPLIT_APART.explain(ref, home, ctx, len(m.columns[j].children)),
-                    )
-                )
+            used = [(m.ph.homes[m.columns[j].home], len(m.columns[j].children)) for j in cols]
+            contribs.extend(SPLIT_APART.contributions(used, ctx))
         pts = sum(c.points for c in contribs)
         matches.append(ReferralMatch(ref.id, tuple(placements), split, pts, tuple(contribs)))
     gap = None
