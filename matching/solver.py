@@ -25,10 +25,14 @@ that the pairs it left out cannot help:
 ``best_bound`` and ``gap`` are therefore valid for the full set of eligible pairs: status
 ``optimal`` means proven optimal over all of them; ``feasible`` means the time limit hit
 with a solution (``gap`` against the full-set bound); ``timed_out`` means no solver
-solution in time (the greedy seed is returned). Backends: ``"highs"`` (default, scipy.optimize.milp:
-on the split-heavy open-data instances it proved the restricted optimum in ~14 s where CP-SAT
-with one worker was still 4% off after 26 s), ``"cpsat"`` (hinted with the rounded LP or the
-greedy), ``"scip"`` (pywraplp). When the LP optimum is integral no integer solve is needed.
+solution in time (the greedy seed is returned). Backends (:mod:`matching.backends`): ``"highs"``
+(default, highspy, started from the rounded LP or the greedy: on the split-heavy open-data
+instances it proved the restricted optimum in ~14 s where CP-SAT with one worker was still 4% off
+after 26 s), ``"cpsat"`` (hinted likewise), ``"scip"`` (pywraplp). When the LP optimum is integral
+no integer solve is needed. SplitApart's pairwise terms enter the integer model lazily (only
+for home pairs a solution uses; :func:`matching.backends.mip_pairs`): leaving them out relaxes the
+model, so every bound above stays valid. A *stop hook* (``stop``) ends the solve early: asked
+between pricing rounds and inside every backend; a stopped solve reports only the LP bound.
 """
 
 from __future__ import annotations
