@@ -5,13 +5,26 @@ model (see :mod:`matching.model` for the constraints)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-if TYPE_CHECKING:
-    from matching.model import MatchModel
+from matching.domain import Referral
+
+
+class ModelLike(Protocol):
+    """What :func:`linear_form` reads of a :class:`matching.model.MatchModel` (no import of it:
+    the model module imports this one)."""
+
+    referrals: tuple[Referral, ...]
+    columns: list[Any]  # matching.model.Column: referral, home, children, cost, split
+    ph: Any  # matching.candidates.PreparedHomes: homes, free
+    unmatched_cost: list[int]
+    split_cost: list[int]
+    splittable: list[bool]
+    floor: int
+    pairs: dict[tuple[int, int, int], int]
 
 
 @dataclass
@@ -33,7 +46,7 @@ class LinearForm:
     pair_var: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (r, h, h') -> w variable
 
 
-def linear_form(m: MatchModel) -> LinearForm:
+def linear_form(m: ModelLike) -> LinearForm:
     """The restricted model (the columns in it) in matrix form."""
     R, nc = len(m.referrals), len(m.columns)
     split_var: dict[int, int] = {}
