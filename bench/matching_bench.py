@@ -81,9 +81,10 @@ def med(xs):
 def run_instance(name, referrals, homes, meta, repeats, time_limit, reference_limit):
     policy = Policy()
     out = {"instance": name, **meta}
-    totals, builds, res, m = [], [], None, None
+    totals, builds, cpus, res, m = [], [], [], None, None
+    out["load_average"] = [round(x, 2) for x in os.getloadavg()]
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ph = prepare(homes, policy)
         m = build_model(referrals, ph.homes, policy, prepared=ph)
         t1 = time.perf_counter()
@@ -91,6 +92,7 @@ def run_instance(name, referrals, homes, meta, repeats, time_limit, reference_li
         t2 = time.perf_counter()
         builds.append(t1 - t0)
         totals.append(t2 - t0)
+        cpus.append(time.process_time() - c0)
     rep = validate(res.assignment, referrals, homes, policy)
     assert rep.ok and rep.objective == res.objective, "validator disagrees with the optimiser"
     st = res.stats
@@ -103,6 +105,8 @@ def run_instance(name, referrals, homes, meta, repeats, time_limit, reference_li
         "build_s": med(builds),
         "total_s": med(totals),
         "total_s_all": [round(x, 3) for x in totals],
+        "cpu_s": med(cpus),
+        "pair_rounds": st.get("pair_rounds"),
         "eligible_pairs": st.get("columns_eligible"),
         "columns_in_model": st.get("columns"),
         "pricing_rounds": st.get("pricing_rounds"),
@@ -246,8 +250,18 @@ def markdown(results) -> str:
             f"Objective {r['improvement_vs_greedy']:.1%} better than today's practice. Eligible pairs: "
             f"{o['eligible_pairs']:,}; in the optimiser's model at the end: {o['columns_in_model']:,} "
             f"({o['pricing_rounds']} LP rounds, {o['proof_columns_added']:,} added by the proof step; LP "
-            f"{o['lp_s']} s, integer solve {o['mip_s']} s, solver {o['solver']}); runs: {o['total_s_all']} s."
-            + ("" if ref else " No full-set reference: too large to solve exactly here."),
+            f"{o['lp_s']} s, integer solve {o['mip_s']} s, solver {o['solver']}); runs: {o['total_s_all']} s"
+            + (
+                f" wall, {o['cpu_s']} s CPU (median), load average {r['load_average']}"
+                if "cpu_s" in o
+                else ""
+            )
+            + "."
+            + (
+                ""
+                if ref
+                else f" {results.get('no_reference_note', 'No full-set reference: too large to solve exactly here.')}"
+            ),
             "",
         ]
     if "shortlist" in results:
@@ -335,11 +349,16 @@ def main(argv=None):
         help="run the national instances and merge them into the existing results",
     )
     ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--no-reference", action="store_true", help="skip the exact full-set references")
+    ap.add_argument("--repeats", type=int, default=3, help="optimiser runs per demo-family instance")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out / "matching.json"
     results = {"instances": [], "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
-    reps = 3
+    reps = a.repeats
+    ref_limit = None if a.no_reference else 240.0
+    if a.no_reference:
+        results["no_reference_note"] = "No full-set reference in this run (--no-reference)."
     if not a.national_only:
         fam1 = "demo generator (rcc/demo) family"
         for name, lead in (("regional", 14), ("regional, scarce places", 1)):
@@ -347,7 +366,7 @@ def main(argv=None):
                 a.data_dir, region="North West", referral_scale=2.0, lead_days=lead
             )
             meta["family"] = fam1
-            results["instances"].append(run_instance(name, refs, homes, meta, reps, 60.0, 240.0))
+            results["instances"].append(run_instance(name, refs, homes, meta, reps, 60.0, ref_limit))
         fam2 = "open-data builder (bench/matching_open_instances.py) family"
         for region in ("South West", "London"):
             for scarce in (False, True):
@@ -356,7 +375,7 @@ def main(argv=None):
                 )
                 meta["family"] = fam2
                 name = f"regional {region}" + (", scarce places" if scarce else "")
-                results["instances"].append(run_instance(name, refs, homes, meta, 1, 60.0, 240.0))
+                results["instances"].append(run_instance(name, refs, homes, meta, 1, 60.0, ref_limit))
         results["shortlist"] = shortlist_latency(
             *build_open_instance(a.data_dir, regions=None, referrals=300, scarce=False)[:2]
         )
@@ -369,7 +388,15 @@ def main(argv=None):
         refs, homes, meta = build_open_instance(a.data_dir, regions=None, referrals=300, scarce=False)
         meta["family"] = "open-data builder family"
         results["instances"].append(
-            run_instance("national supply, 300 referrals", refs, homes, meta, 1, 15.0, 600.0)
+            run_instance(
+                "national supply, 300 referrals",
+                refs,
+                homes,
+                meta,
+                1,
+                15.0,
+                None if a.no_reference else 600.0,
+            )
         )
         nrefs, nhomes, nmeta = build_instance(a.data_dir, region=None, referral_scale=3.0)
         nmeta["family"] = "demo generator family"

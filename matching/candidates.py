@@ -212,9 +212,10 @@ def ranking_cost(
             ctx.distance.miles_many(child.home_easting, child.home_northing, e, n), dtype=float
         )
     cost = np.rint(miles * p.points_per_mile).astype(np.int64)
-    if child.must_keep_school and child.school_easting is not None and child.school_northing is not None:
+    if child.school_easting is not None and child.school_northing is not None:
         ms = np.asarray(ctx.distance.miles_many(child.school_easting, child.school_northing, e, n))
-        cost += np.rint(ms * p.school_points_per_mile).astype(np.int64)
+        per_mile = p.school_points_per_mile if child.must_keep_school else p.school_location_points_per_mile
+        cost += np.rint(ms * per_mile).astype(np.int64)
     cost += np.where(miles > p.flag_distance_miles, p.over_20_miles, 0)
     cost += np.where(ph.la[idx] != ph.la_code.get(child.home_la, -1), p.outside_home_la, 0)
     care = np.zeros(len(CATS), dtype=np.int64)
@@ -366,9 +367,10 @@ def batch_ok_cost(
         ).reshape(C, len(idx))
     cost = np.rint(miles * p.points_per_mile).astype(np.int64)
     for i, c in enumerate(children):
-        if c.must_keep_school and c.school_easting is not None and c.school_northing is not None:
+        if c.school_easting is not None and c.school_northing is not None:
             ms = np.asarray(dist.miles_many(c.school_easting, c.school_northing, e, n), dtype=float)
-            cost[i] += np.rint(ms * p.school_points_per_mile).astype(np.int64)
+            per_mile = p.school_points_per_mile if c.must_keep_school else p.school_location_points_per_mile
+            cost[i] += np.rint(ms * per_mile).astype(np.int64)
     cost += np.where(miles > p.flag_distance_miles, p.over_20_miles, 0)
     hla = ph.la[idx][None, :]
     cla = np.array([ph.la_code.get(c.home_la, -1) for c in children], dtype=np.int64)[:, None]

@@ -131,6 +131,8 @@ class Policy:
       factors a readable scale ("a Preferred care-plan type is worth 40 miles").
     * ``school_points_per_mile = 10``: when the care plan says the child must keep their
       school, distance from school counts as much as distance from home.
+    * ``school_location_points_per_mile = 3``: a school location given without "must keep
+      school" still pulls towards homes near the school, at under a third of the weight.
     * ``suitable_not_preferred = 400``: placing in a category the care plan rates
       "Suitable but not preferred" costs as much as 40 extra miles; ``not_specified = 200``.
     * ``residential_when_family_possible = 150``: family-based care comes before
@@ -148,9 +150,9 @@ class Policy:
     * ``split_siblings_per_child = 3000``: siblings should live together; a split (only
       where care plan and policy allow it) costs more than any ordinary placement factor.
     * ``split_per_home = 500`` and ``split_points_per_mile = 10``: when a group is split
-      into sub-groups (2+1, 2+2, ...), each sub-group's home costs 500 plus 10 points per
-      mile from the family home, so fewer homes and homes close to each other (the distance
-      between two homes is at most the sum of their distances from the family home) come first.
+      into sub-groups (2+1, 2+2, ...), each home used costs 500, and every two homes used
+      cost 10 points per mile between them (pairwise), so fewer homes and homes close to
+      each other come first.
     * ``unmatched_per_child = 50000`` plus ``urgency_extra_per_child`` (Today +10000,
       < 5 days +5000, > 5 days 0): leaving a child without a placement costs more than any
       placement, so the optimiser places as many children as it can, and among equal
@@ -168,6 +170,7 @@ class Policy:
 
     points_per_mile: int = 10
     school_points_per_mile: int = 10
+    school_location_points_per_mile: int = 3
     suitable_not_preferred: int = 400
     not_specified: int = 200
     residential_when_family_possible: int = 150

@@ -17,8 +17,13 @@ Constraints:
 * each home: children placed <= free places;
 * children placed >= ``floor`` (the greedy baseline's count: never fewer than today).
 
-Objective: pair terms of every placed child + :class:`~matching.rules.soft.SplitApart` per
-sub-group home + the split penalty + the unmatched penalty; every coefficient comes from
+Objective: pair terms of every placed child + the split penalty + the unmatched penalty +
+:class:`~matching.rules.soft.SplitApart`: its per-home part is in each sub-group's cost, its
+pairwise part (miles between two homes of the same split) is a variable ``w[r, h, h']`` with
+``w >= (r's sub-groups at h) + (r's sub-groups at h') - 1``. Pairwise variables are added
+lazily (:meth:`MatchModel.add_pairs`) for the home pairs a solution uses: a model without some
+of them is a relaxation (every left-out term is >= 0), so its bounds stay valid, and a
+solution whose home pairs are all modelled is scored exactly. Every coefficient comes from
 :mod:`matching.rules.soft` (through the vectorised mirror, tested equal).
 
 The solver keeps only some columns in the model at a time (the restricted model) and
@@ -34,12 +39,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from matching.candidates import PreparedHomes, batch_ok_cost, group_ok
 from matching.distance import DistanceSource
 from matching.domain import Home, Policy, Referral
-from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, ScoringContext, make_context
+from matching.linear import LinearForm, linear_form
+from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, ScoringContext, make_context
 
 BATCH = 64  # referrals whose children are scored together (children x homes arrays)
 MAX_SPLIT_GROUP = 10
@@ -55,7 +60,7 @@ class Family:
     children: tuple[int, ...]  # indices into the referral's children
     split: bool  # a sub-group of a split (else the whole group)
     homes: np.ndarray  # home indices, sorted by cost
-    cost: np.ndarray  # int64 cost of the group in each home (incl. SplitApart for sub-groups)
+    cost: np.ndarray  # int64 cost of the group in each home (incl. SplitApart's per-home part for sub-groups)
     col: np.ndarray = field(init=False)  # column id per position, -1 when not in the model
 
     def __post_init__(self) -> None:
@@ -77,24 +82,6 @@ class Column:
 
 
 @dataclass
-class LinearForm:
-    """min c.x s.t. a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (binary in the MIP); row maps."""
-
-    c: np.ndarray
-    a_eq: csr_matrix
-    b_eq: np.ndarray
-    a_ub: csr_matrix
-    b_ub: np.ndarray
-    split_var: dict[int, int]
-    unm0: int
-    conv_row: np.ndarray  # referral -> eq row
-    cover_row: dict[tuple[int, int], int]  # (referral, child) -> eq row
-    cap_row: dict[int, int]  # home -> ub row
-    pair_row: dict[tuple[int, int], int]  # (referral, home) -> ub row
-    floor_row: int | None  # ub row: sum of size * unmatched <= children - floor
-
-
-@dataclass
 class MatchModel:
     referrals: tuple[Referral, ...]
     ph: PreparedHomes
@@ -109,6 +96,7 @@ class MatchModel:
     floor: int = 0
     greedy: dict[int, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
     build_s: float = 0.0
+    pairs: dict[tuple[int, int, int], int] = field(default_factory=dict)  # modelled (r, h < h') -> points
 
     @property
     def ctx(self) -> ScoringContext:
@@ -134,6 +122,26 @@ class MatchModel:
             for pos in range(len(fam.homes)):
                 self.add(f, pos)
 
+    def pair_points(self, h1: int, h2: int) -> int:
+        """SplitApart's pairwise points for homes h1 and h2 (indices into ``ph.homes``)."""
+        return SPLIT_APART.pair_points(self.ph.homes[h1], self.ph.homes[h2], self.ctx)
+
+    def used_pairs(self, chosen: dict[int, list[int]]) -> list[tuple[int, int, int]]:
+        """(referral, home, home) for every two homes a split in ``chosen`` uses (home < home)."""
+        out: list[tuple[int, int, int]] = []
+        for r, cols in chosen.items():
+            if len(cols) > 1 and self.columns[cols[0]].split:
+                hs = sorted(self.columns[j].home for j in cols)
+                out.extend((r, a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+        return out
+
+    def add_pairs(self, chosen: dict[int, list[int]]) -> int:
+        """Model the pairwise SplitApart terms ``chosen`` uses; how many were new."""
+        new = [k for k in self.used_pairs(chosen) if k not in self.pairs]
+        for r, a, b in new:
+            self.pairs[(r, a, b)] = self.pair_points(a, b)
+        return len(new)
+
     def has_split(self, r: int) -> bool:
         return self.splittable[r]
 
@@ -145,108 +153,9 @@ class MatchModel:
         pos = self.families[f].position(home)
         return None if pos is None else self.add(f, pos)
 
-    # ---------------------------------------------------------------- linear form
     def linear_form(self) -> LinearForm:
-        """The restricted model (the columns in it) in matrix form."""
-        R, nc = len(self.referrals), len(self.columns)
-        split_var: dict[int, int] = {}
-        for r in range(R):
-            if self.splittable[r]:
-                split_var[r] = nc + len(split_var)
-        unm0 = nc + len(split_var)
-        n = unm0 + R
-        c = np.zeros(n)
-        col_ref = np.fromiter((col.referral for col in self.columns), dtype=np.int64, count=nc)
-        col_home = np.fromiter((col.home for col in self.columns), dtype=np.int64, count=nc)
-        col_size = np.fromiter((len(col.children) for col in self.columns), dtype=np.int64, count=nc)
-        c[:nc] = np.fromiter((col.cost for col in self.columns), dtype=float, count=nc)
-        for r, v in split_var.items():
-            c[v] = self.split_cost[r]
-        c[unm0:] = self.unmatched_cost
-        # equality rows: conv (one per referral) then cover (one per child of splittable referrals)
-        er: list[int] = []
-        ec: list[int] = []
-        ev: list[float] = []
-        conv_row = np.arange(R)
-        cover_row: dict[tuple[int, int], int] = {}
-        for r in split_var:
-            for k in range(self.referrals[r].size):
-                cover_row[(r, k)] = R + len(cover_row)
-        for j, col in enumerate(self.columns):
-            if col.split:
-                for k in col.children:
-                    er.append(cover_row[(col.referral, k)])
-                    ec.append(j)
-                    ev.append(1.0)
-            else:
-                er.append(col.referral)
-                ec.append(j)
-                ev.append(1.0)
-        for r, v in split_var.items():
-            er.append(r)
-            ec.append(v)
-            ev.append(1.0)
-            for k in range(self.referrals[r].size):
-                er.append(cover_row[(r, k)])
-                ec.append(v)
-                ev.append(-1.0)
-        er.extend(range(R))
-        ec.extend(range(unm0, n))
-        ev.extend([1.0] * R)
-        n_eq = R + len(cover_row)
-        b_eq = np.zeros(n_eq)
-        b_eq[:R] = 1.0
-        # inequality rows: capacity (only homes that could be over-filled), split pairs, floor
-        ur: list[int] = []
-        uc: list[int] = []
-        uv: list[float] = []
-        b_ub: list[float] = []
-        load = np.bincount(col_home, weights=col_size, minlength=len(self.ph.homes)) if nc else np.zeros(0)
-        cap_row: dict[int, int] = {}
-        for h in np.flatnonzero(load > self.ph.free[: len(load)]):
-            cap_row[int(h)] = len(b_ub)
-            b_ub.append(float(self.ph.free[h]))
-        pairs: dict[tuple[int, int], list[int]] = {}
-        for j, col in enumerate(self.columns):
-            if col.home in cap_row:
-                ur.append(cap_row[col.home])
-                uc.append(j)
-                uv.append(float(col_size[j]))
-            if col.split:
-                pairs.setdefault((col.referral, col.home), []).append(j)
-        pair_row: dict[tuple[int, int], int] = {}
-        for key, js in pairs.items():
-            if len(js) > 1:
-                pair_row[key] = len(b_ub)
-                for j in js:
-                    ur.append(len(b_ub))
-                    uc.append(j)
-                    uv.append(1.0)
-                b_ub.append(1.0)
-        floor_row = None
-        if self.floor > 0:  # children placed >= floor, on the unmatched variables
-            floor_row = len(b_ub)
-            ur.extend([floor_row] * R)
-            uc.extend(range(unm0, n))
-            uv.extend(float(ref.size) for ref in self.referrals)
-            b_ub.append(float(sum(ref.size for ref in self.referrals) - self.floor))
-        a_eq = csr_matrix((ev, (er, ec)), shape=(n_eq, n))
-        a_ub = csr_matrix((uv, (ur, uc)), shape=(len(b_ub), n))
-        del col_ref
-        return LinearForm(
-            c,
-            a_eq,
-            b_eq,
-            a_ub,
-            np.array(b_ub, dtype=float),
-            split_var,
-            unm0,
-            conv_row,
-            cover_row,
-            cap_row,
-            pair_row,
-            floor_row,
-        )
+        """The restricted model (the columns in it) in matrix form (:func:`matching.linear.linear_form`)."""
+        return linear_form(self)
 
 
 def _subgroups(n: int) -> list[tuple[int, ...]]:
@@ -307,14 +216,7 @@ def build_model(
         if can_split:
             near = group_ok(ph, ref, 1, policy, idx)  # quality, a place, within the split radius
             sub = idx[near]
-            c0 = ref.children[0]
-            apart = policy.split_per_home + np.rint(
-                np.asarray(
-                    ph.ctx.distance.miles_many(c0.home_easting, c0.home_northing, ph.e[sub], ph.n[sub]),
-                    dtype=float,
-                )
-                * policy.split_points_per_mile
-            ).astype(np.int64)
+            apart = SPLIT_APART.home_points(policy)  # the pairwise part is modelled lazily
             sub_ok = [ok[near] for ok in oks]
             sub_cost = [cs[near] for cs in costs]
             for s in _subgroups(n):
@@ -323,7 +225,7 @@ def build_model(
                     mask &= sub_ok[k]
                 if mask.any():
                     covered.update(s)
-                    parts.append((s, sub[mask], apart[mask] + sum(sub_cost[k][mask] for k in s)))
+                    parts.append((s, sub[mask], apart + sum(sub_cost[k][mask] for k in s)))
                     if len(s) == 1:
                         singles[s[0]] = (sub[mask], miles[s[0]][near][mask])
         m.splittable.append(can_split and len(covered) == n)
@@ -383,6 +285,8 @@ def objective_of(m: MatchModel, chosen: dict[int, list[int]]) -> int:
             total += sum(m.columns[j].cost for j in cols)
             if m.columns[cols[0]].split:
                 total += m.split_cost[r]
+    for r, a, b in m.used_pairs(chosen):
+        total += m.pairs[(r, a, b)] if (r, a, b) in m.pairs else m.pair_points(a, b)
     return total
 
 

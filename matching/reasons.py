@@ -73,7 +73,8 @@ def _split_fits(m: MatchModel, r: int, left: np.ndarray, budget: int = 20000) ->
             for pos in np.flatnonzero(room)[:8]:  # cheapest few per sub-group
                 h = int(fam.homes[pos])
                 if h not in used:
-                    dfs(covered | set(fam.children), used | {h}, cost + int(fam.cost[pos]))
+                    apart = sum(m.pair_points(u, h) for u in used)  # SplitApart's pairwise part
+                    dfs(covered | set(fam.children), used | {h}, cost + int(fam.cost[pos]) + apart)
 
     dfs(frozenset(), frozenset(), 0)
     return best[0] is not None, (best[0] or 0) + m.split_cost[r]

@@ -25,21 +25,25 @@ that the pairs it left out cannot help:
 ``best_bound`` and ``gap`` are therefore valid for the full set of eligible pairs: status
 ``optimal`` means proven optimal over all of them; ``feasible`` means the time limit hit
 with a solution (``gap`` against the full-set bound); ``timed_out`` means no solver
-solution in time (the greedy seed is returned). Backends: ``"highs"`` (default, scipy.optimize.milp:
-on the split-heavy open-data instances it proved the restricted optimum in ~14 s where CP-SAT
-with one worker was still 4% off after 26 s), ``"cpsat"`` (hinted with the rounded LP or the
-greedy), ``"scip"`` (pywraplp). When the LP optimum is integral no integer solve is needed.
+solution in time (the greedy seed is returned). Backends (:mod:`matching.backends`): ``"highs"``
+(default, highspy, started from the rounded LP or the greedy: on the split-heavy open-data
+instances it proved the restricted optimum in ~14 s where CP-SAT with one worker was still 4% off
+after 26 s), ``"cpsat"`` (hinted likewise), ``"scip"`` (pywraplp). When the LP optimum is integral
+no integer solve is needed. SplitApart's pairwise terms enter the integer model lazily (only
+for home pairs a solution uses; :func:`matching.backends.mip_pairs`): leaving them out relaxes the
+model, so every bound above stays valid. A *stop hook* (``stop``) ends the solve early: asked
+between pricing rounds and inside every backend; a stopped solve reports only the LP bound.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from matching.backends import Chosen, Stop, chosen_of, mip_pairs
 from matching.candidates import PreparedHomes
 from matching.distance import DistanceSource
 from matching.domain import (
@@ -54,7 +58,7 @@ from matching.domain import (
     Unmatched,
 )
 from matching.inputs import split_valid
-from matching.model import LinearForm, MatchModel, build_model, objective_of, placed_children
+from matching.model import MatchModel, build_model, objective_of, placed_children
 from matching.pricing import RC_EPS, RestrictedLP, add_below, price
 from matching.reasons import plan_load, unmatched_reasons
 from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, make_context, pair_contributions
@@ -63,8 +67,6 @@ AUTO_CPSAT_MAX_COLUMNS = 1_000_000  # kept for compatibility: "auto" is CP-SAT a
 MAX_PER_FAMILY = 6  # pairs added per family per pricing round (the most negative first)
 PRICING_TOL = 1e-5  # stop pricing once the full-set bound is this close to the restricted LP value
 CUT_ROUNDS = 0  # rounds of capacity cover cuts once pricing has converged
-
-Chosen = dict[int, list[int]]
 
 
 def solve(
@@ -82,6 +84,7 @@ def solve(
     prepared: PreparedHomes | None = None,
     include: Mapping[str, str] | None = None,
     max_proof_columns: int = 30_000,
+    stop: Stop | None = None,
 ) -> MatchResult:
     """Assign all open referrals to all free places jointly, optimal over every eligible pair.
 
@@ -90,6 +93,9 @@ def solve(
     the result is the same. ``include`` (child id -> home id) adds those pairs to the start.
     ``time_limit_s`` bounds pricing and solving (model building is reported in ``stats``).
     ``prepared`` must come from :func:`matching.prepare` on the same homes and policy.
+    ``stop`` (a callable returning True to end the solve now, e.g. a cancelled job) is asked
+    between pricing rounds and inside the integer solver (:mod:`matching.backends`); a
+    stopped solve returns the best plan found so far, ``feasible``, ``stats["stopped"] = 1``.
     """
     policy = policy or Policy()
     refs, good_homes, excluded = split_valid(referrals, homes)
@@ -107,6 +113,7 @@ def solve(
         k_split=k_split,
         include=include,
         max_proof_columns=max_proof_columns,
+        stop=stop,
     )
     if excluded:
         return MatchResult(
@@ -148,9 +155,11 @@ def solve_model(
     include: Mapping[str, str] | None = None,
     max_proof_columns: int = 30_000,
     floor: bool = True,
+    stop: Stop | None = None,
 ) -> MatchResult:
     """Solve a built model over all its eligible pairs (see the module docstring).
-    ``floor=False`` drops the "never fewer children placed than the greedy" constraint."""
+    ``floor=False`` drops the "never fewer children placed than the greedy" constraint;
+    ``stop`` is the stop hook of :func:`solve`."""
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
     if backend == "auto":
@@ -172,7 +181,11 @@ def solve_model(
     rounds, duals, lagr = 0, None, -math.inf
     cuts_left = CUT_ROUNDS
     lp_chosen: Chosen | None = None
+    stopped = False
     while True:
+        if stop is not None and stop():
+            stopped = True
+            break
         d = lp.solve()
         if d is None:
             break
@@ -187,7 +200,7 @@ def solve_model(
             added = new_cuts
         if not added:
             if np.all(np.minimum(np.abs(d.x), np.abs(1.0 - d.x)) < 1e-7):  # the LP optimum is integral
-                lp_chosen = _chosen(m, d.x.__getitem__)
+                lp_chosen = chosen_of(m, d.x.__getitem__)
             break
         if time.perf_counter() > t0 + 0.6 * float(time_limit_s):  # leave time for the integer solve
             break
@@ -196,7 +209,10 @@ def solve_model(
     t_mip = time.perf_counter()
     info: dict[str, float | int | str]
     chosen: Chosen | None
-    if lp_chosen is not None and objective_of(m, lp_chosen) <= math.ceil(lagr - 1e-6):
+    if stopped:
+        chosen, status, obj, bound = None, Status.FEASIBLE, 0, -math.inf
+        info = {"stopped": 1}
+    elif lp_chosen is not None and objective_of(m, lp_chosen) <= math.ceil(lagr - 1e-6):
         chosen, status, obj, bound = lp_chosen, Status.OPTIMAL, objective_of(m, lp_chosen), lagr
         info = {"solver": "LP (integral optimum: no branching needed)"}
     else:
@@ -205,8 +221,8 @@ def solve_model(
             rounded = round_lp(m, duals.x)
             if placed_children(m, rounded) >= m.floor and objective_of(m, rounded) < objective_of(m, seed):
                 start = rounded
-        chosen, status, obj, bound, info = _mip(
-            m, start if hint else {}, deadline, backend, num_workers, gap_limit, linearization_level
+        chosen, status, obj, bound, info = mip_pairs(
+            m, start if hint else {}, deadline, backend, num_workers, gap_limit, linearization_level, stop
         )
         if chosen is None and hint:  # no solver answer in time: keep the better start
             chosen, status, obj, bound = start, Status.FEASIBLE, objective_of(m, start), -math.inf
@@ -214,16 +230,18 @@ def solve_model(
     if chosen is not None and duals is not None:
         # the last LP's duals hold for the rows that existed then; rows added since have dual 0
         delta, proven = obj - lagr, 0.0
-        if delta > RC_EPS:
+        if delta > RC_EPS and not info.get("stopped"):  # stopped: only the LP bound is proven
             proof_added, proven = add_below(m, duals, delta, max_proof_columns)
             if proof_added:
-                chosen2, status2, obj2, bound2, info2 = _mip(
-                    m, chosen, deadline, backend, num_workers, gap_limit, linearization_level
+                chosen2, status2, obj2, bound2, info2 = mip_pairs(
+                    m, chosen, deadline, backend, num_workers, gap_limit, linearization_level, stop
                 )
                 if chosen2 is None:  # no answer on the larger model: only the LP bound is known
                     bound = -math.inf
                 else:
                     chosen, status, obj, bound, info = chosen2, status2, obj2, bound2, info2
+                if info2.get("stopped"):
+                    info["stopped"] = 1
         full = max(lagr, min(bound, lagr + proven))
         bound = float(math.ceil(full - 1e-6))
         status = Status.OPTIMAL if obj <= bound else Status.FEASIBLE
@@ -315,162 +333,6 @@ def _include(m: MatchModel, include: Mapping[str, str]) -> None:
             m.column_for(r, tuple(ks), h)
 
 
-# --------------------------------------------------------------------------- integer solve
-def _mip(
-    m: MatchModel,
-    seed: Chosen,
-    deadline: float,
-    backend: str,
-    num_workers: int,
-    gap_limit: float,
-    linearization_level: int,
-) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
-    lf = m.linear_form()
-    left = max(0.05, deadline - time.perf_counter())
-    if backend == "cpsat":
-        return _solve_cpsat(m, lf, seed, left, num_workers, gap_limit, linearization_level)
-    if backend == "highs":
-        return _solve_highs(m, lf, left, gap_limit)
-    return _solve_scip(m, lf, seed, left, num_workers, gap_limit)
-
-
-def _rows(a: Any) -> Iterable[tuple[np.ndarray, np.ndarray]]:
-    for i in range(a.shape[0]):
-        lo, hi = a.indptr[i], a.indptr[i + 1]
-        yield a.indices[lo:hi], a.data[lo:hi]
-
-
-def _seed_values(m: MatchModel, lf: LinearForm, seed: Chosen) -> np.ndarray:
-    x = np.zeros(len(lf.c), dtype=np.int64)
-    for r in range(len(m.referrals)):
-        cols = seed.get(r, [])
-        for j in cols:
-            x[j] = 1
-        if r in lf.split_var:
-            x[lf.split_var[r]] = int(bool(cols) and m.columns[cols[0]].split)
-        x[lf.unm0 + r] = int(not cols)
-    return x
-
-
-def _chosen(m: MatchModel, x: Callable[[int], float]) -> Chosen:
-    chosen: Chosen = {}
-    for j, col in enumerate(m.columns):
-        if x(j) > 0.5:
-            chosen.setdefault(col.referral, []).append(j)
-    return chosen
-
-
-def _solve_cpsat(
-    m: MatchModel,
-    lf: LinearForm,
-    seed: Chosen,
-    time_limit_s: float,
-    num_workers: int,
-    gap_limit: float,
-    linearization_level: int,
-) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
-    from ortools.sat.python import cp_model
-
-    model = cp_model.CpModel()
-    x = [model.new_bool_var("") for _ in range(len(lf.c))]
-    for (cols, vals), b in zip(_rows(lf.a_eq), lf.b_eq, strict=True):
-        if b == 1.0 and np.all(vals == 1.0):
-            model.add_exactly_one([x[j] for j in cols])
-        else:
-            model.add(sum(int(v) * x[j] for j, v in zip(cols, vals, strict=True)) == int(b))
-    for (cols, vals), b in zip(_rows(lf.a_ub), lf.b_ub, strict=True):
-        if b == 1.0 and np.all(vals == 1.0):
-            model.add_at_most_one([x[j] for j in cols])
-        else:
-            model.add(
-                cp_model.LinearExpr.weighted_sum([x[j] for j in cols], [int(v) for v in vals]) <= int(b)
-            )
-    nz = np.flatnonzero(lf.c)
-    model.minimize(cp_model.LinearExpr.weighted_sum([x[j] for j in nz], [int(lf.c[j]) for j in nz]))
-    if seed:
-        for j, v in enumerate(_seed_values(m, lf, seed)):
-            model.add_hint(x[j], int(v))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.num_workers = int(num_workers)
-    solver.parameters.linearization_level = int(linearization_level)
-    if gap_limit:
-        solver.parameters.relative_gap_limit = float(gap_limit)
-    st = solver.solve(model)
-    info: dict[str, float | int | str] = {"solver": "CP-SAT", "wall_solver_s": solver.wall_time}
-    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, Status.TIMED_OUT, 0, -math.inf, info
-    chosen = _chosen(m, lambda j: solver.boolean_value(x[j]))
-    status = Status.OPTIMAL if st == cp_model.OPTIMAL else Status.FEASIBLE
-    return chosen, status, objective_of(m, chosen), float(solver.best_objective_bound), info
-
-
-def _solve_highs(
-    m: MatchModel, lf: LinearForm, time_limit_s: float, gap_limit: float
-) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    cons = [LinearConstraint(lf.a_eq, lf.b_eq, lf.b_eq)]
-    if lf.a_ub.shape[0]:
-        cons.append(LinearConstraint(lf.a_ub, -np.inf, lf.b_ub))
-    res = milp(
-        lf.c,
-        constraints=cons,
-        integrality=np.ones(len(lf.c)),
-        bounds=Bounds(0, 1),
-        options={"time_limit": float(time_limit_s), "mip_rel_gap": gap_limit or 1e-9},
-    )
-    info: dict[str, float | int | str] = {"solver": "HiGHS"}
-    if res.x is None:
-        return None, Status.TIMED_OUT, 0, -math.inf, info
-    xs = res.x
-    chosen = _chosen(m, lambda j: float(xs[j]))
-    dual = getattr(res, "mip_dual_bound", None)  # 0.0 (not None) when stopped before the root LP
-    if res.status == 0:
-        bound = float(res.fun) if dual is None else float(dual)
-    else:
-        bound = -math.inf if dual is None or not math.isfinite(dual) else float(dual)
-    return (
-        chosen,
-        Status.OPTIMAL if res.status == 0 else Status.FEASIBLE,
-        objective_of(m, chosen),
-        bound,
-        info,
-    )
-
-
-def _solve_scip(
-    m: MatchModel, lf: LinearForm, seed: Chosen, time_limit_s: float, num_workers: int, gap_limit: float
-) -> tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]:
-    from ortools.linear_solver import pywraplp
-
-    s = pywraplp.Solver.CreateSolver("SCIP")
-    s.SuppressOutput()
-    x = [s.BoolVar("") for _ in range(len(lf.c))]
-    for a, bs, eq in ((lf.a_eq, lf.b_eq, True), (lf.a_ub, lf.b_ub, False)):
-        for (cols, vals), b in zip(_rows(a), bs, strict=True):
-            ct = s.Constraint(float(b) if eq else -s.infinity(), float(b))
-            for j, v in zip(cols, vals, strict=True):
-                ct.SetCoefficient(x[j], float(v))
-    obj = s.Objective()
-    for j in np.flatnonzero(lf.c):
-        obj.SetCoefficient(x[j], float(lf.c[j]))
-    obj.SetMinimization()
-    if seed:
-        s.SetHint(x, [float(v) for v in _seed_values(m, lf, seed)])
-    s.SetTimeLimit(int(time_limit_s * 1000))
-    s.SetNumThreads(int(num_workers))
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap_limit) if gap_limit else 1e-9)
-    st = s.Solve(params)
-    info: dict[str, float | int | str] = {"solver": "SCIP", "wall_solver_s": s.wall_time() / 1000.0}
-    if st not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return None, Status.TIMED_OUT, 0, -math.inf, info
-    chosen = _chosen(m, lambda j: x[j].solution_value())
-    status = Status.OPTIMAL if st == pywraplp.Solver.OPTIMAL else Status.FEASIBLE
-    return chosen, status, objective_of(m, chosen), float(obj.BestBound()), info
-
-
 # --------------------------------------------------------------------------- results
 def decode(
     m: MatchModel,
@@ -513,15 +375,8 @@ def decode(
                     SIBLINGS_TOGETHER.explain(ref, policy, len(cols)),
                 )
             )
-            for j in cols:
-                home = m.ph.homes[m.columns[j].home]
-                contribs.append(
-                    Contribution(
-                        SPLIT_APART.name,
-                        SPLIT_APART.points(ref, home, ctx),
-                        SPLIT_APART.explain(ref, home, ctx, len(m.columns[j].children)),
-                    )
-                )
+            used = [(m.ph.homes[m.columns[j].home], len(m.columns[j].children)) for j in cols]
+            contribs.extend(SPLIT_APART.contributions(used, ctx))
         pts = sum(c.points for c in contribs)
         matches.append(ReferralMatch(ref.id, tuple(placements), split, pts, tuple(contribs)))
     gap = None

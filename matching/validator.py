@@ -62,14 +62,9 @@ def score_referral(ref: Referral, placed: Mapping[str, Home], ctx: ScoringContex
             )
         )
         homes = {h.id: h for h in placed.values()}
-        for hid, kids in by_home.items():
-            contribs.append(
-                Contribution(
-                    SPLIT_APART.name,
-                    SPLIT_APART.points(ref, homes[hid], ctx),
-                    SPLIT_APART.explain(ref, homes[hid], ctx, len(kids)),
-                )
-            )
+        contribs.extend(
+            SPLIT_APART.contributions([(homes[hid], len(kids)) for hid, kids in by_home.items()], ctx)
+        )
     return ReferralMatch(ref.id, tuple(placements), split, sum(c.points for c in contribs), tuple(contribs))
 
 

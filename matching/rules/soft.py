@@ -12,7 +12,7 @@ definition.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,7 +47,7 @@ class ScoringContext:
         d = self.distance
         mh = d.miles(child.home_easting, child.home_northing, home.easting, home.northing)
         ms = None
-        if child.must_keep_school and child.school_easting is not None and child.school_northing is not None:
+        if child.school_easting is not None and child.school_northing is not None:
             ms = d.miles(child.school_easting, child.school_northing, home.easting, home.northing)
         return PairFacts(mh, ms)
 
@@ -96,20 +96,50 @@ class DistanceFromHome:
 class DistanceFromSchool:
     """Soft: when the care plan says the child must keep their school, closer to the school
     is better. ``policy.school_points_per_mile`` per mile (default 10), linear; 0 when the
-    child need not keep the school or no school location is known."""
+    child need not keep the school (then :class:`SchoolNearby` scores it) or no school
+    location is known."""
 
     name = "distance_school"
     uses_distance = True
 
     def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
-        if facts.miles_school is None:
+        if facts.miles_school is None or not child.must_keep_school:
             return 0
         return int(round(facts.miles_school * ctx.policy.school_points_per_mile))
 
     def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
         if facts.miles_school is None:
-            return "School: not a factor: +0"
+            return "School: no school location given: +0"
+        if not child.must_keep_school:
+            return "School: the care plan does not say the child must keep their school: +0"
         return f"{facts.miles_school:.1f} miles from school (must keep school): +{self.points(child, home, facts, ctx)}"
+
+
+class SchoolNearby:
+    """Soft: when a school location is given but the care plan does not say the child must
+    keep the school, a home nearer the school is still better (the child may stay there).
+    ``policy.school_location_points_per_mile`` (3) per mile from the home to the school,
+    linear, rounded to a whole point - a weaker pull than a must-keep school (10 a mile,
+    :class:`DistanceFromSchool`). 0 when no school location is known or the school must be
+    kept (so a school is never counted twice)."""
+
+    name = "school_nearby"
+    uses_distance = True
+
+    def points(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> int:
+        if facts.miles_school is None or child.must_keep_school:
+            return 0
+        return int(round(facts.miles_school * ctx.policy.school_location_points_per_mile))
+
+    def explain(self, child: ChildProfile, home: Home, facts: PairFacts, ctx: ScoringContext) -> str:
+        if facts.miles_school is None:
+            return "School location: none given: +0"
+        if child.must_keep_school:
+            return "School location: scored as a school the child must keep: +0"
+        return (
+            f"{facts.miles_school:.1f} miles from the child's school (not required to keep it): "
+            f"+{self.points(child, home, facts, ctx)}"
+        )
 
 
 class CarePlanPreference:
@@ -291,6 +321,7 @@ class OutsideHomeLA:
 PAIR_TERMS: tuple[SoftTerm, ...] = (
     DistanceFromHome(),
     DistanceFromSchool(),
+    SchoolNearby(),
     CarePlanPreference(),
     FamilyBasedFirst(),
     NeedsFit(),
@@ -358,28 +389,54 @@ class Unmatched:
 
 
 class SplitApart:
-    """Soft: when a sibling group is split, each sub-group's home costs
-    ``policy.split_per_home`` (500) plus ``policy.split_points_per_mile`` (10) per mile
-    between that home and the family home (the first child's home address, from which the
-    split radius is measured too). Fewer homes and homes near each other come first: two
-    homes are at most the sum of their distances from the family home apart. Linear in the
-    number of homes and in miles; charged on top of :class:`SiblingsTogether`."""
+    """Soft: when a sibling group is split, ``policy.split_per_home`` (500) for each home
+    used, plus ``policy.split_points_per_mile`` (10) per mile between EVERY TWO homes used
+    (pairwise, by the distance source): two homes 8 miles apart cost 2 x 500 + 80; three
+    homes pay for all three pairs, so fewer homes and homes near each other come first.
+    Linear in the number of homes and in each pairwise distance; charged on top of
+    :class:`SiblingsTogether`. (The split radius, ``policy.split_max_miles``, is a hard
+    rule measured from the family home.)"""
 
     name = "split_apart"
 
-    def miles(self, referral: Referral, home: Home, ctx: ScoringContext) -> float:
-        c = referral.children[0]
-        return ctx.distance.miles(c.home_easting, c.home_northing, home.easting, home.northing)
+    def home_points(self, policy: Policy) -> int:
+        return policy.split_per_home
 
-    def points(self, referral: Referral, home: Home, ctx: ScoringContext) -> int:
-        p = ctx.policy
-        return p.split_per_home + int(round(self.miles(referral, home, ctx) * p.split_points_per_mile))
+    def miles_between(self, a: Home, b: Home, ctx: ScoringContext) -> float:
+        return ctx.distance.miles(a.easting, a.northing, b.easting, b.northing)
 
-    def explain(self, referral: Referral, home: Home, ctx: ScoringContext, children: int) -> str:
-        return (
-            f"{children} of the siblings in a home {self.miles(referral, home, ctx):.1f} miles from the "
-            f"family home: +{self.points(referral, home, ctx)}"
-        )
+    def pair_points(self, a: Home, b: Home, ctx: ScoringContext) -> int:
+        return int(round(self.miles_between(a, b, ctx) * ctx.policy.split_points_per_mile))
+
+    def points(self, homes: Sequence[Home], ctx: ScoringContext) -> int:
+        """The whole term for a split across ``homes`` (distinct homes)."""
+        total = len(homes) * self.home_points(ctx.policy)
+        for i, a in enumerate(homes):
+            for b in homes[i + 1 :]:
+                total += self.pair_points(a, b, ctx)
+        return total
+
+    def contributions(self, homes: Sequence[tuple[Home, int]], ctx: ScoringContext) -> list[Contribution]:
+        """One contribution per home (with how many siblings it takes) and one per pair of homes."""
+        out = [
+            Contribution(
+                self.name,
+                self.home_points(ctx.policy),
+                f"{n} of the siblings in home {h.id}: +{self.home_points(ctx.policy)}",
+            )
+            for h, n in homes
+        ]
+        for i, (a, _) in enumerate(homes):
+            for b, _ in homes[i + 1 :]:
+                pts = self.pair_points(a, b, ctx)
+                out.append(
+                    Contribution(
+                        self.name,
+                        pts,
+                        f"Homes {a.id} and {b.id} are {self.miles_between(a, b, ctx):.1f} miles apart: +{pts}",
+                    )
+                )
+        return out
 
 
 SIBLINGS_TOGETHER = SiblingsTogether()

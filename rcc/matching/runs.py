@@ -193,6 +193,7 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
             inp.policy,
             time_limit_s=float(ctx.params.get("time_limit_s") or DEFAULT_MATCHING_TIME_LIMIT_S),
             prepared=prepared,
+            stop=ctx.cancelled,  # a cancel ends the solve at its next check (pricing round, solver callback)
         )
         status, objective, bound, gap = res.status.value, res.objective, res.best_bound, res.gap
         matches, unmatched, stats, excluded = res.matches, res.unmatched, dict(res.stats), res.excluded

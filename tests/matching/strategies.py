@@ -82,7 +82,7 @@ def homes(draw: st.DrawFn, hid: str = "h0") -> Home:
 @st.composite
 def children(draw: st.DrawFn, cid: str = "c0", e: float = 0.0, n: float = 0.0) -> ChildProfile:
     """One child living at (e, n): siblings share their family home."""
-    keep_school = draw(st.booleans())
+    school = draw(st.sampled_from(["none", "keep", "known"]))  # known: a location, not must-keep
     return ChildProfile.make(
         id=cid,
         age_years=draw(st.integers(3, 17)),
@@ -107,9 +107,9 @@ def children(draw: st.DrawFn, cid: str = "c0", e: float = 0.0, n: float = 0.0) -
                 ]
             )
         ),
-        school_easting=e + MILE if keep_school else None,
-        school_northing=n if keep_school else None,
-        must_keep_school=keep_school,
+        school_easting=e + MILE if school != "none" else None,
+        school_northing=n if school != "none" else None,
+        must_keep_school=school == "keep",
         places_to_avoid=draw(st.lists(st.tuples(coords, coords, st.sampled_from([0.5, 2.0])), max_size=1)),
     )
 

@@ -159,3 +159,26 @@ def test_floor_holds_when_placing_costs_more_than_leaving_unplaced():
     res = solve(refs, homes, policy)
     assert placed(res) == 1 == placed(greedy_nearest(refs, homes, policy))
     assert res.objective == exhaustive(refs, homes, policy)[0]
+
+
+def test_split_apart_is_pairwise_between_the_homes_used():
+    """Two siblings who may split, one-place homes 5 miles east (A), 5 miles west (B) and 0.5
+    miles beyond A (C). Measured from the family home, A+B would be cheapest; measured
+    pairwise, A and B are 10 miles apart (+100) while A and C are 0.71 miles apart (+7)."""
+    from matching.rules.soft import SPLIT_APART, make_context
+
+    kids = [child("c0", age=8), child("c1", age=10)]
+    ref = referral(*kids, allow_split=True)
+    a, b, c = home("A", e=5 * MILE), home("B", e=-5 * MILE), home("C", e=5.5 * MILE, n=0.5 * MILE)
+    ctx = make_context(Policy(), [a, b, c])
+    assert SPLIT_APART.points([a, b], ctx) == 2 * 500 + 100
+    assert SPLIT_APART.points([a, b, c], ctx) == 3 * 500 + 100 + 7 + round(((10.5**2 + 0.25) ** 0.5) * 10)
+    for backend in ("highs", "cpsat"):
+        res = solve([ref], [a, b, c], backend=backend, k_best=1, k_split=1)
+        assert res.status is Status.OPTIMAL and res.matches[0].split
+        assert {p.home_id for p in res.matches[0].placements} == {"A", "C"}, backend
+        apart = [x for x in res.matches[0].contributions if x.term == "split_apart"]
+        assert [x.points for x in apart] == [500, 500, 7]
+        assert "Homes A and C are 0.7 miles apart: +7" in {x.text for x in apart}
+        assert res.objective == validate(res.assignment, [ref], [a, b, c]).objective
+        assert res.objective == exhaustive([ref], [a, b, c])[0]

@@ -35,6 +35,22 @@ def test_distance_from_school():
     assert score("distance_school", c2, home())[0] == 0
 
 
+def test_school_nearby_counts_a_known_school_that_need_not_be_kept():
+    """A school location without "must keep school" is a soft pull at 3 points a mile."""
+    known = child(school_easting=5 * MILE, school_northing=0.0, must_keep_school=False)
+    assert score("school_nearby", known, home()) == (
+        15,
+        "5.0 miles from the child's school (not required to keep it): +15",
+    )
+    assert score("school_nearby", known, home(e=5 * MILE))[0] == 0  # the home is at the school
+    keep = child(school_easting=5 * MILE, school_northing=0.0, must_keep_school=True)
+    assert score("school_nearby", keep, home())[0] == 0  # counted once, by distance_school
+    assert score("school_nearby", child(), home()) == (0, "School location: none given: +0")
+    ctx = make_context(Policy(school_location_points_per_mile=7), [home()])
+    h = home()
+    assert TERMS["school_nearby"].points(known, h, ctx.facts(known, h), ctx) == 35
+
+
 def test_care_plan_preference():
     c = child(
         suitability={

@@ -193,6 +193,27 @@ def test_shortlist_ranks_the_nearer_home_first_and_explains_exclusions(register)
     assert e.value.details[0].field == f"home_ids.{c.id}"
 
 
+def test_a_school_location_without_must_keep_is_a_soft_factor_in_words(register):
+    """issue 13: a school sector given on a referral counts, even when the child need not keep the school."""
+    s, ncl, mbro, provider = register
+    by_school = _home(s, provider, "NE6 1", ncl, name="By the school")
+    by_family = _home(s, provider, "NE1 4", ncl, name="By the family home")
+    school = geo.geocode("NE6 1")
+    c = _child(s, ncl, "SCH", _years_ago(12), school_postcode_sector="NE6 1", school_easting=school.easting,
+               school_northing=school.northing, must_keep_school=False)  # fmt: skip
+    ref = Referral(la_id=ncl.id, needed_by="< 5 days", children=[c])
+    s.add(ref)
+    s.flush()
+    out = shortlist_svc.shortlist(s, SYSTEM, ref.id, top_n=5)
+    entries = {e["home_id"]: e for e in out["entries"]}
+    far_from_school = {x["term"]: x for x in entries[by_family.id]["contributions"]}["school_nearby"]
+    at_school = {x["term"]: x for x in entries[by_school.id]["contributions"]}["school_nearby"]
+    assert far_from_school["points"] > at_school["points"] == 0
+    assert "miles from the child's school (not required to keep it)" in far_from_school["text"]
+    assert "school_nearby" in out["factor_order"]
+    assert all("not a factor" not in line for e in out["entries"] for line in e["explanation"])
+
+
 def test_rcc_policy_overrides_are_checked_and_used(world, factory):
     from rcc.auth import Principal, Role
     from rcc.db import transaction
