@@ -154,8 +154,20 @@ def measure(url: str, facts: dict[str, Any], rounds: int, profile: str | None) -
         for who, c in clients.items():
             if who != "api":
                 c.__exit__(None, None, None)
+    from rcc.commissioning.reports import _REPORTS
+    from rcc.matching.shortlist import _REGISTERS
+    from rcc.register.homes import _PAGES
+    from rcc.web.cache import _KEPT
+
+    out["_caches"] = {  # hits and misses over the whole run (warm-up included): are the caches used?
+        name: {"hits": c.hits, "misses": c.misses}
+        for name, c in (("prepared_register", _REGISTERS), ("homes_pages", _PAGES), ("reports", _REPORTS),
+                        ("web_reports", _KEPT))
+    }  # fmt: skip
     base = out["health"]["cpu_ms_median"] or 0.01
-    for v in out.values():
+    for k, v in out.items():
+        if k.startswith("_"):
+            continue
         v["cpu_x_health"] = round(v["cpu_ms_median"] / base, 1)
     return out
 
@@ -173,7 +185,9 @@ def render_md(results: dict[str, Any]) -> str:
         "median CPU time of the app's process (`time.process_time`), the mean CPU time of the PostgreSQL",
         "backends serving it (from /proc), the median wall time, and the app CPU as a multiple of",
         "`GET /health` in the same process. Wall time is noisy under the shared machine's load; CPU is",
-        "what a quiet machine would spend: compare it between labels.",
+        "what a quiet machine would spend: compare it between labels. The database CPU comes in 10 ms",
+        "clock ticks, so below about 1 ms it is coarse; on this loaded machine run-to-run noise in app",
+        "CPU is about ±25 %, so only larger ratios say something.",
         "",
     ]
     for lb, r in results.items():
@@ -184,10 +198,16 @@ def render_md(results: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|",
         ]
         for n, t in r["targets"].items():
+            if n.startswith("_"):
+                continue
             db = t.get("db_cpu_ms_mean", "")
             lines.append(
                 f"| `{n}` | {t['cpu_ms_median']} | {db} | {t['wall_ms_median']} | {t['cpu_x_health']} |"
             )
+        caches = r["targets"].get("_caches")
+        if caches:
+            lines += ["", "In-process caches over the run (hits / misses): " + ", ".join(
+                f"{n} {c['hits']}/{c['misses']}" for n, c in caches.items()) + "."]  # fmt: skip
         lines.append("")
     if len(results) >= 2:
         (a, ra), (b, rb) = list(results.items())[0], list(results.items())[-1]
@@ -199,7 +219,7 @@ def render_md(results: dict[str, Any]) -> str:
         ]
         for n, t in rb["targets"].items():
             o = ra["targets"].get(n)
-            if not o:
+            if not o or n.startswith("_"):
                 continue
             app = f"{t['cpu_ms_median'] / o['cpu_ms_median']:.2f}" if o["cpu_ms_median"] else ""
             od, nd = o.get("db_cpu_ms_mean"), t.get("db_cpu_ms_mean")
