@@ -98,6 +98,16 @@ def load_block() -> str:
     return "\n".join(out).strip()
 
 
+def cpu_block() -> str:
+    """The newest CPU-per-request table and its ratios to the first label (``bench/results/cpu.md``)."""
+    path = RESULTS / "cpu.md"
+    if not path.exists():
+        return ""
+    lines = path.read_text().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("**")]
+    return "\n".join(lines[starts[-2] if len(starts) >= 2 else starts[-1] :]).strip() if starts else ""
+
+
 def pages_block() -> str:
     path = RESULTS / "pages.md"
     if not path.exists():
@@ -123,6 +133,11 @@ def render() -> str:
             " the load average shows how busy the shared machine was)",
             "",
             load_block(),
+            "",
+            "### CPU per request in process (`python -m bench.cpu`; what a quiet machine would spend;"
+            " full report in `bench/results/cpu.md`)",
+            "",
+            cpu_block(),
             "",
             "### Forecast backtest on simulated 6-LA regions (`python -m bench.forecast_region_backtest`;"
             " full report in `bench/results/forecast_region.md`)",

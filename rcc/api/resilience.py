@@ -102,7 +102,10 @@ class Admission:
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.limit)
         try:
-            await asyncio.wait_for(self._sem.acquire(), self.queue_timeout)
+            if self._sem.locked():  # only a request that must queue pays for the timed wait's task
+                await asyncio.wait_for(self._sem.acquire(), self.queue_timeout)
+            else:
+                await self._sem.acquire()  # free: returns at once
         except TimeoutError:
             response = envelope(
                 503, "busy", f"the service is busy ({self.limit} requests in progress); try again",

@@ -458,7 +458,6 @@ class UnmetNeedRecord(Base):
     placement type the care plan did not prefer, far from home or outside the home LA."""
 
     __tablename__ = "unmet_need_records"
-
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
     la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
@@ -469,6 +468,17 @@ class UnmetNeedRecord(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     matching_run_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
+
+
+# One record per (referral, child, kind); a NULL child is the referral itself (migration 0010). The
+# ``ON CONFLICT`` target in :mod:`rcc.matching.unmet` names the same elements.
+Index(
+    "uq_unmet_need_once",
+    UnmetNeedRecord.referral_id,
+    func.coalesce(UnmetNeedRecord.child_id, 0),
+    UnmetNeedRecord.kind,
+    unique=True,
+)
 
 
 # ---------------------------------------------------------------- National Placement Standard records

@@ -35,8 +35,9 @@ from rcc.db.models import (
 from rcc.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from rcc.matching.adapters import la_codes, load_supply, rcc_of_la, to_referral
 from rcc.matching.policy import _POLICY_DEFAULTS, policy_for_rcc
-from rcc.matching.runs import RUN_KIND, _upsert_unmet
+from rcc.matching.runs import RUN_KIND
 from rcc.matching.shortlist import OPEN_STATUSES, _referral_for
+from rcc.matching.unmet import upsert_unmet
 from rcc.pagination import PageRequest, PageResult, get_or_404, paginate
 
 
@@ -231,7 +232,7 @@ def _placement_unmet(session: Session, offer: Offer, ref: Referral, homes: dict[
         levels = child.suitability or {}
         preferred = [c.value for c in PlacementCategory if levels.get(c.value) == Suitability.PREFERRED.value]
         if preferred and category.value not in preferred:
-            _upsert_unmet(
+            upsert_unmet(
                 session,
                 **common,
                 kind="not_preferred_type",
@@ -240,7 +241,7 @@ def _placement_unmet(session: Session, offer: Offer, ref: Referral, homes: dict[
                 **src,
             )
         if miles > threshold:
-            _upsert_unmet(
+            upsert_unmet(
                 session,
                 **common,
                 kind="over_20_miles",
@@ -248,7 +249,7 @@ def _placement_unmet(session: Session, offer: Offer, ref: Referral, homes: dict[
                 **src,
             )
         if home.la_id != child.la_id:
-            _upsert_unmet(
+            upsert_unmet(
                 session,
                 **common,
                 kind="outside_home_la",

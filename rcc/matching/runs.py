@@ -20,13 +20,13 @@ from rcc.db.models import (
     Referral,
     ReferralChild,
     UnmetNeedRecord,
-    utcnow,
 )
 from rcc.errors import Conflict, Forbidden, Invalid
 from rcc.jobs import queue as jobs
 from rcc.matching.adapters import Supply, _member_las, la_codes, load_supply, to_referral
 from rcc.matching.policy import _manage_rcc, policy_for_rcc
 from rcc.matching.shortlist import OPEN_STATUSES, _contribs
+from rcc.matching.unmet import upsert_unmet
 from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
 
 RUN_KIND = jobs.MATCHING_RUN
@@ -118,26 +118,6 @@ def _run_input(session: Session, params: dict[str, Any], on: dt.date) -> _RunInp
         policy_for_rcc(session, rcc_id),
         codes,
     )
-
-
-def _upsert_unmet(
-    session: Session, *, referral_id: int, la_id: int, child_id: int | None, kind: str, **kw
-) -> None:
-    """One record per (referral, child, kind): a later run or offer refreshes it rather than
-    counting the same unmet need twice."""
-    row = session.scalar(
-        select(UnmetNeedRecord).where(
-            UnmetNeedRecord.referral_id == referral_id,
-            UnmetNeedRecord.kind == kind,
-            UnmetNeedRecord.child_id.is_(None) if child_id is None else UnmetNeedRecord.child_id == child_id,
-        )
-    )
-    if row is None:
-        row = UnmetNeedRecord(referral_id=referral_id, la_id=la_id, child_id=child_id, kind=kind)
-        session.add(row)
-    for k, v in kw.items():
-        setattr(row, k, v)
-    row.recorded_at = utcnow()
 
 
 def _unused_home(h: mlib.UnusedHome) -> dict[str, Any]:
@@ -234,7 +214,7 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
                 by_id[u.referral_id], inp.supply.homes, inp.policy, 1, prepared=prepared
             )
             kind = "no_eligible_home" if eligible.eligible_total == 0 else "no_place_left_in_run"
-            _upsert_unmet(
+            upsert_unmet(
                 s,
                 referral_id=rid,
                 la_id=inp.la_of_referral[rid],

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Select, String, cast, delete, exists, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -152,6 +154,7 @@ def home_query(session: Session, who: Principal, f: HomeFilters) -> Select:
     return stmt
 
 
+T = TypeVar("T")
 _PAGES = VersionedCache(maxsize=256, version=versions.DATA)
 
 
@@ -165,6 +168,21 @@ def list_homes(
     scope = (who.role, who.provider_id)  # what home_query reads of the caller
     key = ("homes", scope, page.limit, page.offset, f, day, dt.date.today())
     return _PAGES.get(session, key, lambda: _list_homes(session, who, page, f, day))
+
+
+def list_homes_rendered(
+    session: Session,
+    who: Principal,
+    page: PageRequest,
+    f: HomeFilters,
+    on: dt.date | None,
+    render: Callable[[PageResult], T],
+) -> T:
+    """``render(list_homes(...))``, kept beside the page under the same key and ``data`` version: a
+    page asked for again is not serialised again (the API keeps its JSON bytes)."""
+    day = on or dt.date.today()
+    key = ("homes_rendered", (who.role, who.provider_id), page.limit, page.offset, f, day, dt.date.today())
+    return _PAGES.get(session, key, lambda: render(list_homes(session, who, page, f, on)))
 
 
 def _list_homes(

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rcc.errors import DomainError
 from rcc.web import account, commissioner, data_officer, docs, officer, provider
@@ -31,6 +32,37 @@ CSP = (
 
 def _is_page(request: Request) -> bool:
     return not request.url.path.startswith(JSON_PREFIXES)
+
+
+class PageHeaders:
+    """Pure ASGI middleware (no task or stream per request, unlike ``@app.middleware("http")``): every
+    response says ``nosniff``; pages (not /api, /docs or /redoc) get the CSP, referrer and framing
+    headers, and ``no-store`` unless they are static assets. A header the route set is kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra: list[tuple[bytes, bytes]] = [(b"x-content-type-options", b"nosniff")]
+        if not path.startswith(JSON_PREFIXES) and not path.startswith(docs.PATHS):
+            extra += [(b"content-security-policy", CSP.encode()), (b"referrer-policy", b"same-origin"),
+                      (b"x-frame-options", b"DENY")]  # fmt: skip
+            if not path.startswith("/static/"):
+                extra.append((b"cache-control", b"no-store"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                have = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in have]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
@@ -90,15 +122,4 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> None:
         title = "Page not found" if exc.status_code == 404 else "There is a problem"
         return _error_page(request, exc.status_code, title, str(exc.detail))
 
-    @app.middleware("http")
-    async def _page_headers(request: Request, call_next):
-        response = await call_next(request)
-        path = request.url.path
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if _is_page(request) and not path.startswith(docs.PATHS):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            if not path.startswith("/static/"):
-                response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(PageHeaders)

@@ -1,10 +1,12 @@
 """Reuse the commissioner's aggregate reports while nothing they are computed from has changed.
 
 Cost of care, the sufficiency gap and concentration take seconds on a region (thousands of
-placements, homes and forecast rows) and are the same for every view until the register changes.
-A report is kept keyed by the caller's scope, its parameters, today's date and a *fingerprint* of
-the register: the latest change and the row count of every table the reports read, fetched in one
-query. Any insert, update or delete there changes the fingerprint, so a kept report is never stale.
+placements, homes and forecast rows) and are the same for every view until the records change.
+A report is kept keyed by the caller's scope, its parameters, today's date, the ``data`` version
+counter (:mod:`rcc.db.versions`: bumped in the same transaction as any insert, update or delete of
+the service's records, in any process) and when the latest job finished (a forecast the gap reads).
+Checking costs two primary-key-sized reads, not a count of every table, so a kept report is never
+stale and a view of one costs little.
 
 Only aggregate, non-child-level reports are kept: anything that reads a child's record (the
 shortlist, the oversight register's children, stress-test results) is audited on every view, so it
@@ -14,36 +16,26 @@ always goes to the service.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rcc.auth import Principal
+from rcc.cache import VersionedCache
+from rcc.db import versions
+from rcc.db.models import Job
 
 T = TypeVar("T")
-
-# tables with updated_at (TimestampMixin) and those with only a count that matters
-_STAMPED = ("homes", "vacancies", "placements", "providers", "children", "referrals", "offers", "rccs")
-_COUNTED = (*_STAMPED, "rcc_members", "sufficiency_returns", "unmet_need_records", "matching_policies")
-_FINGERPRINT = text(
-    "SELECT "
-    + ", ".join(f"(SELECT max(updated_at) FROM {t})" for t in _STAMPED)
-    + ", "
-    + ", ".join(f"(SELECT count(*) FROM {t})" for t in _COUNTED)
-    + ", (SELECT max(finished_at) FROM jobs)"
-)
 MAX_ENTRIES = 64
 
-_lock = threading.Lock()
-_entries: OrderedDict[tuple, Any] = OrderedDict()
+_KEPT = VersionedCache(maxsize=MAX_ENTRIES, version=versions.DATA)
 
 
 def fingerprint(session: Session) -> tuple:
-    return tuple(session.execute(_FINGERPRINT).one())
+    """What a kept report depends on beyond the data version: the latest job to finish."""
+    return (session.scalar(select(func.max(Job.finished_at))),)
 
 
 def _scope(who: Principal) -> tuple:
@@ -51,20 +43,10 @@ def _scope(who: Principal) -> tuple:
 
 
 def kept(session: Session, who: Principal, name: str, params: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``'s result, or the one kept for the same caller scope, parameters, day and register."""
-    key = (name, _scope(who), params, dt.date.today(), fingerprint(session))
-    with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key]
-    value = compute()
-    with _lock:
-        _entries[key] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return value
+    """``compute()``'s result, or the one kept for the same caller scope, parameters, day and data."""
+    key: Any = (name, _scope(who), params, dt.date.today(), fingerprint(session))
+    return _KEPT.get(session, key, compute)
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
+    _KEPT.clear()

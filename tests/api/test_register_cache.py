@@ -73,3 +73,26 @@ def test_the_published_report_is_built_once_per_change(client, world, factory):
     assert client.get(
         "/api/v1/commissioning/report", params=_q(world), headers=world.h("officer_out")
     ).status_code in (403, 404)
+
+
+def test_a_kept_homes_page_is_the_same_json_as_each_home_read_alone_and_follows_changes(client, world):
+    from rcc.register import homes as homes_svc
+
+    a = make_home(client, world, postcode="NE6 1")
+    b = make_home(client, world, postcode="NE1 4")
+    h = world.h("admin")
+    url = "/api/v1/homes?limit=10"
+    first = client.get(url, headers=h)
+    misses = homes_svc._PAGES.misses
+    again = client.get(url, headers=h)
+    assert homes_svc._PAGES.misses == misses  # kept
+    assert again.status_code == 200 and again.headers["content-type"] == "application/json"
+    assert again.json() == first.json() and first.json()["total"] == 2
+    alone = {i: client.get(f"/api/v1/homes/{i}", headers=h).json() for i in (a, b)}
+    assert {x["id"]: x for x in first.json()["items"]} == alone  # the same fields and values as one read
+
+    r = client.patch(f"/api/v1/homes/{a}", json={"name": "Renamed house"}, headers=h)
+    assert r.status_code == 200
+    after = client.get(url, headers=h).json()
+    assert {x["id"]: x["name"] for x in after["items"]}[a] == "Renamed house"
+    assert client.get(url + "&offset=abc", headers=h).status_code == 422  # validation still first

@@ -97,10 +97,13 @@ def hand_world(factory, world):
         s.add(Placement(child_id=kid.id, home_id=homes[4].id, start_date=dt.date(2024, 1, 1)))
         s.add(Vacancy(home_id=homes[3].id, places=2, available_from=dt.date(2025, 1, 1), confirmed_by="x",
                       confirmed_at=utcnow()))  # fmt: skip
-        ref = Referral(la_id=a, needed_by="Today")
-        s.add(ref)
+        refs = [Referral(la_id=a, needed_by="Today"), Referral(la_id=a, needed_by="Today")]
+        s.add_all(refs)
         s.flush()
-        for kind in ("no_eligible_home", "no_eligible_home", "over_20_miles"):
+        # one record per (referral, child, kind): two referrals with no eligible home, one placed far away
+        for ref, kind in zip(
+            refs + refs[:1], ("no_eligible_home", "no_eligible_home", "over_20_miles"), strict=True
+        ):
             s.add(UnmetNeedRecord(referral_id=ref.id, la_id=a, kind=kind, detail="test"))
         A, B, R = world.la_a, world.la_b, scope_svc.REGION
         cells = {

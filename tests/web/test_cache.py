@@ -32,3 +32,28 @@ def test_a_kept_report_is_recomputed_when_the_register_changes_or_the_scope_diff
         s.get(Provider, world.provider_a).name = "Renamed"
     with transaction(factory) as s:
         assert cache.kept(s, SYSTEM, "r", (1,), compute) == {"n": 5}  # an update, too
+
+
+def test_a_kept_report_is_recomputed_when_a_job_finishes(factory, world):
+    """Jobs are bookkeeping (they do not move the data version), but a finished forecast changes the gap."""
+    from rcc.db import transaction
+    from rcc.db.models import Job, utcnow
+    from rcc.web import cache
+
+    cache.clear()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    with transaction(factory) as s:
+        s.add(Job(id="j1", kind="forecast", status="running", params={}))
+    with transaction(factory) as s:
+        assert cache.kept(s, SYSTEM, "gap", (1,), compute) == 1
+        assert cache.kept(s, SYSTEM, "gap", (1,), compute) == 1
+    with transaction(factory) as s:
+        job = s.get(Job, "j1")
+        job.status, job.finished_at = "succeeded", utcnow()
+    with transaction(factory) as s:
+        assert cache.kept(s, SYSTEM, "gap", (1,), compute) == 2
