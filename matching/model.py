@@ -44,7 +44,8 @@ from matching.candidates import PreparedHomes, batch_ok_cost, group_ok
 from matching.distance import DistanceSource
 from matching.domain import Home, Policy, Referral
 from matching.linear import LinearForm, linear_form
-from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, ScoringContext, make_context
+from matching.rules.group import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED
+from matching.rules.soft import ScoringContext, make_context
 
 BATCH = 64  # referrals whose children are scored together (children x homes arrays)
 MAX_SPLIT_GROUP = 10

@@ -17,8 +17,8 @@ import numpy as np
 from matching.candidates import child_ok, exclusion_counts
 from matching.domain import HomeNotUsed, UnusedHome
 from matching.model import MatchModel
+from matching.rules.group import UNMATCHED
 from matching.rules.hard import HARD_RULES, RULES_BY_NAME
-from matching.rules.soft import UNMATCHED
 
 MAX_LISTED = 20
 _RULE_ORDER = {r.name: i for i, r in enumerate(HARD_RULES)}

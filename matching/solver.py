@@ -61,7 +61,8 @@ from matching.inputs import split_valid
 from matching.model import MatchModel, build_model, objective_of, placed_children
 from matching.pricing import RC_EPS, RestrictedLP, add_below, price
 from matching.reasons import plan_load, unmatched_reasons
-from matching.rules.soft import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED, make_context, pair_contributions
+from matching.rules.group import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED
+from matching.rules.soft import make_context, pair_contributions
 
 AUTO_CPSAT_MAX_COLUMNS = 1_000_000  # kept for compatibility: "auto" is CP-SAT at every size now
 MAX_PER_FAMILY = 6  # pairs added per family per pricing round (the most negative first)

@@ -26,11 +26,9 @@ from matching.domain import (
     Violation,
 )
 from matching.inputs import split_valid
+from matching.rules.group import SIBLINGS_TOGETHER, SPLIT_APART, UNMATCHED
 from matching.rules.hard import all_failures
 from matching.rules.soft import (
-    SIBLINGS_TOGETHER,
-    SPLIT_APART,
-    UNMATCHED,
     ScoringContext,
     make_context,
     pair_contributions,

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from matching import Home, Policy, Referral, greedy_nearest
+from matching.rules.group import UNMATCHED
 from matching.rules.hard import first_failure
-from matching.rules.soft import UNMATCHED, make_context
+from matching.rules.soft import make_context
 from matching.validator import score_referral
 
 

@@ -165,7 +165,8 @@ def test_split_apart_is_pairwise_between_the_homes_used():
     """Two siblings who may split, one-place homes 5 miles east (A), 5 miles west (B) and 0.5
     miles beyond A (C). Measured from the family home, A+B would be cheapest; measured
     pairwise, A and B are 10 miles apart (+100) while A and C are 0.71 miles apart (+7)."""
-    from matching.rules.soft import SPLIT_APART, make_context
+    from matching.rules.group import SPLIT_APART
+    from matching.rules.soft import make_context
 
     kids = [child("c0", age=8), child("c1", age=10)]
     ref = referral(*kids, allow_split=True)

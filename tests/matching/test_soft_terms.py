@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from api_schemas.vocab import HomeType, Need, OfstedJudgement, PlacementCategory, Suitability, Urgency
 from matching import PAIR_TERMS, Policy
-from matching.rules.soft import SIBLINGS_TOGETHER, UNMATCHED, make_context
+from matching.rules.group import SIBLINGS_TOGETHER, UNMATCHED
+from matching.rules.soft import make_context
 from tests.matching.factories import MILE, OTHER_LA, child, home, referral
 
 P = Policy()
