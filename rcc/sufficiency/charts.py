@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 import forecasting as fc
 from rcc.auth import Principal
 from rcc.errors import Conflict, Invalid
-from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, covers_label, forecast_view
+from rcc.sufficiency.coverage import covers_label
+from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, forecast_view
 from rcc.sufficiency.gap import gap
 from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, Scope, load_history, resolve_scope
 

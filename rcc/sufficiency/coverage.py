@@ -4,7 +4,8 @@ A gap computed from one LA's returns is not the RCC's gap, and a forecast whose 
 before today is not today's. :func:`coverage` states which of the scope's LAs have returns, which
 are missing and the origin (31 March ending the latest collection year stored); :func:`headline`
 puts the figure and those caveats in one sentence, so neither can be read without the other.
-:func:`data_label` is the short form for chart titles.
+:func:`data_label` is the short form for chart titles. :func:`coverage_headline` and
+:func:`covers_label` say the same of a forecast's per-LA coverage notes.
 """
 
 from __future__ import annotations
@@ -84,3 +85,41 @@ def data_label(cov: Mapping[str, Any], scope_name: str) -> str:
     else:
         who = f"{len(have)} of {cov['las_total']} LAs of {scope_name}"
     return f"{who}; returns to {cov['origin']}" if cov.get("origin") else who
+
+
+def coverage_headline(coverage: list[dict[str, Any]], origin: str, total_label: str | None) -> str | None:
+    """One plain sentence for a headline when the forecast does not cover every member LA (missing or
+    stale returns); None when it does."""
+    left_out = [c for c in coverage if not c["in_forecast"]]
+    stale = [c for c in coverage if c["in_forecast"] and c["status"] not in ("covered", "unknown")]
+    if not left_out and not stale:
+        return None
+
+    def name(c: dict[str, Any]) -> str:
+        return f"{c['la_name']} ({c['la']})" if c.get("la_name") else str(c["la"])
+
+    def why(c: dict[str, Any]) -> str:
+        return "no return stored" if c["covered_to"] is None else f"latest return ends {c['covered_to']}"
+
+    covered = [name(c) for c in coverage if c["in_forecast"]]
+    parts = []
+    if left_out:
+        parts.append(
+            "not in this forecast, no return covering the origin "
+            f"{origin}: " + "; ".join(f"{name(c)}, {why(c)}" for c in left_out)
+        )
+    if stale:
+        parts.append("returns behind the origin: " + "; ".join(f"{name(c)}, {why(c)}" for c in stale))
+    text = "Incomplete data. " + ". ".join(p[0].upper() + p[1:] for p in parts) + "."
+    if total_label and left_out:
+        text += f" The {total_label} totals cover only {', '.join(covered) or 'no LA'}."
+    return text
+
+
+def covers_label(name: str, coverage: list[dict[str, Any]]) -> str:
+    """What a total covers, for chart titles: ``name`` when every member LA is forecast, else the
+    names of the LAs that are (e.g. "North East RCC: Newcastle upon Tyne only")."""
+    if not coverage or all(c["in_forecast"] for c in coverage):
+        return name
+    inside = [c.get("la_name") or c["la"] for c in coverage if c["in_forecast"]]
+    return f"{name}: {', '.join(inside) or 'no LA'} only"

@@ -55,6 +55,7 @@ from rcc.db.models import (
 )
 from rcc.errors import Conflict, Forbidden
 from rcc.jobs import queue as jobs
+from rcc.sufficiency.coverage import coverage_headline
 from rcc.sufficiency.episodes import current_episodes
 from rcc.sufficiency.scope import (
     DEFAULT_INFLATION,
@@ -257,44 +258,6 @@ def coverage_of(
                 }
             )
     return out
-
-
-def coverage_headline(coverage: list[dict[str, Any]], origin: str, total_label: str | None) -> str | None:
-    """One plain sentence for a headline when the forecast does not cover every member LA (missing or
-    stale returns); None when it does."""
-    left_out = [c for c in coverage if not c["in_forecast"]]
-    stale = [c for c in coverage if c["in_forecast"] and c["status"] not in ("covered", "unknown")]
-    if not left_out and not stale:
-        return None
-
-    def name(c: dict[str, Any]) -> str:
-        return f"{c['la_name']} ({c['la']})" if c.get("la_name") else str(c["la"])
-
-    def why(c: dict[str, Any]) -> str:
-        return "no return stored" if c["covered_to"] is None else f"latest return ends {c['covered_to']}"
-
-    covered = [name(c) for c in coverage if c["in_forecast"]]
-    parts = []
-    if left_out:
-        parts.append(
-            "not in this forecast, no return covering the origin "
-            f"{origin}: " + "; ".join(f"{name(c)}, {why(c)}" for c in left_out)
-        )
-    if stale:
-        parts.append("returns behind the origin: " + "; ".join(f"{name(c)}, {why(c)}" for c in stale))
-    text = "Incomplete data. " + ". ".join(p[0].upper() + p[1:] for p in parts) + "."
-    if total_label and left_out:
-        text += f" The {total_label} totals cover only {', '.join(covered) or 'no LA'}."
-    return text
-
-
-def covers_label(name: str, coverage: list[dict[str, Any]]) -> str:
-    """What a total covers, for chart titles: ``name`` when every member LA is forecast, else the
-    names of the LAs that are (e.g. "North East RCC: Newcastle upon Tyne only")."""
-    if not coverage or all(c["in_forecast"] for c in coverage):
-        return name
-    inside = [c.get("la_name") or c["la"] for c in coverage if c["in_forecast"]]
-    return f"{name}: {', '.join(inside) or 'no LA'} only"
 
 
 def submit_forecast(session: Session, who: Principal, data: ForecastIn) -> Job:

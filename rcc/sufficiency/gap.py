@@ -23,7 +23,6 @@ from rcc.sufficiency.forecasts import (
     CATEGORIES,
     SYNC_LOOKBACK_DAYS,
     SYNC_N_SIMS,
-    coverage_headline,
     forecast_view,
 )
 from rcc.sufficiency.scope import (
@@ -176,7 +175,7 @@ def gap(
         )
     coverage = list(view.coverage) if view is not None else []
     origin = str(view.source.get("origin")) if view is not None else ""
-    headline = coverage_headline(coverage, origin, label) if coverage else None
+    headline = data_cov.coverage_headline(coverage, origin, label) if coverage else None
     if headline:
         notes.insert(0, headline)
     uncovered = [la for la in scope.la_codes if la not in las]

@@ -17,7 +17,8 @@ from rcc.db.models import (
 )
 from rcc.errors import Conflict
 from rcc.sufficiency.charts import _fan_png, _gap_png
-from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, coverage_headline, covers_label, forecast_view
+from rcc.sufficiency.coverage import coverage_headline, covers_label
+from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, forecast_view
 from rcc.sufficiency.gap import gap
 from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, resolve_scope
 from rcc.templates import render
