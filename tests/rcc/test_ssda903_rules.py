@@ -215,6 +215,18 @@ def test_503_first_episode_fields_match_last_years_open_episode(field, value, co
     assert found(validate_return(now, Y, previous=prev)) == [("episodes", 1, field, code)]
 
 
+def test_503_blank_last_year_and_blank_this_year_is_no_change():
+    """A temporary placement (T1) has no provider and no URN, so both are blank in last year's open
+    episode and this year's first: blank equals blank (pandas' != calls missing vs missing a
+    difference, which made every demo child in a T placement across 1 April fail 503E/503F)."""
+    prev = last_year(episode("A", "01/05/2022", PLACE="T1", PLACE_PROVIDER="", URN=""))
+    now = files(
+        [child("A")],
+        [episode("A", "01/05/2022", "01/06/2023", PLACE="T1", PLACE_PROVIDER="", URN="")],
+    )
+    assert validate_return(now, Y, previous=prev).ok
+
+
 def test_503d_h5_to_k3_is_a_rename_not_a_change():
     prev = files([child("A", SEX="1")], [episode("A", "01/05/2023", PLACE="H5")])
     now = files([child("A", SEX="M")], [episode("A", "01/05/2023", "01/06/2024", PLACE="K3")])

@@ -75,15 +75,18 @@ def rule_503_first_matches_open(ctx: Context) -> list[RowError]:
         return []
     both = _firsts_and_lasts(ctx)
     both = both[both["DEC_last"].isna()]
-    renamed = _RENAMED.get(ctx.collection_year, set())
+    year_renames = _RENAMED.get(ctx.collection_year, set())
     out: list[RowError] = []
     for code, (fld, message) in _503.items():
-        now, before = both[fld].astype(object), both[f"{fld}_last"].astype(object)
-        differs = now.where(now.notna(), None) != before.where(before.notna(), None)
-        if fld == "PLACE" and renamed:
-            differs &= ~pd.Series(
-                [(b, n) in renamed for b, n in zip(before, now, strict=True)], index=both.index
-            )
+        # Compare as Python values: pandas' != treats missing vs missing as different, so a
+        # blank provider/URN in both years (T placements) would fail 503E/503F.
+        now, before = _keys(both[fld]), _keys(both[f"{fld}_last"])
+        renamed = year_renames if fld == "PLACE" else set()
+        differs = pd.Series(
+            [n != b and (b, n) not in renamed for n, b in zip(now, before, strict=True)],
+            index=both.index,
+            dtype=bool,
+        )
         out += [RowError("episodes", int(r), fld, code, message) for r in both.loc[differs, "row"]]
     return out
 
