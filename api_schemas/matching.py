@@ -286,32 +286,6 @@ class ChildProfileOut(BaseModel):
 
 
 class OfferProfileOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "offer_id": 3,
-                    "referral_id": 12,
-                    "needed_by": "< 5 days",
-                    "children": [
-                        {
-                            "age_band": "13-15",
-                            "sex": "female",
-                            "needs": ["complex_trauma"],
-                            "risks": ["riskMissing"],
-                            "siblings": 1,
-                            "uasc": False,
-                            "communication_needs": [],
-                            "cultural_needs": None,
-                            "wishes": "To stay near my school and my nan.",
-                            "home_type_suitability": {"foster": "preferred", "residential": "suitable"},
-                        }
-                    ],
-                }
-            ]
-        }
-    )
-
     offer_id: int
     referral_id: int
     needed_by: str

@@ -37,22 +37,7 @@ class WebhookIn(BaseModel):
 
 
 class WebhookOut(Orm):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1,
-                    "url": "https://case-system.example.gov.uk/rcc/events",
-                    "events": ["offer.accepted", "offer.declined"],
-                    "description": "LA case system",
-                    "active": True,
-                    "role": "la_officer",
-                    "created_at": "2026-11-30T21:00:00Z",
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     url: str
@@ -76,41 +61,7 @@ class AttemptOut(Orm):
 
 
 class DeliveryOut(Orm):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 7,
-                    "event_id": 12,
-                    "kind": "offer.accepted",
-                    "subject": "offer/3",
-                    "status": "delivered",
-                    "attempts": 2,
-                    "next_attempt_at": None,
-                    "last_status_code": 204,
-                    "last_error": None,
-                    "delivered_at": "2026-11-30T21:01:30Z",
-                    "attempt_log": [
-                        {
-                            "attempt": 1,
-                            "at": "2026-11-30T21:01:00Z",
-                            "status_code": 503,
-                            "error": "HTTP 503",
-                            "duration_ms": 12,
-                        },
-                        {
-                            "attempt": 2,
-                            "at": "2026-11-30T21:01:30Z",
-                            "status_code": 204,
-                            "error": None,
-                            "duration_ms": 9,
-                        },
-                    ],
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     event_id: int

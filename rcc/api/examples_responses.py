@@ -240,7 +240,6 @@ RESPONSES: dict[str, dict[str, Any]] = {
         ],
     },  # fmt: skip
     **REPORTS,
-    # models that declare their own example, repeated here: FastAPI drops nulls from those
     "OfferProfileOut": {
         "offer_id": 3,
         "referral_id": 17,
@@ -260,6 +259,15 @@ RESPONSES: dict[str, dict[str, Any]] = {
             }
         ],
     },  # fmt: skip
+    "WebhookOut": {
+        "id": 1,
+        "url": "https://case-system.example.gov.uk/rcc/events",
+        "events": ["offer.accepted", "offer.declined"],
+        "description": "LA case system",
+        "active": True,
+        "role": "la_officer",
+        "created_at": T0,
+    },
     "WebhookCreated": {
         "id": 1,
         "url": "https://case-system.example.gov.uk/rcc/events",
