@@ -15,16 +15,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_schemas.matching import WithdrawIn
 from rcc import audit, events
 from rcc.auth import Principal, Role
 from rcc.children.interface import age_on
-from rcc.db.models import Offer, utcnow
+from rcc.db.models import utcnow
 from rcc.errors import Conflict, Forbidden
-from rcc.matching.offers import OfferView, _offer, offer_event
+from rcc.matching.offers import OfferView, _offer, offer_event, reopen_if_none_pending
 
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
     (0, 4, "0-4"),
@@ -52,13 +51,7 @@ def withdraw_offer(session: Session, who: Principal, offer_id: int, data: Withdr
         raise Conflict(f"offer {offer_id} is already {offer.status}")
     offer.status, offer.decided_at = "withdrawn", utcnow()
     offer.decline_reason, offer.decline_text = None, data.reason
-    ref = offer.referral
-    still = session.scalar(
-        select(Offer.id).where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
-    )
-    if ref.status == "offered" and still is None:
-        ref.status = "open"
-    session.flush()
+    reopen_if_none_pending(session, offer)
     offer_event(session, events.OFFER_WITHDRAWN, offer, reason=data.reason, by="la")
     return OfferView(offer, [])
 

@@ -343,12 +343,9 @@ def accept_offer(session: Session, who: Principal, offer_id: int, data: AcceptIn
     return OfferView(offer, [p.id for p in placements])
 
 
-def decline_offer(session: Session, who: Principal, offer_id: int, data: DeclineIn) -> OfferView:
-    offer = _provider_offer(session, who, offer_id)
-    if offer.status != "pending":
-        raise Conflict(f"offer {offer_id} is already {offer.status}")
-    offer.status, offer.decided_at = "declined", utcnow()
-    offer.decline_reason, offer.decline_text = data.reason.value, data.text
+def reopen_if_none_pending(session: Session, offer: Offer) -> None:
+    """After ``offer`` stopped being pending (declined or withdrawn): its referral goes back to
+    ``open`` when it was ``offered`` and no other offer for it is still pending; then flush."""
     ref = offer.referral
     still = session.scalar(
         select(Offer.id).where(Offer.referral_id == ref.id, Offer.status == "pending", Offer.id != offer.id)
@@ -356,6 +353,15 @@ def decline_offer(session: Session, who: Principal, offer_id: int, data: Decline
     if ref.status == "offered" and still is None:
         ref.status = "open"
     session.flush()
+
+
+def decline_offer(session: Session, who: Principal, offer_id: int, data: DeclineIn) -> OfferView:
+    offer = _provider_offer(session, who, offer_id)
+    if offer.status != "pending":
+        raise Conflict(f"offer {offer_id} is already {offer.status}")
+    offer.status, offer.decided_at = "declined", utcnow()
+    offer.decline_reason, offer.decline_text = data.reason.value, data.text
+    reopen_if_none_pending(session, offer)
     audit.record(
         session,
         who,
