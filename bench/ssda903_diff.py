@@ -284,6 +284,22 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
 
+def _group_table(res: dict, groups: tuple[str, ...]) -> list[str]:
+    """The per-group agreement table (header and one row per group that was run), in Markdown."""
+    lines = [
+        "| group | rows both flag | rcc only | DfE only | recall | precision | recall, precision without deliberate differences |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for group in groups:
+        a = res["groups"].get(group, {}).get("all")
+        if a:
+            lines.append(
+                f"| {group} | {a['tp']} | {a['fp']} | {a['fn']} | {_pct(a['recall'])} | {_pct(a['precision'])} "
+                f"| {_pct(a['recall_ex_deliberate'])}, {_pct(a['precision_ex_deliberate'])} |"
+            )
+    return lines
+
+
 def render_md(res: dict, n_cases: Counter[str], per_rule: int) -> str:
     sf = res["groups"].get("single-fault", {})
     lines = [
@@ -294,16 +310,8 @@ def render_md(res: dict, n_cases: Counter[str], per_rule: int) -> str:
         "",
         "## Summary",
         "",
-        "| group | rows both flag | rcc only | DfE only | recall | precision | recall, precision without deliberate differences |",
-        "|---|---|---|---|---|---|---|",
+        *_group_table(res, ("sample", "region", "single-fault", "edge")),
     ]
-    for group in ("sample", "region", "single-fault", "edge"):
-        a = res["groups"].get(group, {}).get("all")
-        if a:
-            lines.append(
-                f"| {group} | {a['tp']} | {a['fp']} | {a['fn']} | {_pct(a['recall'])} | {_pct(a['precision'])} "
-                f"| {_pct(a['recall_ex_deliberate'])}, {_pct(a['precision_ex_deliberate'])} |"
-            )
     lines += [
         "",
         f"Single-fault returns: rcc and DfE agree on accept/reject for {_pct(res['accept_reject_agreement'])}. "
@@ -381,16 +389,8 @@ def readme_block(res: dict) -> str:
         START,
         "### SSDA903 validation against DfE's validator (`python -m bench.ssda903_diff`; report in `bench/results/ssda903_diff.md`)",
         "",
-        "| group | rows both flag | rcc only | DfE only | recall | precision | recall, precision without deliberate differences |",
-        "|---|---|---|---|---|---|---|",
+        *_group_table(res, ("sample", "region", "single-fault")),
     ]
-    for group in ("sample", "region", "single-fault"):
-        a = res["groups"].get(group, {}).get("all")
-        if a:
-            lines.append(
-                f"| {group} | {a['tp']} | {a['fp']} | {a['fn']} | {_pct(a['recall'])} | {_pct(a['precision'])} "
-                f"| {_pct(a['recall_ex_deliberate'])}, {_pct(a['precision_ex_deliberate'])} |"
-            )
     lines += [
         "",
         f"Crashes: rcc {len(res['crashes']['rcc'])}, DfE rules raising {len(res['crashes']['dfe'])}. "
