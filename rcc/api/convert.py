@@ -8,7 +8,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from api_schemas.common import Page
-from rcc.exports import CSV_MEDIA_TYPE
+from rcc.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, to_csv, to_xlsx
 from rcc.pagination import PageResult
 
 S = TypeVar("S", bound=BaseModel)
@@ -23,8 +23,17 @@ def to_page(result: PageResult, schema: type[S]) -> Page[S]:
     )
 
 
-def csv_download(text: str, name: str) -> Response:
+def csv_download(text: str | bytes, name: str) -> Response:
     """A CSV body (already written safely by rcc.csv_export) as the download ``{name}.csv``."""
     return Response(
         text, media_type=CSV_MEDIA_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
     )
+
+
+def table_download(table: Table, name: str, fmt: str) -> Response:
+    """The table as the download ``{name}.xlsx`` (an Excel workbook) when ``fmt`` is ``"xlsx"``, else
+    as ``{name}.csv``: the exports' rows, then their notes."""
+    if fmt == "xlsx":
+        return Response(to_xlsx(table), media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})  # fmt: skip
+    return csv_download(to_csv(table), name)

@@ -21,13 +21,13 @@ from api_schemas.commissioning import (
     StressTestJob,
 )
 from api_schemas.common import Id
-from rcc.api.convert import csv_download
+from rcc.api.convert import csv_download, table_download
 from rcc.api.deps import DB, Caller, Config
 from rcc.commissioning import cost as cost_svc
 from rcc.commissioning import downloads, reports
 from rcc.commissioning import outcomes as outcomes_svc
 from rcc.commissioning import stress as stress_svc
-from rcc.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, to_csv, to_xlsx
+from rcc.exports import XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/commissioning", tags=["commissioning"])
 
@@ -83,14 +83,6 @@ def published_report(
     )
 
 
-def _download(table: Table, name: str, format: str) -> Response:
-    if format == "xlsx":
-        return Response(to_xlsx(table), media_type=XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})  # fmt: skip
-    return Response(to_csv(table), media_type=CSV_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})  # fmt: skip
-
-
 DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "CSV, or Excel with format=xlsx"}
 }
@@ -100,14 +92,14 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 def homes_download(
     db: DB, who: Caller, rcc: Rcc, la: La = None, format: Literal["csv", "xlsx"] = "csv"
 ) -> Response:
-    return _download(downloads.homes_table(db, who, rcc, la), "homes", format)
+    return table_download(downloads.homes_table(db, who, rcc, la), "homes", format)
 
 
 @router.get("/concentration", response_model=ConcentrationOut,
             responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})  # fmt: skip
 def concentration(db: DB, who: Caller, rcc: Rcc, format: Literal["json", "csv", "xlsx"] = "json"):
     if format == "xlsx":
-        return _download(downloads.concentration_table(db, who, rcc), "concentration", format)
+        return table_download(downloads.concentration_table(db, who, rcc), "concentration", format)
     if format == "csv":
         return csv_download(reports.concentration_csv(db, who, rcc), "concentration")
     return ConcentrationOut.model_validate(cost_svc.concentration(db, who, rcc))

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse
 from api_schemas.common import Id, Page
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
 from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut, SubmissionOut
-from rcc.api.convert import csv_download, to_page
+from rcc.api.convert import csv_download, table_download, to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
-from rcc.exports import XLSX_MEDIA_TYPE, from_csv, to_xlsx
+from rcc.exports import XLSX_MEDIA_TYPE, from_csv
 from rcc.sufficiency import backtest as backtest_svc
 from rcc.sufficiency import charts as charts_svc
 from rcc.sufficiency import forecasts as forecasts_svc
@@ -158,9 +158,7 @@ def get_gap(
         return csv_download(report_svc.gap_csv(result), "sufficiency-gap")
     if format == "xlsx":
         notes = [result["headline"], *result["notes"]]
-        book = to_xlsx(from_csv("gap", report_svc.gap_csv(result), notes))
-        return Response(book, media_type=XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": 'attachment; filename="sufficiency-gap.xlsx"'})  # fmt: skip
+        return table_download(from_csv("gap", report_svc.gap_csv(result), notes), "sufficiency-gap", "xlsx")
     return GapOut.model_validate(result)
 
 

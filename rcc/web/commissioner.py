@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from api_schemas.matching import MatchingRunIn
-from rcc.api.convert import csv_download
+from rcc.api.convert import csv_download, table_download
 from rcc.auth import Role
 from rcc.commissioning import cost as cost_svc
 from rcc.commissioning import downloads as downloads_svc
@@ -18,7 +18,7 @@ from rcc.commissioning import reports as reports_svc
 from rcc.commissioning import stress as stress_svc
 from rcc.db.models import Provider, Rcc
 from rcc.errors import DomainError, Invalid
-from rcc.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, from_csv, to_csv, to_xlsx
+from rcc.exports import from_csv
 from rcc.matching import runs as runs_svc
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import report as report_svc
@@ -42,13 +42,6 @@ def _rcc_id(request: Request, who: SignedIn) -> int:
     if first is None:
         raise Invalid("no RCC is registered yet", "rcc")
     return first
-
-
-def _download(table: Table, name: str, fmt: str) -> Response:
-    """The table as CSV or as an Excel workbook (the API's exports: rows, then its notes on "About")."""
-    body, media = (to_xlsx(table), XLSX_MEDIA_TYPE) if fmt == "xlsx" else (to_csv(table), CSV_MEDIA_TYPE)
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})  # fmt: skip
 
 
 @router.get("/commissioner")
@@ -98,7 +91,7 @@ def gap_xlsx(request: Request, who: Commissioner, horizon: int = 12):
     with unit(request) as s:
         result = gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
     table = from_csv("gap", report_svc.gap_csv(result), [result["headline"], *result["notes"]])
-    return _download(table, "sufficiency-gap", "xlsx")
+    return table_download(table, "sufficiency-gap", "xlsx")
 
 
 @router.get("/commissioner/cost-of-care")
@@ -141,7 +134,7 @@ def cost_of_care_xlsx(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         body = reports_svc.cost_of_care_csv(s, who.principal, rcc_id, None, None, None)
-    return _download(from_csv("cost of care", body), "cost-of-care", "xlsx")
+    return table_download(from_csv("cost of care", body), "cost-of-care", "xlsx")
 
 
 @router.get("/commissioner/market")
@@ -174,7 +167,7 @@ def concentration_xlsx(request: Request, who: Commissioner):
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         table = downloads_svc.concentration_table(s, who.principal, rcc_id)
-    return _download(table, "concentration", "xlsx")
+    return table_download(table, "concentration", "xlsx")
 
 
 @router.get("/commissioner/oversight.{fmt}")
@@ -182,7 +175,7 @@ def oversight_download(request: Request, who: Commissioner, fmt: Literal["csv", 
     rcc_id = _rcc_id(request, who)
     with unit(request) as s:
         table = downloads_svc.oversight_table(s, who.principal, rcc_id)
-    return _download(table, "oversight-register", fmt)
+    return table_download(table, "oversight-register", fmt)
 
 
 # ---------------------------------------------------------------- stress test (a job, polled)
