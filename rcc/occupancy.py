@@ -17,6 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -192,16 +193,21 @@ def trim_vacancies(session: Session, home_id: int, on: dt.date | None = None) ->
             select(Vacancy).where(Vacancy.home_id == home_id).order_by(Vacancy.available_from, Vacancy.id)
         )
     )
-    excess = sum(v.places for v in vacancies) - room
-    for v in reversed(vacancies):
-        if excess <= 0:
+    take_places(session, reversed(vacancies), sum(v.places for v in vacancies) - room)
+    session.flush()
+
+
+def take_places(session: Session, vacancies: Iterable[Any], n: int) -> None:
+    """Take ``n`` declared places from ``vacancies`` (Vacancy rows) in the order given; a vacancy left
+    with none is deleted. Nothing happens when ``n`` is 0 or less."""
+    for v in vacancies:
+        if n <= 0:
             break
-        cut = min(v.places, excess)
-        v.places -= cut
-        excess -= cut
+        used = min(v.places, n)
+        v.places -= used
+        n -= used
         if v.places <= 0:
             session.delete(v)
-    session.flush()
 
 
 def check_declared(session: Session, home_id: int, total_declared: int, available_from: dt.date) -> None:

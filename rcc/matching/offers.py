@@ -202,16 +202,8 @@ def _provider_offer(session: Session, who: Principal, offer_id: int) -> Offer:
 
 def _use_vacancies(session: Session, home_id: int, n: int) -> None:
     """An accepted offer fills declared vacancies (earliest first); emptied ones are removed."""
-    for v in session.scalars(
-        select(Vacancy).where(Vacancy.home_id == home_id).order_by(Vacancy.available_from)
-    ):
-        if n <= 0:
-            break
-        used = min(v.places, n)
-        v.places -= used
-        n -= used
-        if v.places <= 0:
-            session.delete(v)
+    earliest_first = select(Vacancy).where(Vacancy.home_id == home_id).order_by(Vacancy.available_from)
+    occ.take_places(session, session.scalars(earliest_first), n)
 
 
 def _placement_unmet(session: Session, offer: Offer, ref: Referral, homes: dict[int, Home]) -> None:
