@@ -71,6 +71,12 @@ def markdown(res: dict[str, Any], tm: dict[str, Any] | None, demo: dict[str, Any
             lines.append(
                 f"| {mth} | {pct(rg['wape'])} | {pct(rg['total_abs_error'])} | {cov_r} | {pct(la['wape'])} | {cov_l} |"
             )
+        if PEER not in r["scores"]:
+            lines += [
+                "",
+                f"{PEER} not run on this region ({r.get('peer', {}).get('error', 'no stored run')}; "
+                "about a minute per LA and origin).",
+            ]
         lines += [
             "",
             "Per origin (region WAPE: this library / flat / ratio / peer; total error and coverage: this library)",
