@@ -171,6 +171,7 @@ def run_region(
         lookbacks[str(o.date())] = m.lookback_days_
         chosen[str(o.date())] = {
             "trend_damping": m.trend_damping_,
+            "entry_half_life_months": m.entry_half_life_months_,
             "blend_weights": {la: float(w) for la, w in zip(m.las_, m.blend_weights_, strict=True)},
         }
         calib[str(o.date())] = {str(k): v for k, v in m.calibration_.items() if k in (80, 95)}

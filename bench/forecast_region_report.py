@@ -127,7 +127,13 @@ def markdown(res: dict[str, Any], tm: dict[str, Any] | None, demo: dict[str, Any
             "Chosen by internal backtests before each origin: the entrant trend's monthly damping, and "
             "each LA's weight on the model against flat (1 = the model alone): "
             + "; ".join(
-                f"{o[:4]}: damping {c['trend_damping']:.2f}, weights "
+                f"{o[:4]}: damping {c['trend_damping']:.2f}, "
+                + (
+                    f"entrant half-life {c['entry_half_life_months']:.0f} months, "
+                    if c.get("entry_half_life_months")
+                    else ""
+                )
+                + "weights "
                 + "/".join(f"{w:.1f}" for w in c["blend_weights"].values())
                 for o, c in r.get("chosen_by_internal_backtest", {}).items()
             )

@@ -136,8 +136,22 @@ class MultiStateForecaster(_Calibrated):
         else:
             self.lookback_days_, self.lookback_scores_ = self._select_lookback(list(self.lookback_days))
         self.damping_scores_: dict[float, float] = {}
-        if not isinstance(self.trend_damping, float):
-            self.trend_damping_, self.damping_scores_ = self._select_damping(self.trend_damping)
+        self.entry_choice_scores_: dict[tuple[float | None, float], float] = {}
+        dampings = (self.trend_damping,) if isinstance(self.trend_damping, float) else self.trend_damping
+        half_lives = (
+            self.entry_half_life_months
+            if isinstance(self.entry_half_life_months, tuple)
+            else (self.entry_half_life_months,)
+        )
+        if len(dampings) > 1 or len(half_lives) > 1:
+            self.trend_damping_, self.entry_half_life_months_, self.entry_choice_scores_ = (
+                self._select_damping(dampings, half_lives)
+            )
+            self.damping_scores_ = {
+                phi: v
+                for (hl, phi), v in self.entry_choice_scores_.items()
+                if hl == self.entry_half_life_months_
+            }
         self._estimate(self._prep)
         self.calibration_: dict[int, dict[str, float]] = {}
         self.calibration_cells_ = 0
