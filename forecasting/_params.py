@@ -63,7 +63,7 @@ class _Params:
         max_parameter_draws: int = 100,
         uasc_window_months: int = 36,
         uasc_regime_hazard: float = 1 / 24,
-        entry_half_life_months: float | None | Sequence[float | None] = None,
+        entry_half_life_months: float | None | Sequence[float | None] = 12.0,
         calibrate: bool = True,
         calibration_origins: Sequence[int] = (0, 3, 6, 9, 12),
         uncovered: str = "exclude",

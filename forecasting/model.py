@@ -76,6 +76,12 @@ class MultiStateForecaster(_Calibrated):
             count as first reported by the return that covers it; "eventual" also scales each
             period up by the rate later returns add (forecasts target the fully revised count).
             Rates are learned from the ``first_seen`` column (see forecasting.data).
+        entry_half_life_months: the entrant model's Poisson fit weights each month of the
+            lookback by 0.5 ** (age in months / this), so a step in entries that has ended is
+            not read as a trend (default 12, one return year; None = every month alike; a
+            sequence means "choose with the damping by internal backtest"). Fixed at 12
+            before it was run, not chosen on the benchmark; the five regions it was checked
+            on are in bench/results/forecast_experiments.md.
         uasc_window_months: months of UASC arrivals the regime model looks at.
         uasc_regime_hazard: prior probability per month that a UASC arrival regime changes.
         calibrate: widen intervals by the factor internal backtests before the origin show
