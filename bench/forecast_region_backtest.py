@@ -1,6 +1,6 @@
 """Rolling-origin backtest of the forecast on simulated 6-LA regions (the accuracy target).
 
-    python -m bench.forecast_region_backtest [--regions tuned unseen] [--n-sims 250] [--rerun-peer]
+    python -m bench.forecast_region_backtest [--regions tuned unseen london west_midlands yorkshire] [--n-sims 250] [--rerun-peer]
 
 The peer's forecasts are read from bench/results/forecast_region_peer_<region>.json; with
 --rerun-peer (or to make those files) the bench writes each region's returns to a temporary
@@ -8,8 +8,10 @@ folder and runs bash bench/peer/run_peer.sh --region-dir ... (builds the peer ve
 a minute per LA and origin on this machine).
 
 Regions: bench/forecast_region.py (``tuned``: six North East LAs, the region the model was
-developed on; ``unseen``: six South West LAs, another seed and other UASC regimes, looked at
-only to report). Each has ten annual SSDA903 returns (2016-17 .. 2025-26) simulated by
+developed on; ``unseen``: six South West LAs, another seed and other UASC regimes; ``london``,
+``west_midlands``, ``yorkshire``: LAs chosen by a rule from the open data, with UASC surges
+straddling origins, declining LAs, entrant shocks and another code mix, added to check
+robustness and not tuned on). Each has ten annual SSDA903 returns (2016-17 .. 2025-26) simulated by
 forecasting.synthetic, calibrated on DfE's published counts.
 
 Origins 31 March 2021 .. 2025, 12 months ahead. Each origin uses only the returns that existed
@@ -41,7 +43,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.forecast_region import REGIONS, build_region
+from bench.forecast_region import ALL_REGIONS, build_region, region_config
+from bench.forecast_region_report import MAIN, ORIGIN_YEARS, PEER, markdown
 from forecasting import (
     AGE_BANDS,
     COARSE_CATEGORIES,
@@ -56,12 +59,9 @@ from forecasting.synthetic import SyntheticRegion, history_from_returns
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-ORIGIN_YEARS = (2021, 2022, 2023, 2024, 2025)
 HORIZON = 12
 REGION = "RCC"
-MAIN = "this library"
 BASES = {"flat": "flat", "ratio": "cell_share_total_growth", "linear trend": "linear_trend"}
-PEER = "cs-demand-model 0.5.1"
 KEYS = ["la", "age_band", "placement", "period"]
 
 
@@ -155,19 +155,23 @@ def run_region(
     sim_s = time.perf_counter() - t0
     truth = history_from_returns(region)
     methods: dict[str, list[pd.DataFrame]] = {MAIN: [], **{k: [] for k in BASES}}
-    uasc_rows, runtimes, lookbacks, calib, chosen = [], [], {}, {}, {}
+    uasc_rows, runtimes, cputimes, episodes_known = [], [], [], []
+    lookbacks, calib, chosen = {}, {}, {}
     for y in ORIGIN_YEARS:
         o = pd.Timestamp(f"{y}-03-31")
         target = month_ends(o, HORIZON)[-1]
         data = history_at(region, o)
         act = actuals(truth, target)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         m = MultiStateForecaster(n_sims=n_sims).fit(data, origin=o)
         fc = m.predict(HORIZON, level=(80, 95), categories="coarse")
         runtimes.append(time.perf_counter() - t1)
+        cputimes.append(time.process_time() - c1)
+        episodes_known.append(int(len(data)))
         lookbacks[str(o.date())] = m.lookback_days_
         chosen[str(o.date())] = {
             "trend_damping": m.trend_damping_,
+            "entry_half_life_months": m.entry_half_life_months_,
             "blend_weights": {la: float(w) for la, w in zip(m.las_, m.blend_weights_, strict=True)},
         }
         calib[str(o.date())] = {str(k): v for k, v in m.calibration_.items() if k in (80, 95)}
@@ -203,8 +207,13 @@ def run_region(
     stock = stock.groupby(["la", "period"])["count"].sum().unstack()
     res = {
         "region": name,
-        "seed": REGIONS[name]["seed"],
-        "las": {la.la: la.__dict__ | {"uasc": [r.__dict__ for r in la.uasc]} for la in region.spec.las},
+        "seed": region_config(name)["seed"],
+        "las": {
+            la.la: la.__dict__
+            | {"uasc": [r.__dict__ for r in la.uasc], "shocks": [sh.__dict__ for sh in la.shocks]}
+            for la in region.spec.las
+        },
+        "la_names": list(region_config(name)["las"]),
         "simulate_s": round(sim_s, 1),
         "episodes_in_returns": episodes,
         "episodes_unique": int(len(truth)),
@@ -218,6 +227,8 @@ def run_region(
         "place_codes_by_return": codes,
         "uasc": uasc_rows,
         "runtime_s_per_origin": [round(r, 2) for r in runtimes],
+        "cpu_s_per_origin": [round(r, 2) for r in cputimes],
+        "episodes_known_per_origin": episodes_known,
         "lookback_days": lookbacks,
         "calibration_factors": calib,
         "chosen_by_internal_backtest": chosen,
@@ -383,204 +394,9 @@ def missing_return_demo() -> dict[str, Any]:
     }
 
 
-def pct(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.1f}%"
-
-
-def markdown(res: dict[str, Any], tm: dict[str, Any] | None, demo: dict[str, Any] | None) -> str:
-    lines = ["# Forecast backtest on simulated 6-LA regions", ""]
-    lines += [
-        f"Origins 31 March {ORIGIN_YEARS[0]}–{ORIGIN_YEARS[-1]}, 12 months ahead; each origin uses only the returns that "
-        "existed then, the truth is every return combined. Cells: 5 age bands × fostering / residential / supported / "
-        "other, for the region (20 per origin) and each LA (120 per origin). WAPE pooled over cells and origins; total "
-        "error = mean |forecast total / actual total − 1| of the region per origin; coverage = share of cells whose "
-        "truth lies in the interval. Regions: bench/forecast_region.py (DfE-calibrated, simulated by forecasting.synthetic).",
-        "",
-    ]
-    for name, r in res.items():
-        tag = (
-            "tuned region (North East LAs; the model was developed on it)"
-            if name == "tuned"
-            else "unseen region (South West LAs, another seed and UASC regimes; not tuned on)"
-        )
-        lines += [f"## {name}: {tag}", ""]
-        lines += [
-            f"{len(r['las'])} LAs, {r['episodes_in_returns']:,} episode rows in ten returns ({r['episodes_unique']:,} distinct episodes); "
-            "children looked after on 31 March: "
-            + ", ".join(f"{k[:4]}: {v:,}" for k, v in r["children_looked_after_31_march"].items())
-            + ".",
-            "",
-            "| method | region WAPE | region total error | region 80% / 95% coverage | LA WAPE | LA 80% / 95% coverage |",
-            "|---|---|---|---|---|---|",
-        ]
-        for mth, s in r["scores"].items():
-            rg, la = s["region"], s["la"]
-            cov_r = (
-                f"{pct(rg.get('coverage_80'))} / {pct(rg.get('coverage_95'))}" if "coverage_80" in rg else "–"
-            )
-            cov_l = (
-                f"{pct(la.get('coverage_80'))} / {pct(la.get('coverage_95'))}" if "coverage_80" in la else "–"
-            )
-            lines.append(
-                f"| {mth} | {pct(rg['wape'])} | {pct(rg['total_abs_error'])} | {cov_r} | {pct(la['wape'])} | {cov_l} |"
-            )
-        lines += [
-            "",
-            "Per origin (region WAPE: this library / flat / ratio / peer; total error and coverage: this library)",
-            "",
-        ]
-        lines += [
-            "| origin | WAPE | flat | ratio | peer | forecast total | actual total | 80% cov region | 95% cov region | 80% cov LA | 95% cov LA |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        sm = r["scores"][MAIN]
-        for o, e in sm["region"]["per_origin"].items():
-            fl = r["scores"]["flat"]["region"]["per_origin"][o]["wape"]
-            ra = r["scores"]["ratio"]["region"]["per_origin"][o]["wape"]
-            pe = r["scores"].get(PEER, {}).get("region", {}).get("per_origin", {}).get(o, {}).get("wape")
-            la_e = sm["la"]["per_origin"][o]
-            lines.append(
-                f"| {o} | {pct(e['wape'])} | {pct(fl)} | {pct(ra)} | {pct(pe)} | {e['forecast_total']:.0f} | {e['actual_total']:.0f} | "
-                f"{pct(e['coverage_80'])} | {pct(e['coverage_95'])} | {pct(la_e['coverage_80'])} | {pct(la_e['coverage_95'])} |"
-            )
-        w = r["la_origins_better_than_flat"]
-        lines += [
-            "",
-            f"LA-origins where this library's WAPE beats flat: {w['wins']} of {w['n']} ({pct(w['share'])}).",
-            "",
-            "UASC in care, region (forecast at 12 months vs truth): "
-            + "; ".join(
-                f"{u['origin'][:4]}: at origin {u['uasc_at_origin']:.0f}, forecast {u['forecast']:.1f}, actual {u['actual']:.0f}"
-                for u in r["uasc"]
-            )
-            + ".",
-            "",
-            "Interval widening factors from internal backtests before each origin (80% / 95%, LA / region): "
-            + "; ".join(
-                f"{o[:4]}: {c.get('80', {}).get('la', 1):.2f}/{c.get('80', {}).get('region', 1):.2f}, {c.get('95', {}).get('la', 1):.2f}/{c.get('95', {}).get('region', 1):.2f}"
-                for o, c in r["calibration_factors"].items()
-            )
-            + ".",
-            "",
-            "Chosen by internal backtests before each origin: the entrant trend's monthly damping, and "
-            "each LA's weight on the model against flat (1 = the model alone): "
-            + "; ".join(
-                f"{o[:4]}: damping {c['trend_damping']:.2f}, weights "
-                + "/".join(f"{w:.1f}" for w in c["blend_weights"].values())
-                for o, c in r.get("chosen_by_internal_backtest", {}).items()
-            )
-            + ".",
-            "",
-            "Placement codes in the returns (episode rows, all LAs): "
-            + "; ".join(
-                f"{y}: " + ", ".join(f"{k} {v}" for k, v in d.items() if v)
-                for y, d in r["place_codes_by_return"].items()
-            )
-            + ".",
-            "",
-        ]
-        v = r["validator"]
-        if v.get("ran"):
-            lines += [
-                f"Service validator (rcc.sufficiency.validation) on all {v['returns']} returns: "
-                + (", ".join(f"{k}: {n}" for k, n in v["errors_by_rule"].items()) or "no errors")
-                + ".",
-                "",
-            ]
-        else:
-            lines += [f"Service validator not run: {v.get('why')}", ""]
-    if tm:
-        lines += [
-            "## Speed",
-            "",
-            f"Fit (lookback, trend damping and blend with flat chosen by internal backtest, interval calibration) + 12-month forecast with 80/95% intervals "
-            f"({tm['n_sims']} simulations, fine categories, {tm['output_rows']:,} rows), tuned region at {tm['origin']}: "
-            f"{tm['las']} LAs, {tm['episodes']:,} episodes known, {tm['children_in_care_at_origin']:,} children in care. "
-            f"Median of {len(tm['wall_s'])} runs: {tm['median_wall_s']:.2f} s wall, {tm['median_cpu_s']:.2f} s CPU "
-            f"(runs: wall {tm['wall_s']}, CPU {tm['cpu_s']}; {tm['cpu_count']} CPUs shared, 1-min load average "
-            f"{tm['load_average_1min']}).",
-            "",
-            "Profile (cProfile, cumulative, one run):",
-            "",
-            "```",
-            *tm["profile_top_cumulative"],
-            "```",
-            "",
-        ]
-    if demo:
-        lines += [
-            "## An LA without a return covering the origin",
-            "",
-            f"Tuned region at 31 March 2025 with {demo['dropped']} missing:",
-            "",
-        ]
-        lines += [f"- {c['la']}: {c['status']}, {c['note']}" for c in demo["coverage"]]
-        lines += ["", f"LAs in the forecast: {', '.join(demo['las_in_forecast'])}.", ""]
-    lines += targets_lines(res, tm)
-    return "\n".join(lines) + "\n"
-
-
-def targets_lines(res: dict[str, Any], tm: dict[str, Any] | None) -> list[str]:
-    out = ["## Targets", "", "| target | " + " | ".join(res) + " |", "|---|" + "---|" * len(res)]
-
-    def row(label: str, f: Any) -> None:
-        out.append(f"| {label} | " + " | ".join(f(r) for r in res.values()) + " |")
-
-    def met(ok: bool, txt: str) -> str:
-        return f"{'met' if ok else 'missed'} ({txt})"
-
-    def region_wape(r: dict) -> str:
-        s = r["scores"][MAIN]["region"]
-        return met(s["wape"] <= 0.05, pct(s["wape"]))
-
-    def beats(r: dict) -> str:
-        per = r["scores"][MAIN]["region"]["per_origin"]
-        fails = [
-            o[:4]
-            for o, e in per.items()
-            if not (
-                e["wape"] < r["scores"]["flat"]["region"]["per_origin"][o]["wape"]
-                and e["wape"] < r["scores"]["ratio"]["region"]["per_origin"][o]["wape"]
-            )
-        ]
-        return met(not fails, "every origin" if not fails else "not at " + ", ".join(fails))
-
-    def la_wape(r: dict) -> str:
-        s = r["scores"][MAIN]["la"]
-        return met(s["wape"] <= 0.12, pct(s["wape"]))
-
-    def la_flat(r: dict) -> str:
-        w = r["la_origins_better_than_flat"]
-        return met(w["share"] >= 0.8, f"{w['wins']}/{w['n']} = {pct(w['share'])}")
-
-    def cov(level: str, lv: int, lo: float, hi: float) -> Any:
-        def f(r: dict) -> str:
-            c = r["scores"][MAIN][level][f"coverage_{lv}"]
-            return met(lo <= c <= hi, pct(c))
-
-        return f
-
-    row("region WAPE ≤ 5%", region_wape)
-    row("region better than flat and ratio at every origin", beats)
-    row("LA WAPE ≤ 12%", la_wape)
-    row("LA better than flat in ≥ 80% of LA-origins", la_flat)
-    row("80% coverage in 75–85%, region", cov("region", 80, 0.75, 0.85))
-    row("95% coverage in 90–98%, region", cov("region", 95, 0.90, 0.98))
-    row("80% coverage in 75–85%, LA", cov("la", 80, 0.75, 0.85))
-    row("95% coverage in 90–98%, LA", cov("la", 95, 0.90, 0.98))
-    if tm:
-        t = tm["median_wall_s"]
-        out.append(
-            f"| fit + predict ≤ 2 s (6 LAs, {tm['episodes']:,} episodes) | "
-            + met(t <= 2.0, f"median {t:.2f} s wall, {tm['median_cpu_s']:.2f} s CPU")
-            + " | – |"
-        )
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--regions", nargs="*", default=list(REGIONS))
+    ap.add_argument("--regions", nargs="*", default=list(ALL_REGIONS))
     ap.add_argument("--n-sims", type=int, default=250)
     ap.add_argument("--timing-runs", type=int, default=5)
     ap.add_argument("--no-peer", action="store_true")

@@ -16,6 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 START, END = "<!-- BENCH:START -->", "<!-- BENCH:END -->"
+# A region's section in forecast_region.md: "<name>: <description of the region>" (every region
+# the bench ran, not a fixed list).
+_REGION_TITLE = re.compile(r"^[a-z_]+: .*\bregion\b")
 
 
 def _sections(text: str) -> list[tuple[str, list[str]]]:
@@ -66,7 +69,7 @@ def forecast_region_block() -> str:
     parts = []
     for title, lines in _sections(path.read_text()):
         tables = _tables(lines)
-        if title.startswith(("tuned", "unseen")) and tables:
+        if _REGION_TITLE.match(title) and tables:
             parts.append(f"**{title}**\n\n" + "\n\n".join(tables[:2]))
         elif title == "Speed":
             parts.append("**Speed**: " + next((x for x in lines if x.strip()), ""))

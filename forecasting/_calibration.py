@@ -109,6 +109,7 @@ class _Calibrated(_Simulator):
         m.las_ = self.las_
         m.lookback_days_ = int(lookback_days)
         m.trend_damping_ = self.trend_damping_
+        m.entry_half_life_months_ = self.entry_half_life_months_
         m._estimate(self._prep)
         self._internal_fits[key] = m
         return m
@@ -146,29 +147,42 @@ class _Calibrated(_Simulator):
         best = min(scores, key=lambda k: (round(scores[k], 4), k))
         return best, scores
 
-    def _select_damping(self, candidates: Sequence[float]) -> tuple[float, dict[float, float]]:
-        """The entrant trend's damping with the least region error (sum over cells of |expected -
-        actual| / actual total) 12 months on, over the calibration's internal backtests (same fits:
-        damping only changes the projection). Ties and no internal origins: the first candidate."""
+    def _select_damping(
+        self, candidates: Sequence[float], half_lives: Sequence[float | None] = (None,)
+    ) -> tuple[float, float | None, dict[tuple[float | None, float], float]]:
+        """The entrant trend's damping and the entrant fit's recency half-life (months; None =
+        months weighted equally) with the least region error (sum over cells of |expected -
+        actual| / actual total) 12 months on, over the calibration's internal backtests (same
+        fits: only the entrant model is refitted per half-life, and the damping only changes the
+        projection). Ties and no internal origins: the first candidates."""
         origins = self._past_origins([12 + k for k in self.calibration_origins])
         if not origins:
-            return float(candidates[0]), {}
+            return float(candidates[0]), half_lives[0], {}
         L = len(self.las_)
-        scores: dict[float, float] = {}
-        for phi in candidates:
-            err = tot = 0.0
-            for o in origins:
-                m = self._internal(o, self.lookback_days_)
-                m.trend_damping_ = float(phi)
-                mean, _ = m._expected(12, last_only=True)
-                a = self._prep.counts_on(day(month_ends(o, 12)[-1]), L).sum(axis=(0, 1))
-                err += float(np.abs(mean[..., -1].sum(axis=(0, 1)) - a).sum())
-                tot += float(a.sum())
-            scores[float(phi)] = err / max(tot, 1e-9)
-        best = min(candidates, key=lambda p: (round(scores[float(p)], 4), list(candidates).index(p)))
+        scores: dict[tuple[float | None, float], float] = {}
+        order: list[tuple[float | None, float]] = []
+        for hl in half_lives:
+            for phi in candidates:
+                err = tot = 0.0
+                for o in origins:
+                    m = self._internal(o, self.lookback_days_)
+                    if m.entry_half_life_months_ != hl:
+                        m.entry_half_life_months_ = hl
+                        m._fit_entrants(*m._entry_inputs)
+                    m.trend_damping_ = float(phi)
+                    mean, _ = m._expected(12, last_only=True)
+                    a = self._prep.counts_on(day(month_ends(o, 12)[-1]), L).sum(axis=(0, 1))
+                    err += float(np.abs(mean[..., -1].sum(axis=(0, 1)) - a).sum())
+                    tot += float(a.sum())
+                scores[(hl, float(phi))] = err / max(tot, 1e-9)
+                order.append((hl, float(phi)))
+        best = min(order, key=lambda k: (round(scores[k], 4), order.index(k)))
         for m in self._internal_fits.values():
-            m.trend_damping_ = float(best)
-        return float(best), scores
+            if m.entry_half_life_months_ != best[0]:
+                m.entry_half_life_months_ = best[0]
+                m._fit_entrants(*m._entry_inputs)
+            m.trend_damping_ = best[1]
+        return best[1], best[0], scores
 
     def _calibrate(self) -> None:
         origins = self._past_origins([12 + k for k in self.calibration_origins])

@@ -188,7 +188,14 @@ class _Dynamics(_Estimator):
         sum of p(1 - p)). Entrants: expected arrivals by age in months at the count x state,
         propagated the same way on a grid of ages in whole months (Poisson: variance = mean).
         ``last_only`` fills only the last period (the rest stay 0)."""
-        ckey = ("expected", horizon, last_only, scenario.key(), self.trend_damping_)
+        ckey = (
+            "expected",
+            horizon,
+            last_only,
+            scenario.key(),
+            self.trend_damping_,
+            self.entry_half_life_months_,
+        )
         if ckey in self._cache:
             m0, v0 = self._cache[ckey]
             return m0, v0

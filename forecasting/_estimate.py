@@ -30,23 +30,30 @@ def design_matrix(t_years: np.ndarray, month: np.ndarray) -> np.ndarray:
 
 
 def _penalised_poisson(
-    x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray, prior_sd: np.ndarray, iters: int = 50
+    x: np.ndarray,
+    y: np.ndarray,
+    prior_mean: np.ndarray,
+    prior_sd: np.ndarray,
+    iters: int = 50,
+    w: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MAP of a Poisson log-linear model with independent normal priors; returns (beta, cov)."""
+    """MAP of a Poisson log-linear model with independent normal priors; returns (beta, cov).
+    ``w``: weights of the observations in the likelihood (recency weighting)."""
+    w = np.ones(len(y)) if w is None else w
     prec = 1.0 / prior_sd**2
     beta = prior_mean.copy()
     for _ in range(iters):
         eta = np.clip(x @ beta, -30, 15)
         mu = np.exp(eta)
-        grad = x.T @ (y - mu) - prec * (beta - prior_mean)
-        hess = x.T @ (x * mu[:, None]) + np.diag(prec)
+        grad = x.T @ (w * (y - mu)) - prec * (beta - prior_mean)
+        hess = x.T @ (x * (w * mu)[:, None]) + np.diag(prec)
         step = np.linalg.solve(hess, grad)
         beta = beta + step
         if np.max(np.abs(step)) < 1e-8:
             break
     eta = np.clip(x @ beta, -30, 15)
     mu = np.exp(eta)
-    hess = x.T @ (x * mu[:, None]) + np.diag(prec)
+    hess = x.T @ (x * (w * mu)[:, None]) + np.diag(prec)
     cov = np.linalg.inv(hess)
     # Over-dispersion: inflate by the Pearson dispersion when > 1.
     if len(y) > x.shape[1]:
@@ -136,7 +143,8 @@ class _Estimator(_Params):
         ent = new & (start > ws_d) & (start <= origin_d) & (start < cutoff) & (start >= dob)
         months = self._entry_months(ws_d)
         nu = ent & ~uasc
-        self._fit_entrants(la_i[nu], start[nu], months, L)
+        self._entry_inputs = (la_i[nu], start[nu], months, L)
+        self._fit_entrants(*self._entry_inputs)
         pool_band = (thr[:, :4] <= start[:, None]).sum(axis=1)
         self.pool_ = _pool_frame(la_i[nu], start[nu] - dob[nu], state[nu], pool_band[nu])
         self.pool_["uasc"] = False
@@ -246,8 +254,10 @@ class _Estimator(_Params):
         mean0 = np.log((reg.sum() + 0.5) / max(nm, 1))
         seas_sd = self.season_sd if nm >= 12 else self.season_sd * nm / 12.0 + 1e-3
         trend_sd = self.trend_sd if nm >= 6 else 1e-3
+        hl = self.entry_half_life_months_
+        w = 0.5 ** ((nm - 1 - np.arange(nm)) / hl) if hl else None
         beta_r, _ = _penalised_poisson(
-            x, reg, np.array([mean0, 0.0, 0.0, 0.0]), np.array([big, trend_sd, seas_sd, seas_sd])
+            x, reg, np.array([mean0, 0.0, 0.0, 0.0]), np.array([big, trend_sd, seas_sd, seas_sd]), w=w
         )
         betas = np.zeros((L, 4))
         covs = np.zeros((L, 4, 4))
@@ -255,6 +265,6 @@ class _Estimator(_Params):
             m0 = np.log((y[la].sum() + 0.5) / max(nm, 1))
             pm = np.array([m0, beta_r[1], beta_r[2], beta_r[3]])
             ps = np.array([big, trend_sd / 2 + 1e-3, seas_sd / 2 + 1e-3, seas_sd / 2 + 1e-3])
-            betas[la], covs[la] = _penalised_poisson(x, y[la], pm, ps)
+            betas[la], covs[la] = _penalised_poisson(x, y[la], pm, ps, w=w)
         self.entry_ = _EntryModel(betas, covs, nm)
         self.entry_counts_ = y

@@ -63,6 +63,7 @@ class _Params:
         max_parameter_draws: int = 100,
         uasc_window_months: int = 36,
         uasc_regime_hazard: float = 1 / 24,
+        entry_half_life_months: float | None | Sequence[float | None] = 12.0,
         calibrate: bool = True,
         calibration_origins: Sequence[int] = (0, 3, 6, 9, 12),
         uncovered: str = "exclude",
@@ -94,6 +95,19 @@ class _Params:
         self.max_parameter_draws = int(max_parameter_draws)
         self.uasc_window_months = int(uasc_window_months)
         self.uasc_regime_hazard = float(uasc_regime_hazard)
+        self.entry_half_life_months: float | None | tuple[float | None, ...] = (
+            None
+            if entry_half_life_months is None
+            else float(entry_half_life_months)
+            if isinstance(entry_half_life_months, int | float)
+            else tuple(None if x is None else float(x) for x in entry_half_life_months)
+        )
+        # The half-life in use: the parameter, or (a sequence) the first candidate until fit chooses.
+        self.entry_half_life_months_: float | None = (
+            self.entry_half_life_months[0]
+            if isinstance(self.entry_half_life_months, tuple)
+            else self.entry_half_life_months
+        )
         self.calibrate = bool(calibrate)
         self.calibration_origins = tuple(int(x) for x in calibration_origins)
         if uncovered not in ("exclude", "include"):
@@ -124,6 +138,7 @@ class _Params:
             "max_parameter_draws": self.max_parameter_draws,
             "uasc_window_months": self.uasc_window_months,
             "uasc_regime_hazard": self.uasc_regime_hazard,
+            "entry_half_life_months": self.entry_half_life_months,
             "calibrate": self.calibrate,
             "calibration_origins": self.calibration_origins,
             "uncovered": self.uncovered,

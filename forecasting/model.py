@@ -76,6 +76,12 @@ class MultiStateForecaster(_Calibrated):
             count as first reported by the return that covers it; "eventual" also scales each
             period up by the rate later returns add (forecasts target the fully revised count).
             Rates are learned from the ``first_seen`` column (see forecasting.data).
+        entry_half_life_months: the entrant model's Poisson fit weights each month of the
+            lookback by 0.5 ** (age in months / this), so a step in entries that has ended is
+            not read as a trend (default 12, one return year; None = every month alike; a
+            sequence means "choose with the damping by internal backtest"). Fixed at 12
+            before it was run, not chosen on the benchmark; the five regions it was checked
+            on are in bench/results/forecast_experiments.md.
         uasc_window_months: months of UASC arrivals the regime model looks at.
         uasc_regime_hazard: prior probability per month that a UASC arrival regime changes.
         calibrate: widen intervals by the factor internal backtests before the origin show
@@ -136,8 +142,22 @@ class MultiStateForecaster(_Calibrated):
         else:
             self.lookback_days_, self.lookback_scores_ = self._select_lookback(list(self.lookback_days))
         self.damping_scores_: dict[float, float] = {}
-        if not isinstance(self.trend_damping, float):
-            self.trend_damping_, self.damping_scores_ = self._select_damping(self.trend_damping)
+        self.entry_choice_scores_: dict[tuple[float | None, float], float] = {}
+        dampings = (self.trend_damping,) if isinstance(self.trend_damping, float) else self.trend_damping
+        half_lives = (
+            self.entry_half_life_months
+            if isinstance(self.entry_half_life_months, tuple)
+            else (self.entry_half_life_months,)
+        )
+        if len(dampings) > 1 or len(half_lives) > 1:
+            self.trend_damping_, self.entry_half_life_months_, self.entry_choice_scores_ = (
+                self._select_damping(dampings, half_lives)
+            )
+            self.damping_scores_ = {
+                phi: v
+                for (hl, phi), v in self.entry_choice_scores_.items()
+                if hl == self.entry_half_life_months_
+            }
         self._estimate(self._prep)
         self.calibration_: dict[int, dict[str, float]] = {}
         self.calibration_cells_ = 0

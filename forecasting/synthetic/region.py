@@ -53,6 +53,9 @@ def _entry_rate(la: LASpec, spec: RegionSpec, month_mid: int) -> float:
             log_level = la.trend * years
     else:
         log_level = la.trend * years
+    for shock in la.shocks:
+        if _d(shock.start) <= month_mid <= _d(shock.end):
+            log_level += float(np.log(shock.factor))
     month = _date(month_mid).month
     season = 1.0 + spec.seasonal_amplitude * np.cos(2 * np.pi * (month - spec.seasonal_peak_month) / 12.0)
     return la.annual_entrants / 12.0 * float(np.exp(log_level)) * season

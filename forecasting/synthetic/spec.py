@@ -91,12 +91,23 @@ class UASCRegime:
 
 
 @dataclass(frozen=True)
+class EntrantShock:
+    """Non-UASC entries multiplied by ``factor`` from ``start`` until ``end`` (a step in demand,
+    such as a serious case review or a court backlog clearing), on top of the trend."""
+
+    start: dt.date
+    end: dt.date
+    factor: float
+
+
+@dataclass(frozen=True)
 class LASpec:
     """One local authority.
 
     ``annual_entrants``: non-UASC children starting care per year at ``reference_date``;
     ``trend``: log growth of that rate per year (``trend_change_year`` / ``trend_after``: a
-    new trend from that calendar year); ``stay_scale``: multiplies placement spell lengths
+    new trend from that calendar year); ``shocks``: steps in that rate over given periods;
+    ``stay_scale``: multiplies placement spell lengths
     (longer stays, a bigger stock per entrant); ``short_break_children``: children with a
     series of short breaks (V3/V4) at any time; ``postcode_area``: letters of the LA's
     synthetic postcode sectors.
@@ -111,6 +122,7 @@ class LASpec:
     short_break_children: int = 0
     uasc: tuple[UASCRegime, ...] = ()
     postcode_area: str = "ZZ"
+    shocks: tuple[EntrantShock, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from forecasting.synthetic import (
     EPISODE_COLUMNS,
     HEADER_COLUMNS,
     NO_PROVIDER_PLACES,
+    EntrantShock,
     LASpec,
     RegionSpec,
     UASCRegime,
@@ -163,3 +164,19 @@ def test_consecutive_years_continue_each_other(region):
                     h2.at[child, "DOB"] == h.at[child, "DOB"]
                     and h2.at[child, "ETHNIC"] == h.at[child, "ETHNIC"]
                 )
+
+
+def test_entrant_shock_steps_up_entries_only_while_it_lasts():
+    def starts(shocks: tuple) -> pd.Series:
+        spec = RegionSpec(
+            las=(LASpec("A", 120, shocks=shocks),), first_year=2021, last_year=2023, warmup_years=2, seed=9
+        )
+        t = simulate_region(spec).truth
+        s = t[(t["RNE"] == "S") & ~t["UASC"]]
+        return pd.to_datetime(s["DECOM"]).dt.year.value_counts().sort_index()
+
+    base = starts(())
+    shocked = starts((EntrantShock(dt.date(2022, 1, 1), dt.date(2022, 12, 31), 2.5),))
+    assert shocked[2022] > 1.8 * base[2022]
+    assert shocked[2021] == pytest.approx(base[2021], rel=0.25)
+    assert shocked[2023] == pytest.approx(base[2023], rel=0.25)
