@@ -256,6 +256,11 @@ def dantzig_wolfe(
     floor = None
     if m.floor > 0:
         floor = s.Constraint(-inf, float(sum(r.size for r in m.referrals) - m.floor))
+        # elastic, so the master is feasible from the start (any multipliers give a valid bound)
+        slack = s.NumVar(0.0, inf, "")
+        floor.SetCoefficient(slack, -1.0)
+        per_child = max(c / r.size for c, r in zip(m.unmatched_cost, m.referrals, strict=True))
+        obj.SetCoefficient(slack, 2.0 * per_child)
     cap: dict[int, Any] = {}
     seen: set[tuple[int, tuple[tuple[int, int], ...] | None]] = set()
 

@@ -4,12 +4,14 @@ uses never excludes a pair of an optimal plan."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import Policy, greedy_nearest, solve
-from matching.lagrange import column_floor, lagrangian_bound
+from matching.lagrange import column_floor, dantzig_wolfe, lagrangian_bound
 from matching.model import build_model
 from matching.pricing import RestrictedLP
 from tests.matching.exhaustive import exhaustive
@@ -78,3 +80,18 @@ def test_half_split_group_is_not_counted_as_half_placed():
     assert res.objective == best
     assert res.best_bound == best
     assert res.stats["lagrangian_bound"] >= res.stats["lp_bound"]
+
+
+@SLOW
+@given(inst=instances(max_siblings=4), policy=policies)
+def test_referral_option_master_bound_between_the_lp_and_the_optimum(inst, policy):
+    refs, homes = inst
+    m = floored_model(refs, homes, policy)
+    m.add_all()
+    d = RestrictedLP(m).solve()
+    dw = dantzig_wolfe(m, (), time.perf_counter() + 30.0)
+    best, _ = exhaustive(refs, homes, policy)
+    assert dw is not None
+    assert dw.value <= best + 1e-6
+    if d is not None:
+        assert dw.value >= d.value - 1e-6 * max(1.0, abs(d.value))
