@@ -206,7 +206,7 @@ def solve_cpsat(
 def _quiet_highs_class() -> Any:
     import highspy
 
-    class QuietHighs(highspy.Highs):  # type: ignore[misc]
+    class QuietHighs(highspy.Highs):
         def enableCallbacks(self) -> Any:
             self.setOptionValue("output_flag", False)
             return super().enableCallbacks()
