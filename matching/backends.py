@@ -11,6 +11,7 @@ A stopped solve returns its incumbent (if any) as ``feasible``, ``info["stopped"
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -201,6 +202,25 @@ def solve_cpsat(
     return chosen, status, objective_of(m, chosen), float(solver.best_objective_bound), info
 
 
+@functools.cache
+def _quiet_highs_class() -> Any:
+    import highspy
+
+    class QuietHighs(highspy.Highs):
+        def enableCallbacks(self) -> Any:
+            self.setOptionValue("output_flag", False)
+            return super().enableCallbacks()
+
+    return QuietHighs
+
+
+def _quiet_highs() -> Any:
+    """A ``highspy.Highs`` that never prints: its constructor enables the callbacks, which
+    writes HiGHS's banner on stdout (once per process) unless ``output_flag`` is already off,
+    so it is turned off just before that."""
+    return _quiet_highs_class()()
+
+
 def solve_highs(
     m: MatchModel,
     lf: LinearForm,
@@ -213,8 +233,7 @@ def solve_highs(
     simplex and branch-and-bound interrupt callbacks."""
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(gap_limit) if gap_limit else 1e-9)
     n = len(lf.c)

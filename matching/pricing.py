@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from matching.lagrange import Bound, column_floor
 from matching.model import MatchModel
 
 RC_EPS = 1e-6
@@ -37,6 +38,7 @@ class Duals:
     mu: np.ndarray  # per home, <= 0 (capacity)
     sigma: dict[int, dict[int, float]]  # referral -> home -> <= 0 (one sub-group per home)
     x: np.ndarray  # primal values of the columns
+    floor: float = 0.0  # dual of the floor row (<= 0)
 
 
 class RestrictedLP:
@@ -81,7 +83,6 @@ class RestrictedLP:
             for r in range(R):
                 self.floor.SetCoefficient(self.unm[r], float(m.referrals[r].size))
         self.x: list[Any] = []
-        self.cuts: dict[tuple[int, tuple[int, ...]], Any] = {}
 
     def sync(self) -> None:
         """Add the model's new columns to the LP. A capacity row is made only once a home's
@@ -118,39 +119,6 @@ class RestrictedLP:
                 for i in self.at_home[h]:
                     ct.SetCoefficient(self.x[i], float(len(m.columns[i].children)))
 
-    def add_cover_cuts(self, x: np.ndarray, max_cuts: int = 2000) -> int:
-        """Knapsack cover cuts on home capacity: if columns C at a home need more places
-        together than it has, at most |C| - 1 of them can be chosen. Cut the fractional LP
-        solutions where a sibling group "half-uses" a home. A cut holds only the columns in
-        it, so a pair left out of the model has the same reduced cost with or without cuts."""
-        m, s = self.m, self.s
-        added = 0
-        for h in self.cap:
-            js = [j for j in self.at_home[h] if x[j] > 1e-6]
-            if len(js) < 2 or all(x[j] > 1 - 1e-6 for j in js):
-                continue
-            js.sort(key=lambda j: (-x[j], -len(m.columns[j].children)))
-            cover, load = [], 0
-            for j in js:
-                cover.append(j)
-                load += len(m.columns[j].children)
-                if load > m.ph.free[h]:
-                    break
-            if load <= m.ph.free[h]:
-                continue
-            if sum(x[j] for j in cover) > len(cover) - 1 + 1e-6:
-                key = (h, tuple(sorted(cover)))
-                if key in self.cuts:
-                    continue
-                ct = s.Constraint(-s.infinity(), float(len(cover) - 1))
-                for j in cover:
-                    ct.SetCoefficient(self.x[j], 1.0)
-                self.cuts[key] = ct
-                added += 1
-                if added >= max_cuts:
-                    break
-        return added
-
     def solve(self) -> Duals | None:
         from ortools.linear_solver import pywraplp
 
@@ -173,6 +141,7 @@ class RestrictedLP:
             mu,
             sigma,
             np.array([v.solution_value() for v in self.x]),
+            min(0.0, self.floor.dual_value()) if self.floor is not None else 0.0,
         )
 
 
@@ -205,7 +174,7 @@ def price(m: MatchModel, d: Duals, per_family: int) -> tuple[int, float]:
 
     def visit(f: int, p: int, rc: np.ndarray) -> None:
         fam = m.families[f]
-        out = fam.col[:p] < 0  # columns in the model have rc >= 0 at the LP optimum (cut duals included)
+        out = fam.col[:p] < 0  # columns in the model have rc >= 0 at the LP optimum
         if out.any():
             lo = float(rc[out].min())
             if lo < min_rc.get(fam.referral, 0.0):
@@ -222,18 +191,30 @@ def price(m: MatchModel, d: Duals, per_family: int) -> tuple[int, float]:
     return len(new), bound
 
 
-def add_below(m: MatchModel, d: Duals, delta: float, cap: int) -> tuple[int, float]:
-    """Add every left-out pair with reduced cost < ``delta`` (at most ``cap``, lowest first).
-    Returns (pairs added, threshold proven: every pair left out has reduced cost >= it)."""
+def add_below(
+    m: MatchModel, d: Duals, lagr: float, ub: float, cap: int, lag: Bound | None = None
+) -> tuple[int, float]:
+    """Add every left-out pair that could be in a plan cheaper than ``ub``: a plan using a
+    pair costs at least ``lagr`` + its reduced cost, and at least
+    :func:`matching.lagrange.column_floor` (when ``lag`` is given); a pair is left out when
+    either reaches ``ub``. At most ``cap`` pairs, the lowest first. Returns (pairs added,
+    T): every plan using a pair still left out costs at least T."""
     found: list[tuple[float, int, int]] = []
+    delta = ub - lagr
 
     def visit(f: int, p: int, rc: np.ndarray) -> None:
         fam = m.families[f]
         sel = np.flatnonzero((rc < delta + RC_EPS) & (fam.col[:p] < 0))
-        found.extend((float(rc[i]), f, int(i)) for i in sel)
+        if not len(sel):
+            return
+        lb = lagr + rc[sel]
+        if lag is not None:
+            lb = np.maximum(lb, column_floor(m, lag, f, sel))
+        keep = lb < ub + RC_EPS
+        found.extend((float(v), f, int(i)) for v, i in zip(lb[keep], sel[keep], strict=True))
 
     scan(m, d, delta + RC_EPS, visit)
-    proven = delta
+    proven = ub
     if len(found) > cap:
         found.sort()
         proven = found[cap][0]

@@ -7,17 +7,21 @@ that the pairs it left out cannot help:
 1. **Start**: each family's ``k_best`` cheapest homes (``k_split`` for sub-groups) and the
    greedy baseline's pairs (so the model can always do what today's practice does).
 2. **Pricing** (column generation): solve the LP relaxation of the restricted model
-   (HiGHS through scipy), and compute every left-out pair's reduced cost from the duals;
+   (GLOP, :mod:`matching.pricing`), and compute every left-out pair's reduced cost from the duals;
    a family's homes are sorted by cost and the duals of homes and sub-groups only raise a
    reduced cost, so each family is scanned only up to its referral's dual. Add the pairs
-   with negative reduced cost; repeat until none is left (or until the bound below is within
-   ``PRICING_TOL`` of the LP value: the proof step adds what is left). The LP value is then a lower
+   with negative reduced cost; repeat until none is left. The LP value is then a lower
    bound for the FULL model (any solution costs at least the LP value plus the reduced
-   costs of the pairs it uses - Lagrangian bound, valid at every round).
+   costs of the pairs it uses - Lagrangian bound, valid at every round). A second,
+   stronger full-set bound (:mod:`matching.lagrange`) prices capacity with the same duals
+   but solves each referral's own choice - in particular its split plan - as an integer
+   problem over every eligible pair (the LP can "half split" a sibling group).
 3. **Integer solve** of the restricted model (HiGHS; or CP-SAT/SCIP hinted with the rounded
    LP solution or the greedy), giving an incumbent UB - skipped when the LP optimum is integral.
-4. **Proof**: every pair whose reduced cost is below UB - bound could still be in a better
-   solution; add all of them and solve again. What is left out can only give solutions
+4. **Proof**: every pair that could still be in a better solution - LP bound + its reduced
+   cost below UB, and the Lagrangian bound with its referral's cheapest option replaced by
+   the cheapest option using the pair below UB (:func:`matching.lagrange.column_floor`) -
+   is added, and the model solved again. What is left out can only give solutions
    costing at least UB, so the restricted optimum is the optimum over every eligible pair.
    If more than ``max_proof_columns`` qualify, only the cheapest are added and the bound
    reported is the weaker one that this proves.
@@ -58,6 +62,7 @@ from matching.domain import (
     Unmatched,
 )
 from matching.inputs import split_valid
+from matching.lagrange import Bound, dantzig_wolfe, lagrangian_bound
 from matching.model import MatchModel, build_model, objective_of, placed_children
 from matching.pricing import RC_EPS, RestrictedLP, add_below, price
 from matching.reasons import plan_load, unmatched_reasons
@@ -66,8 +71,7 @@ from matching.rules.soft import make_context, pair_contributions
 
 AUTO_CPSAT_MAX_COLUMNS = 1_000_000  # kept for compatibility: "auto" is CP-SAT at every size now
 MAX_PER_FAMILY = 6  # pairs added per family per pricing round (the most negative first)
-PRICING_TOL = 1e-5  # stop pricing once the full-set bound is this close to the restricted LP value
-CUT_ROUNDS = 0  # rounds of capacity cover cuts once pricing has converged
+DW_SHARE = 0.25  # at most this share of the time limit goes to the referral-option bound
 
 
 def solve(
@@ -180,7 +184,6 @@ def solve_model(
     t_lp = time.perf_counter()
     lp = RestrictedLP(m)
     rounds, duals, lagr = 0, None, -math.inf
-    cuts_left = CUT_ROUNDS
     lp_chosen: Chosen | None = None
     stopped = False
     while True:
@@ -193,12 +196,6 @@ def solve_model(
         duals = d
         rounds += 1
         added, lagr = price(m, d, MAX_PER_FAMILY)
-        if added and d.value - lagr <= PRICING_TOL * max(1.0, abs(d.value)):
-            break  # the bound is within PRICING_TOL of the LP value: the proof step adds the rest
-        if not added and cuts_left > 0:
-            new_cuts = lp.add_cover_cuts(d.x)
-            cuts_left -= 1
-            added = new_cuts
         if not added:
             if np.all(np.minimum(np.abs(d.x), np.abs(1.0 - d.x)) < 1e-7):  # the LP optimum is integral
                 lp_chosen = chosen_of(m, d.x.__getitem__)
@@ -206,6 +203,19 @@ def solve_model(
         if time.perf_counter() > t0 + 0.6 * float(time_limit_s):  # leave time for the integer solve
             break
     lp_s = time.perf_counter() - t_lp
+    # the stronger full-set bound: each referral's choice integer (matching.lagrange)
+    t_dw = time.perf_counter()
+    lag: Bound | None = None
+    if duals is not None and not stopped:
+        lag = lagrangian_bound(m, duals.mu, duals.floor)
+        # only when a referral's own choice is fractional in the LP (integer options raise the
+        # bound at the LP's duals) can re-pricing its options raise it further
+        if lp_chosen is None and lag.value > lagr + RC_EPS * max(1.0, abs(lagr)):
+            budget = min(deadline, time.perf_counter() + DW_SHARE * float(time_limit_s))
+            dw = dantzig_wolfe(m, (seed,), budget, stop)
+            if dw is not None and dw.value > lag.value:
+                lag = dw
+    dw_s = time.perf_counter() - t_dw
     # 3. integer solve, 4. proof
     t_mip = time.perf_counter()
     info: dict[str, float | int | str]
@@ -228,22 +238,24 @@ def solve_model(
         if chosen is None and hint:  # no solver answer in time: keep the better start
             chosen, status, obj, bound = start, Status.FEASIBLE, objective_of(m, start), -math.inf
     proof_added = 0
+    lag_value = lag.value if lag is not None else -math.inf
     if chosen is not None and duals is not None:
         # the last LP's duals hold for the rows that existed then; rows added since have dual 0
-        delta, proven = obj - lagr, 0.0
-        if delta > RC_EPS and not info.get("stopped"):  # stopped: only the LP bound is proven
-            proof_added, proven = add_below(m, duals, delta, max_proof_columns)
+        base = max(lagr, lag_value)
+        full = base
+        if obj - base > RC_EPS and not info.get("stopped"):  # stopped: only the bound is proven
+            proof_added, proven = add_below(m, duals, lagr, obj, max_proof_columns, lag)
             if proof_added:
                 chosen2, status2, obj2, bound2, info2 = mip_pairs(
                     m, chosen, deadline, backend, num_workers, gap_limit, linearization_level, stop
                 )
-                if chosen2 is None:  # no answer on the larger model: only the LP bound is known
+                if chosen2 is None:  # no answer on the larger model: only the bound is known
                     bound = -math.inf
                 else:
                     chosen, status, obj, bound, info = chosen2, status2, obj2, bound2, info2
                 if info2.get("stopped"):
                     info["stopped"] = 1
-        full = max(lagr, min(bound, lagr + proven))
+            full = max(base, min(bound, proven))
         bound = float(math.ceil(full - 1e-6))
         status = Status.OPTIMAL if obj <= bound else Status.FEASIBLE
     mip_s = time.perf_counter() - t_mip
@@ -266,6 +278,8 @@ def solve_model(
         "pricing_rounds": rounds,
         "proof_columns_added": proof_added,
         "lp_bound": float(lagr),
+        "lagrangian_bound": float(lag_value),
+        "lagrangian_s": dw_s,
         "referrals": len(m.referrals),
         "homes": len(m.ph.homes),
         "greedy_seed_objective": objective_of(m, seed),

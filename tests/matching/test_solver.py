@@ -132,3 +132,24 @@ def test_policy_rejects_negative_weights():
         Policy(points_per_mile=-1)
     with pytest.raises(ValueError):
         Policy(fee_pounds_per_point=0)
+
+
+def test_highs_backend_prints_nothing_on_stdout():
+    """HiGHS writes its banner once per process, so a fresh process is the only honest test."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time\n"
+        "from matching import Policy\n"
+        "from matching.backends import mip\n"
+        "from matching.model import build_model\n"
+        "from tests.matching.factories import random_instance\n"
+        "refs, homes = random_instance(1, n_ref=4, n_homes=4)\n"
+        "m = build_model(refs, homes, Policy())\n"
+        "m.add_all()\n"
+        "chosen, status, obj, bound, info = mip(m, {}, time.perf_counter() + 5, 'highs', 1, 0.0, 2)\n"
+        "assert info['solver'] == 'HiGHS' and chosen is not None\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HiGHS" not in out.stdout, out.stdout

@@ -1,0 +1,97 @@
+"""The Lagrangian full-set bound (matching.lagrange): never above the exhaustive optimum for
+ANY multipliers, never below the LP with the LP's duals, and the per-pair floor the proof step
+uses never excludes a pair of an optimal plan."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching import Policy, greedy_nearest, solve
+from matching.lagrange import column_floor, dantzig_wolfe, lagrangian_bound
+from matching.model import build_model
+from matching.pricing import RestrictedLP
+from tests.matching.exhaustive import exhaustive
+from tests.matching.factories import MILE, child, home, referral
+from tests.matching.strategies import instances, policies
+
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def floored_model(refs, homes, policy):
+    m = build_model(refs, homes, policy)
+    m.floor = len(greedy_nearest(refs, homes, policy).assignment.placements)
+    return m
+
+
+@SLOW
+@given(
+    inst=instances(max_siblings=4),
+    policy=policies,
+    mult=st.lists(st.floats(0, 60000), min_size=4, max_size=4),
+    psi=st.floats(0, 60000),
+)
+def test_bound_never_above_the_exhaustive_optimum_for_any_multipliers(inst, policy, mult, psi):
+    refs, homes = inst
+    m = floored_model(refs, homes, policy)
+    mu = -np.resize(np.asarray(mult), len(m.ph.homes))
+    b = lagrangian_bound(m, mu, -psi)
+    best, plan = exhaustive(refs, homes, policy)
+    assert b.value <= best + 1e-6
+    # every pair of an optimal plan has a floor no higher than that plan's objective
+    for r, ref in enumerate(m.referrals):
+        by_home: dict[int, list[int]] = {}
+        for k, c in enumerate(ref.children):
+            if c.id in plan:
+                by_home.setdefault(m.ph.index[plan[c.id]], []).append(k)
+        for h, ks in by_home.items():
+            f = m.family_of[(r, tuple(ks))]
+            pos = m.families[f].position(h)
+            assert pos is not None
+            assert column_floor(m, b, f, np.array([pos]))[0] <= best + 1e-6
+
+
+@SLOW
+@given(inst=instances(max_siblings=4), policy=policies)
+def test_with_the_lp_duals_the_bound_is_at_least_the_lp(inst, policy):
+    refs, homes = inst
+    m = floored_model(refs, homes, policy)
+    m.add_all()
+    lp = RestrictedLP(m)
+    d = lp.solve()
+    if d is None:
+        return
+    assert lagrangian_bound(m, d.mu, d.floor).value >= d.value - 1e-6 * max(1.0, abs(d.value))
+
+
+def test_half_split_group_is_not_counted_as_half_placed():
+    """Four splittable siblings, one other child, a 2-place and a 1-place home within reach:
+    the LP can place half the group; a referral's own split plan is integer here, so the
+    bound is the true optimum (the group cannot be placed: 3 places for 4 siblings)."""
+    group = referral(*[child(f"s{i}", age=9) for i in range(4)], rid="g", allow_split=True)
+    solo = referral(child("o0", age=9), rid="o")
+    homes = [home("h2", free=2, e=MILE), home("h1", free=1, e=2 * MILE)]
+    policy = Policy()
+    res = solve([group, solo], homes, policy)
+    best, _ = exhaustive([group, solo], homes, policy)
+    assert res.objective == best
+    assert res.best_bound == best
+    assert res.stats["lagrangian_bound"] >= res.stats["lp_bound"]
+
+
+@SLOW
+@given(inst=instances(max_siblings=4), policy=policies)
+def test_referral_option_master_bound_between_the_lp_and_the_optimum(inst, policy):
+    refs, homes = inst
+    m = floored_model(refs, homes, policy)
+    m.add_all()
+    d = RestrictedLP(m).solve()
+    dw = dantzig_wolfe(m, (), time.perf_counter() + 30.0)
+    best, _ = exhaustive(refs, homes, policy)
+    assert dw is not None
+    assert dw.value <= best + 1e-6
+    if d is not None:
+        assert dw.value >= d.value - 1e-6 * max(1.0, abs(d.value))
