@@ -42,6 +42,8 @@ def _request(scenario: str, info: dict[str, Any]):
         return lambda http, i: http.get(f"/api/v1/homes?rcc={info['rcc']}&limit=50")
     if scenario == "rccs":
         return lambda http, i: http.get("/api/v1/rccs")
+    if scenario == "live":  # no database, no key: the framework's and the client's own cost
+        return lambda http, i: http.get("/health/live")
     raise SystemExit(f"unknown scenario {scenario}")
 
 
@@ -166,7 +168,7 @@ def main() -> None:
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db-url", default=os.environ.get("RCC_BENCH_PG_URL"), required=True)
-    ap.add_argument("--scenario", default="shortlist", choices=("shortlist", "homes", "rccs"))
+    ap.add_argument("--scenario", default="shortlist", choices=("shortlist", "homes", "rccs", "live"))
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--warmup", type=int, default=60)
