@@ -65,6 +65,53 @@ def _load_avg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux ``/proc``; 0 elsewhere or when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _pids(match: Callable[[int, str, int], bool]) -> list[int]:
+    """Processes whose (pid, command name, process group) ``match`` accepts."""
+    out = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                head, rest = fh.read().split(" (", 1)
+            comm, tail = rest.rsplit(")", 1)
+            pgrp = int(tail.split()[2])
+        except (OSError, ValueError, IndexError):
+            continue
+        if match(int(head), comm, pgrp):
+            out.append(int(head))
+    return out
+
+
+class CpuMeter:
+    """CPU seconds used by the server's processes (its process group) and by PostgreSQL's (every process
+    named ``postgres``: on a shared machine other databases' work counts too, so read it as an upper bound)."""
+
+    def __init__(self, server_pgid: int | None):
+        self.server_pgid = server_pgid
+
+    def read(self) -> dict[str, float]:
+        server = sum(_proc_cpu_s(p) for p in _pids(lambda _p, _c, g: g == self.server_pgid))
+        db = sum(_proc_cpu_s(p) for p in _pids(lambda _p, c, _g: c.startswith("postgres")))
+        return {"server": server, "db": db, "client": time.process_time()}
+
+
+METER: CpuMeter | None = None
+
+
 # ---------------------------------------------------------------- the database and the server
 
 
@@ -154,6 +201,13 @@ class Outcome:
     wall_s: float
     load_before: list[float]
     load_after: list[float]
+    cpu: dict[str, float] | None = None  # CPU seconds used during the run: server, db, client
+
+    def cpu_per_request(self) -> dict[str, float]:
+        n = len(self.latencies)
+        if not self.cpu or not n:
+            return {}
+        return {f"{k}_cpu_ms_per_req": round(1000 * v / n, 2) for k, v in self.cpu.items()}
 
     def summary(self, clients: int) -> dict[str, Any]:
         lat = self.latencies
@@ -170,6 +224,7 @@ class Outcome:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items(), key=lambda kv: str(kv[0]))},
             "load_avg_before": self.load_before,
             "load_avg_after": self.load_after,
+            **self.cpu_per_request(),
         }
 
 
@@ -186,6 +241,7 @@ async def run_clients(
     statuses: Counter = Counter()
     issued = 0
     load_before = _load_avg()
+    cpu0 = METER.read() if METER else None
     t0 = time.perf_counter()
     deadline = t0 + max_seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -211,7 +267,12 @@ async def run_clients(
                 latencies.append(time.perf_counter() - t)
 
         await asyncio.gather(*(loop(i) for i in range(clients)))
-    return Outcome(latencies, statuses, time.perf_counter() - t0, load_before, _load_avg())
+    wall = time.perf_counter() - t0
+    cpu = None
+    if METER and cpu0:
+        cpu1 = METER.read()
+        cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    return Outcome(latencies, statuses, wall, load_before, _load_avg(), cpu)
 
 
 async def discover(base: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -332,6 +393,8 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any
     headers = {"Authorization": f"Bearer {admin_key(url)}"}
     server = Server(url, args.workers, args.data_dir)
     out: dict[str, Any] = {"database": kind, "workers": args.workers, "scenarios": []}
+    global METER
+    METER = CpuMeter(server.proc.pid)  # the server is its own session, so its process group id is its pid
     try:
         server.wait_ready()
         info = asyncio.run(discover(server.base, headers))
@@ -351,7 +414,13 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any
             print(
                 f"  {name:<14} {clients:>3} clients: {row['requests']:>5} req {row['req_per_s']:>7} req/s  "
                 f"p50 {row['p50_ms']} p95 {row['p95_ms']} p99 {row['p99_ms']} max {row['max_ms']} ms  "
-                f"{row['statuses']}  load {row['load_avg_before'][0]}->{row['load_avg_after'][0]}",
+                f"{row['statuses']}  load {row['load_avg_before'][0]}->{row['load_avg_after'][0]}"
+                + (
+                    f"  CPU ms/req: server {row['server_cpu_ms_per_req']} db {row['db_cpu_ms_per_req']} "
+                    f"client {row['client_cpu_ms_per_req']}"
+                    if "server_cpu_ms_per_req" in row
+                    else ""
+                ),
                 flush=True,
             )
     finally:
@@ -364,6 +433,12 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any
 
 def _fmt_statuses(st: dict[str, int]) -> str:
     return ", ".join(f"{v}×{k}" for k, v in st.items())
+
+
+def _fmt_cpu(r: dict[str, Any]) -> str:
+    if "server_cpu_ms_per_req" not in r:
+        return ""
+    return f"{r['server_cpu_ms_per_req']}, {r['db_cpu_ms_per_req']}"
 
 
 def render_md(results: dict[str, Any]) -> str:
@@ -380,17 +455,20 @@ def render_md(results: dict[str, Any]) -> str:
             "",
         ]
         for db in run["databases"]:
+            cpu = any("server_cpu_ms_per_req" in r for r in db["scenarios"])
             lines += [
                 f"**{db['database']}**",
                 "",
-                "| scenario | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | statuses | load avg |",
-                "|---|---|---|---|---|---|---|---|---|---|",
+                "| scenario | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | statuses | load avg"
+                + (" | CPU ms/req: server, PostgreSQL |" if cpu else " |"),
+                "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if cpu else ""),
             ]
             for r in db["scenarios"]:
                 lines.append(
                     f"| {r['scenario']} | {r['clients']} | {r['requests']} | {r['req_per_s']} | {r['p50_ms']} | "
                     f"{r['p95_ms']} | {r['p99_ms']} | {r['max_ms']} | {_fmt_statuses(r['statuses'])} | "
                     f"{r['load_avg_before'][0]} → {r['load_avg_after'][0]} |"
+                    + (f" {_fmt_cpu(r)} |" if cpu else "")
                 )
             lines.append("")
             for r in db["scenarios"]:

@@ -111,10 +111,16 @@ def authenticate(session: Session, token: str | None) -> Principal:
     if not token or not token.startswith("rcc_") or token.count("_") < 2:
         raise Unauthorised()
     prefix = token.split("_", 2)[1]
-    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    # plain columns, not the ORM entity: this runs on every request
+    row = session.execute(select(*_KEY_COLUMNS).where(ApiKey.prefix == prefix)).first()
     if row is None or row.revoked_at is not None or not secrets.compare_digest(row.key_hash, hash_key(token)):
         raise Unauthorised("unknown or revoked API key")
     return scoped_principal(session, row.id, row)
+
+
+_KEY_COLUMNS = (
+    ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.role, ApiKey.rcc_id, ApiKey.la_id, ApiKey.provider_id
+)  # fmt: skip
 
 
 class Scoped(Protocol):

@@ -40,7 +40,9 @@ def _declared(route: APIRoute) -> frozenset[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
+    """Async, because it only compares names: a sync dependency would cost every request a hop to a
+    worker thread and back."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.url.path.startswith("/api/"):
         return  # the API's operations only: the web pages read their own form and query fields

@@ -22,6 +22,7 @@ from rcc.auth import Principal
 from rcc.cache import VersionedCache
 from rcc.commissioning.cost import concentration, cost_of_care
 from rcc.commissioning.outcomes import equality, outcomes
+from rcc.commissioning.scope import placements_memo
 from rcc.db import versions
 
 
@@ -58,10 +59,11 @@ def published_report_html(
     from rcc.commissioning import render as render
 
     def build() -> str:
-        cost = cost_of_care(session, who, rcc_id, period_start, period_end, la_code)
-        outs = outcomes(session, who, rcc_id, period_start, period_end, la_code, data_dir)
-        eq = equality(session, who, rcc_id, period_start, period_end, la_code)
-        conc = concentration(session, who, rcc_id) if cost["la_code"] is None else None
+        with placements_memo(session):  # the three sections read the same placements once, not thrice
+            cost = cost_of_care(session, who, rcc_id, period_start, period_end, la_code)
+            outs = outcomes(session, who, rcc_id, period_start, period_end, la_code, data_dir)
+            eq = equality(session, who, rcc_id, period_start, period_end, la_code)
+            conc = concentration(session, who, rcc_id) if cost["la_code"] is None else None
         return render.published_report_html(cost, outs, eq, conc)
 
     scope = (who.role, who.rcc_id, who.la_id, who.provider_id, who.rcc_la_ids)

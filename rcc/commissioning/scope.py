@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,8 +156,42 @@ class PRow:
         return st.miles(self.child_e, self.child_n, self.home_e, self.home_n)
 
 
+_MEMO = "rcc_placements_memo"
+
+
+@contextmanager
+def placements_memo(session: Session) -> Iterator[None]:
+    """Within the block, :func:`_placements` answers a request that an earlier one in the block covers
+    (the same or more LAs, a window that holds the new one) by filtering the rows it already read,
+    instead of reading them again: a report reads them for its cost, outcome and equality sections.
+    Only for blocks that read: the rows are not re-read after a change made inside the block."""
+    outer = session.info.get(_MEMO)
+    session.info[_MEMO] = outer if outer is not None else []
+    try:
+        yield
+    finally:
+        if outer is None:
+            session.info.pop(_MEMO, None)
+
+
 def _placements(session: Session, la_ids: Iterable[int], start: dt.date, end: dt.date) -> list[PRow]:
     """Placements of children of ``la_ids`` overlapping ``[start, end]`` (end dates exclusive)."""
+    las = frozenset(la_ids)
+    memo: list[tuple[frozenset[int], dt.date, dt.date, list[PRow]]] | None = session.info.get(_MEMO)
+    if memo is not None:
+        for m_las, m_start, m_end, m_rows in memo:
+            if las <= m_las and m_start <= start and end <= m_end:
+                return [
+                    r for r in m_rows
+                    if r.child_la_id in las and r.start <= end and (r.end is None or r.end > start)
+                ]  # fmt: skip
+    rows = _read_placements(session, las, start, end)
+    if memo is not None:
+        memo.append((las, start, end, rows))
+    return rows
+
+
+def _read_placements(session: Session, la_ids: Iterable[int], start: dt.date, end: dt.date) -> list[PRow]:
     stmt = (
         select(Placement, Home, Provider, Child, Referral.created_at)
         .join(Home, Placement.home_id == Home.id)

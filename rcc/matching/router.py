@@ -25,7 +25,7 @@ from api_schemas.matching import (
     UnmetNeedOut,
     WithdrawIn,
 )
-from rcc.api.convert import to_page
+from rcc.api.convert import to_page, validated_json
 from rcc.api.deps import DB, Caller, Config, Paging
 from rcc.matching import journey
 from rcc.matching import offers as offers_svc
@@ -71,7 +71,9 @@ def shortlist(
     top_n: Annotated[int, Query(ge=1, le=shortlist_svc.SHORTLIST_MAX)] = 10,
     rcc: Annotated[Id | None, Query(description="only homes located in this RCC's LAs")] = None,
 ):
-    return shortlist_svc.shortlist(db, who, referral_id, top_n=top_n, rcc_id=rcc)
+    return validated_json(
+        ShortlistOut, shortlist_svc.shortlist(db, who, referral_id, top_n=top_n, rcc_id=rcc)
+    )
 
 
 @router.post("/referrals/{referral_id}/validate-choice", response_model=ChoiceOut, tags=["matching"])

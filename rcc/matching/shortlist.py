@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 import matching as mlib
 from api_schemas.matching import ChoiceIn
@@ -60,17 +60,21 @@ SHORTLIST_MAX = 100
 CHOICE_BEST_TIME_LIMIT_S = 2.0
 
 
-def _referral_for(session: Session, who: Principal, referral_id: int) -> Referral:
+def _referral_for(
+    session: Session, who: Principal, referral_id: int, *, with_children: bool = False
+) -> Referral:
+    """The referral if ``who`` may see it; ``with_children`` loads its children in the same query."""
     if who.role is Role.PROVIDER:
         raise Forbidden("providers see offers made to them, not referrals")
-    ref = get_or_404(session, Referral, referral_id, "referral")
-    if not who.can_see_la(ref.la_id):
+    options = [joinedload(Referral.children)] if with_children else []
+    ref = session.get(Referral, referral_id, options=options)
+    if ref is None or not who.can_see_la(ref.la_id):
         raise NotFound("referral", referral_id)
     return ref
 
 
 def _open_referral(session: Session, who: Principal, referral_id: int) -> Referral:
-    ref = _referral_for(session, who, referral_id)
+    ref = _referral_for(session, who, referral_id, with_children=True)
     if ref.status not in OPEN_STATUSES:
         raise Conflict(f"referral {referral_id} is {ref.status}; only open referrals are matched")
     return ref
@@ -113,32 +117,41 @@ def _explanation(contributions: Iterable[mlib.Contribution], several: bool) -> l
 @dataclass(frozen=True)
 class _Scope:
     la_ids: list[int] | None
-    policy: mlib.Policy
     policy_rcc_id: int | None
 
 
 def _scope(session: Session, ref: Referral, rcc_id: int | None) -> _Scope:
+    """The homes to consider and the RCC whose policy applies (the policy itself is read with the
+    prepared register, which is cached on the same version counter that policies bump)."""
     if rcc_id is not None:
         get_or_404(session, Rcc, rcc_id, "rcc")
-        return _Scope(_member_las(session, rcc_id), policy_for_rcc(session, rcc_id), rcc_id)
-    own = rcc_of_la(session, ref.la_id)
-    return _Scope(None, policy_for_rcc(session, own), own)
+        return _Scope(_member_las(session, rcc_id), rcc_id)
+    return _Scope(None, rcc_of_la(session, ref.la_id))
+
+
+@dataclass(frozen=True)
+class _Register:
+    codes: dict[int, str]
+    supply: Supply
+    policy: mlib.Policy
+    prepared: Any
 
 
 _REGISTERS = VersionedCache(maxsize=16)
 
 
-def _prepared_register(session: Session, scope: _Scope, on: dt.date) -> tuple[dict[int, str], Supply, Any]:
-    """The scope's homes as the library sees them, and the library's prepared arrays over them, from
-    this process's cache while the register version is unchanged (rebuilt after any change to a home,
-    vacancy, placement, child or policy, in any process)."""
+def _prepared_register(session: Session, scope: _Scope, on: dt.date) -> _Register:
+    """The scope's homes as the library sees them, the RCC's policy, and the library's prepared arrays
+    over them, from this process's cache while the register version is unchanged (rebuilt after any
+    change to a home, vacancy, placement, child or policy, in any process)."""
     las = tuple(sorted(scope.la_ids)) if scope.la_ids is not None else None
     key = ("shortlist", las, scope.policy_rcc_id, on)
 
-    def build() -> tuple[dict[int, str], Supply, Any]:
+    def build() -> _Register:
         codes = la_codes(session)
         supply = load_supply(session, scope.la_ids, on, codes=codes)
-        return codes, supply, mlib.prepare(supply.homes, scope.policy)
+        policy = policy_for_rcc(session, scope.policy_rcc_id)
+        return _Register(codes, supply, policy, mlib.prepare(supply.homes, policy))
 
     return _REGISTERS.get(session, key, build)
 
@@ -154,10 +167,11 @@ def shortlist(
     ref = _open_referral(session, who, referral_id)
     scope = _scope(session, ref, rcc_id)
     today = dt.date.today()
-    codes, supply, prepared = _prepared_register(session, scope, today)
-    lref = _usable_referral(ref, codes, today)
+    reg = _prepared_register(session, scope, today)
+    supply = reg.supply
+    lref = _usable_referral(ref, reg.codes, today)
     try:
-        result = mlib.shortlist(lref, supply.homes, scope.policy, top_n, prepared=prepared)
+        result = mlib.shortlist(lref, supply.homes, reg.policy, top_n, prepared=reg.prepared)
     except mlib.InvalidInput as exc:  # the library's own check: still the caller's data, never a 500
         raise _unusable(exc.exclusions, ref.id) from None
     several = lref.size > 1
@@ -244,6 +258,7 @@ def validate_choice(
         if session.get(Home, hid) is None:
             raise Invalid(f"home {hid} not found", f"home_ids.{cid}")
     scope = _scope(session, ref, rcc_id)
+    policy = policy_for_rcc(session, scope.policy_rcc_id)
     today = dt.date.today()
     codes = la_codes(session)
     supply = load_supply(
@@ -251,12 +266,12 @@ def validate_choice(
     )
     lref = _usable_referral(ref, codes, today)
     chosen = {str(c): str(h) for c, h in data.home_ids.items()}
-    mine = mlib.validate(chosen, [lref], supply.homes, scope.policy)
-    best = mlib.solve([lref], supply.homes, scope.policy, time_limit_s=CHOICE_BEST_TIME_LIMIT_S)
+    mine = mlib.validate(chosen, [lref], supply.homes, policy)
+    best = mlib.solve([lref], supply.homes, policy, time_limit_s=CHOICE_BEST_TIME_LIMIT_S)
     best_map = best.assignment.as_dict()
     best_scored = None
     if best_map:
-        best_report = mlib.validate(best_map, [lref], supply.homes, scope.policy)
+        best_report = mlib.validate(best_map, [lref], supply.homes, policy)
         best_scored = _scored(best_report, {int(c): int(h) for c, h in best_map.items()})
     diff = mine.objective - best_scored["objective"] if best_scored else None
     if not mine.ok:

@@ -21,15 +21,20 @@ from rcc.auth import Principal, Role
 from rcc.db.models import LocalAuthority, RejectedReturn, utcnow
 from rcc.errors import DomainError, Forbidden
 from rcc.pagination import PageRequest, PageResult, paginate, resolve_la
+from rcc.sufficiency.validation.reading import CHUNK, Source, as_file
 
 MAX_KEPT_ERRORS = 1000
 
 
-def files_sha256(files: Mapping[str, bytes]) -> str:
-    """SHA-256 of the uploaded bytes, concatenated in table-name order (episodes, header, uasc)."""
+def files_sha256(files: Mapping[str, Source]) -> str:
+    """SHA-256 of the uploaded bytes, concatenated in table-name order (episodes, header, uasc); a file
+    object is read in chunks."""
     digest = hashlib.sha256()
     for table in sorted(files):
-        digest.update(files[table])
+        f = as_file(files[table])
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+        f.seek(0)
     return digest.hexdigest()
 
 
@@ -38,7 +43,7 @@ def record_rejection(
     who: Principal,
     la: LocalAuthority,
     collection_year: int | None,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Source],
     file_names: Mapping[str, str],
     error: DomainError,
     error_count: int | None = None,

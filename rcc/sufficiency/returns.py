@@ -58,6 +58,7 @@ from rcc.sufficiency.previous import PreviousReturn, previous_year_note, stored_
 from rcc.sufficiency.ssda903 import infer_collection_year
 from rcc.sufficiency.stored import KINDS
 from rcc.sufficiency.validation import RowError, validate_return
+from rcc.sufficiency.validation.reading import Source, as_file, decodes
 from rcc.sufficiency.versioning import apply_rows, content_hash, project
 
 log = logging.getLogger(__name__)
@@ -145,27 +146,33 @@ def _readable_scope(stmt: Select, who: Principal) -> Select:
     return stmt if visible is None else stmt.where(SufficiencyReturn.la_id.in_(visible))
 
 
-def _check_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+def file_size(source: Source) -> int:
+    """Bytes in an uploaded file, without reading it."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return len(source)
+    source.seek(0, 2)
+    size = source.tell()
+    source.seek(0)
+    return size
+
+
+def _check_files(files: Mapping[str, Source]) -> dict[str, Source]:
     named = {str(k).strip().lower(): v for k, v in files.items() if v is not None}
     problems = []
     for table, raw in named.items():
-        if len(raw) > MAX_FILE_BYTES:
+        if file_size(raw) > MAX_FILE_BYTES:
             problems.append(
                 FieldProblem(table, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
             )
             continue
+        f = as_file(raw)
         encodings: tuple[str, ...]
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if f.read(2).startswith((b"\xff\xfe", b"\xfe\xff")):
             encodings = ("utf-16",)
         else:
             encodings = ("utf-8-sig", "cp1252")
-        for enc in encodings:
-            try:
-                raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        f.seek(0)
+        if not any(decodes(f, enc) for enc in encodings):
             problems.append(
                 FieldProblem(table, "RCC-FILE: not a CSV text file (UTF-8, UTF-16 or Windows-1252)")
             )
@@ -174,7 +181,7 @@ def _check_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
     return named
 
 
-def _year(files: Mapping[str, bytes], collection_year: int | None) -> tuple[int, bool]:
+def _year(files: Mapping[str, Source], collection_year: int | None) -> tuple[int, bool]:
     if collection_year is not None:
         if isinstance(collection_year, bool) or not 1990 <= int(collection_year) <= 2100:
             raise Invalid("collection_year is the start year, e.g. 2024 for 2024-25", "collection_year")
@@ -191,7 +198,7 @@ def _year(files: Mapping[str, bytes], collection_year: int | None) -> tuple[int,
 
 
 def _validated_rows(
-    files: Mapping[str, bytes], year: int, previous: PreviousReturn | None
+    files: Mapping[str, Source], year: int, previous: PreviousReturn | None
 ) -> dict[str, dict[tuple, tuple]]:
     try:
         report = validate_return(files, year, previous=previous.tables if previous else None)
@@ -209,12 +216,13 @@ def submit_return(
     who: Principal,
     la_code: str,
     collection_year: int | None,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Source],
     file_names: Mapping[str, str] | None = None,
     *,
     quarantine: bool = False,
 ) -> SubmissionResult:
-    """Validate and store one SSDA903 return (``files``: header, episodes, optional uasc CSV bytes).
+    """Validate and store one SSDA903 return (``files``: header, episodes, optional uasc CSV, as bytes or
+    as binary file objects such as uploads spooled to disk, which are read row by row and never whole).
 
     Validation comes first: any problem raises :class:`ReturnRejected` (422, one detail per
     problem, e.g. field ``episodes[row 12].DEC`` (spreadsheet row), message ``147: ...``), nothing

@@ -3,7 +3,7 @@ charts, the HTML report and backtests."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import HTMLResponse
@@ -26,14 +26,14 @@ from rcc.sufficiency import returns as returns_svc
 router = APIRouter(prefix="/sufficiency", tags=["sufficiency"])
 
 
-def _read(upload: UploadFile | None, field: str) -> bytes | None:
-    """The upload's bytes, refusing (422) anything over the size limit without reading it all."""
+def _read(upload: UploadFile | None, field: str) -> BinaryIO | None:
+    """The upload's spooled file (in memory up to 1 MB, on disk above), refusing (422) one over the size
+    limit by its size, without reading it. The validator reads it row by row, never whole."""
     if upload is None:
         return None
-    raw = upload.file.read(returns_svc.MAX_FILE_BYTES + 1)
-    if len(raw) > returns_svc.MAX_FILE_BYTES:
+    if returns_svc.file_size(upload.file) > returns_svc.MAX_FILE_BYTES:
         raise Invalid(f"the file is larger than {returns_svc.MAX_FILE_BYTES // (1024 * 1024)} MB", field)
-    return raw
+    return upload.file
 
 
 @router.post(

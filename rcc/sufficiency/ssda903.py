@@ -11,14 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
 from forecasting import episodes_from_returns
-from rcc.sufficiency.validation import RowError, parse_dates, read_table, validate_return
+from rcc.sufficiency.validation import RowError, Source, parse_dates, read_table, validate_return
+from rcc.sufficiency.validation.reading import text_of
 
 __all__ = [
     "RETURN_TABLES",
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 RETURN_TABLES = ("header", "episodes", "uasc")
+SPOOL_BYTES = 1024 * 1024  # a re-written file stays in memory up to this size, then goes to disk
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def read_return_folder(folder: Path, tables: Iterable[str] = RETURN_TABLES) -> d
     return out
 
 
-def infer_collection_year(episodes_csv: bytes) -> int:
+def infer_collection_year(episodes_csv: Source) -> int:
     """The collection (start) year whose April-March window holds the latest episode start.
 
     DEC is not used: a return can carry an end date a day past 31 March (the sample does).
@@ -94,52 +98,74 @@ def load_sample_year(year: int, root: Path | None = None) -> SampleReturn:
     return SampleReturn(year, files)
 
 
-def drop_rows(raw: bytes, rows: Iterable[int]) -> bytes:
-    """Return the CSV without the given data rows (numbered as ``RowError.row``: 1-based,
-    header line excluded, blank lines counted). Re-written as UTF-8 with ``\\n`` line ends."""
+def _rewritten(source: Source, edit: Callable[[int, list[str]], list[str] | None]) -> IO[bytes]:
+    """The CSV re-written row by row as UTF-8 with ``\\n`` line ends into a temporary file (kept in
+    memory up to 1 MB, then on disk), ``edit(n, record)`` giving each record (n = 0 for the column
+    names) as it should be, or None to drop it."""
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    sink = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(sink, lineterminator="\n")
+    with text_of(source) as text:
+        for n, record in enumerate(csv.reader(text)):
+            kept = edit(n, record)
+            if kept is not None:
+                writer.writerow(kept)
+    sink.flush()
+    sink.detach()
+    out.seek(0)
+    return out
+
+
+def _like(raw: Source, out: IO[bytes]) -> Source:
+    """Bytes in, bytes out; a file object in (an upload), the re-written file object out."""
+    if isinstance(raw, bytes | bytearray | memoryview):
+        with out:
+            return out.read()
+    return out
+
+
+def drop_rows(raw: Source, rows: Iterable[int]) -> Source:
+    """The CSV without the given data rows (numbered as ``RowError.row``: 1-based, header line
+    excluded, blank lines counted). Re-written as UTF-8 with ``\\n`` line ends, row by row: a file
+    object (an upload) becomes a new temporary file, never a whole copy in memory; bytes become bytes."""
     drop = set(rows)
-    text = raw.decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for n, record in enumerate(reader):
-        if n == 0 or n not in drop:
-            writer.writerow(record)
-    return out.getvalue().encode("utf-8")
+    return _like(raw, _rewritten(raw, lambda n, record: None if n and n in drop else record))
 
 
-def blank_open_episode_rec(raw: bytes) -> tuple[bytes, list[int]]:
+def blank_open_episode_rec(raw: Source) -> tuple[Source, list[int]]:
     """Blank REC on episodes with a blank DEC (rule 148), returning the new CSV and the rows changed.
 
     The synthetic sample's generator codes a REC on every open episode (434 rows in 2017), so
     148 would otherwise make a demo drop every open episode, i.e. every child still in care.
     The REC of an open episode carries no information, so a demo blanks it instead. Rows are
-    numbered as ``RowError.row``. Re-written as UTF-8 with ``\\n`` line ends."""
-    text = raw.decode("utf-8-sig")
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    if not records:
+    numbered as ``RowError.row``. Re-written as :func:`drop_rows` does; the file as it came when it has
+    no DEC and REC columns."""
+    with text_of(raw) as text:
+        first = next(csv.reader(text), None)
+    if first is None:
         return raw, []
-    columns = [c.strip().upper() for c in records[0]]
+    columns = [c.strip().upper() for c in first]
     if "DEC" not in columns or "REC" not in columns:
         return raw, []
     dec, rec = columns.index("DEC"), columns.index("REC")
-    changed = []
-    for n, record in enumerate(records[1:], start=1):
-        if len(record) > max(dec, rec) and not record[dec].strip() and record[rec].strip():
+    changed: list[int] = []
+
+    def blank(n: int, record: list[str]) -> list[str]:
+        if n and len(record) > max(dec, rec) and not record[dec].strip() and record[rec].strip():
             record[rec] = ""
             changed.append(n)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(records)
-    return out.getvalue().encode("utf-8"), changed
+        return record
+
+    return _like(raw, _rewritten(raw, blank)), changed
 
 
 def quarantine(
-    files: Mapping[str, bytes],
+    files: Mapping[str, Source],
     collection_year: int,
     max_rounds: int = 10,
     *,
     previous: Mapping[str, bytes | pd.DataFrame] | None = None,
-) -> tuple[dict[str, bytes], list[RowError]]:
+) -> tuple[dict[str, Source], list[RowError]]:
     """Drop every row the validator flags, repeatedly, until the return validates (or nothing
     row-level is left to drop). For demos on imperfect data; a real LA should fix its return.
     First blanks the REC of open episodes (:func:`blank_open_episode_rec`), a known defect of

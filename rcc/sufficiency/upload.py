@@ -3,7 +3,8 @@
 What an LA's data officer gets wrong most often is not a DfE rule but the file itself: a CSV saved
 from Excel as UTF-8 with a byte-order mark or as Windows-1252, a file saved with semicolons in a
 European locale, or the header and episodes files given the other way round. This module accepts
-the first (every file is re-encoded as UTF-8 before validation) and says the others in words.
+the first (each file is decoded as it is read, so the validator sees the same text whatever the
+encoding) and says the others in words. Files are read in chunks and row by row, never whole.
 
 Row numbers: the validator counts data records from 1 (the first record after the column names);
 a spreadsheet shows the column names as row 1, so the first data record is spreadsheet row 2.
@@ -13,12 +14,15 @@ matches the row it sees in Excel.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from collections.abc import Mapping
+from typing import IO
 
 from rcc.errors import FieldProblem, Invalid
 from rcc.sufficiency.validation import REQUIRED_COLUMNS
+from rcc.sufficiency.validation.reading import CHUNK, Source, as_file, text_of
 
 # Columns that identify each table (a file with most of another table's columns was given in the wrong slot).
 SIGNATURE_COLUMNS: dict[str, frozenset[str]] = {t: frozenset(c) for t, c in REQUIRED_COLUMNS.items()}
@@ -45,26 +49,49 @@ def spreadsheet_rows_in(message: str) -> str:
     return _ROW_REF.sub(lambda m: f"row {spreadsheet_row(int(m.group(1)))}", message)
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """The text of an uploaded file and the encoding it was read with (UTF-16 with a BOM,
-    UTF-8 with or without a BOM, else Windows-1252); ``ValueError`` when none fits."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+def _scan(f: IO[bytes], encoding: str) -> str:
+    """``"ok"`` when the whole file decodes strictly as ``encoding`` with no NUL character, ``"nul"``
+    when it decodes but holds a NUL, ``"bad"`` when it does not decode; read in chunks."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    nul = False
+    try:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            nul = nul or "\x00" in decoder.decode(chunk)
+        nul = nul or "\x00" in decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "bad"
+    finally:
+        f.seek(0)
+    return "nul" if nul else "ok"
+
+
+def encoding_of(source: Source) -> str:
+    """The encoding an uploaded file is read with (UTF-16 with a BOM, UTF-8 with or without a BOM,
+    else Windows-1252); ``ValueError`` when none fits. Reads the file in chunks, never whole."""
+    f = as_file(source)
+    start = f.read(2)
+    f.seek(0)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if _scan(f, "utf-16") == "bad":
+            raise ValueError("not a text file")
+        return "utf-16"
     for enc in ENCODINGS:
-        try:
-            text = raw.decode(enc)
-        except UnicodeDecodeError:
+        found = _scan(f, enc)
+        if found == "bad":
             continue
-        if "\x00" in text:
+        if found == "nul":
             break
-        return text, enc
+        return enc
     raise ValueError("not a text file")
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
+def _first_line(source: Source, encoding: str) -> str:
+    """The first line that is not blank (lines as ``str.splitlines`` cuts them), reading no further."""
+    with text_of(source, encoding) as text:
+        for piece in text:
+            for line in piece.splitlines():
+                if line.strip():
+                    return line
     return ""
 
 
@@ -79,8 +106,8 @@ def _which_table(columns: set[str]) -> str | None:
     return best if scores[best] > 0 else None
 
 
-def _diagnose(table: str, text: str) -> str | None:
-    line = _first_line(text)
+def _diagnose(table: str, source: Source, encoding: str) -> str | None:
+    line = _first_line(source, encoding)
     if not line:
         return f"the {table} file is empty; its first line should be the column names"
     comma_cols = _columns(line)
@@ -103,14 +130,16 @@ def _diagnose(table: str, text: str) -> str | None:
     return None
 
 
-def prepare(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Every file as UTF-8 without a BOM, or :class:`Invalid` with a diagnosis in words per file
-    (unreadable encoding, wrong delimiter, swapped files, no column names)."""
-    out: dict[str, bytes] = {}
+def prepare(files: Mapping[str, Source]) -> dict[str, Source]:
+    """The files, checked: :class:`Invalid` with a diagnosis in words per file (unreadable encoding, wrong
+    delimiter, swapped files, no column names). Each file is read in chunks to find its encoding, then
+    as far as its first line; it is returned as it came (the validator decodes it as it reads it, with
+    the same rules), not copied into a re-encoded whole."""
+    out: dict[str, Source] = {}
     problems: list[FieldProblem] = []
     for table, raw in files.items():
         try:
-            text, _ = decode(raw)
+            encoding = encoding_of(raw)
         except ValueError:
             problems.append(
                 FieldProblem(
@@ -118,11 +147,11 @@ def prepare(files: Mapping[str, bytes]) -> dict[str, bytes]:
                 )
             )
             continue
-        diagnosis = _diagnose(table, text)
+        diagnosis = _diagnose(table, raw, encoding)
         if diagnosis:
             problems.append(FieldProblem(table, diagnosis))
             continue
-        out[table] = text.encode("utf-8")
+        out[table] = raw
     if problems:
         swapped = [p for p in problems if "swapped" in p.message]
         lead = swapped[0].message if swapped else problems[0].message

@@ -244,3 +244,41 @@ def test_stress_test_on_the_tiny_register(factory, world):
         stress_svc.stress_test(s, SYSTEM, world.rcc_id, "Nobody Ltd", END)
     assert exc.value.details[0].field == "owner_group"
     assert t.homes["H5"]
+
+
+def test_a_report_reads_its_placements_once_per_window_and_filters_the_same_rows(factory, world, monkeypatch):
+    """The published report's sections share one read of the placements (placements_memo); a narrower
+    request inside the memo gets exactly the rows a direct read returns."""
+    import datetime as dt
+
+    from rcc.commissioning import reports, scope
+
+    build(factory, world)
+    reads: list[tuple] = []
+    real = scope._read_placements
+
+    def counted(session, la_ids, start, end):
+        reads.append((frozenset(la_ids), start, end))
+        return real(session, la_ids, start, end)
+
+    monkeypatch.setattr(scope, "_read_placements", counted)
+    with factory() as s:
+        las = sorted(scope.resolve_scope(s, SYSTEM, world.rcc_id).member_ids)
+        direct = {
+            (tuple(sub), a, b): scope._placements(s, sub, a, b)
+            for sub in (las, las[:1])
+            for a, b in ((START, END), (START + dt.timedelta(days=40), END - dt.timedelta(days=30)))
+        }
+        reads.clear()
+        with scope.placements_memo(s):
+            wide = scope._placements(s, las, START - dt.timedelta(days=400), END)
+            assert wide and len(reads) == 1
+            for (sub, a, b), rows in direct.items():
+                assert scope._placements(s, list(sub), a, b) == rows
+            assert len(reads) == 1  # every narrower request answered from the first read
+        scope._placements(s, las, START, END)
+        assert len(reads) == 2  # outside the block: read again
+        reads.clear()
+        reports._REPORTS.clear()
+        html = reports.published_report_html(s, SYSTEM, world.rcc_id, START, END)
+    assert "<html" in html.lower() and 1 <= len(reads) < 3  # cost, outcomes and equality: fewer reads than 3

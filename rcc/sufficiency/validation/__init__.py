@@ -89,6 +89,7 @@ from rcc.sufficiency.validation.reading import (
     REQUIRED_TABLES,
     TABLES,
     FileError,
+    Source,
     parse_dates,
     read_table,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "RULES",
     "RowError",
+    "Source",
     "ValidationReport",
     "code_lists",
     "collection_year_bounds",
@@ -174,7 +176,7 @@ def _sort_key(e: RowError) -> tuple[int, int, str, str]:
     return (t, e.row if e.row is not None else -1, e.field or "", e.code)
 
 
-def _read(named: Mapping[str, bytes], errors: list[RowError]) -> dict[str, pd.DataFrame] | None:
+def _read(named: Mapping[str, Source], errors: list[RowError]) -> dict[str, pd.DataFrame] | None:
     """Read every known table; file-level problems go to ``errors``. None: not usable for row checks."""
     raw: dict[str, pd.DataFrame] = {}
     usable = True
@@ -244,14 +246,15 @@ def _previous_tables(previous: Mapping[str, object]) -> dict[str, pd.DataFrame]:
 
 
 def validate_return(
-    files: Mapping[str, bytes],
+    files: Mapping[str, Source],
     collection_year: int,
     previous: Mapping[str, bytes | pd.DataFrame] | None = None,
 ) -> ValidationReport:
     """Validate one SSDA903 return.
 
     ``files`` maps table name (``"header"``, ``"episodes"``, optional ``"uasc"``; case-
-    insensitive) to the raw bytes of the uploaded CSV. ``collection_year`` is the start year
+    insensitive) to the raw bytes of the uploaded CSV, or to a binary file object holding them (read
+    row by row, never whole: an upload spooled to disk stays there). ``collection_year`` is the start year
     (2024 = 2024-25). ``previous``, optional, is the same LA's return for ``collection_year - 1``
     (table name to CSV bytes, or to a DataFrame such as ``ValidationReport.tables``); with it the
     previous-year rules run. Returns every error found; ``tables`` (indexed by row number, dates

@@ -5,10 +5,14 @@ See the package docstring for the conventions (row numbers, date formats, cell c
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import IO
 
 import pandas as pd
 
@@ -18,15 +22,20 @@ __all__ = [
     "CODE_FIELDS",
     "DATE_FIELDS",
     "FileError",
+    "Source",
     "INTEGER_LIKE_FIELDS",
     "NON_BLANK",
     "OPTIONAL_TABLES",
     "REQUIRED_COLUMNS",
     "REQUIRED_TABLES",
     "TABLES",
+    "as_file",
     "date_out_of_range",
+    "decodes",
+    "detect_encoding",
     "parse_dates",
     "read_table",
+    "text_of",
 ]
 
 # From lac_validator/config.py (column_names) in csc-validator-be-903 0.1.17; the sample files
@@ -78,15 +87,63 @@ class FileError(Exception):
     """The file as a whole cannot be read (empty, undecodable, broken CSV quoting)."""
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", errors="replace")
+# An uploaded file: its bytes, or a binary file object that can seek (an upload spooled to disk). A file
+# object is read in chunks and row by row, never whole: a 5 MB upload is never one 5 MB bytes or str.
+Source = bytes | IO[bytes]
+CHUNK = 64 * 1024
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def as_file(source: Source) -> IO[bytes]:
+    """A file object over ``source``, at its start (``BytesIO`` shares the bytes, it does not copy them)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return io.BytesIO(source)
+    source.seek(0)
+    return source
+
+
+def decodes(source: Source, encoding: str, *, nul_ok: bool = True) -> bool:
+    """Whether the whole file decodes as ``encoding`` (strictly; ``nul_ok=False``: and holds no NUL
+    character), read in chunks through an incremental decoder."""
+    f = as_file(source)
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
     try:
-        return raw.decode("utf-8-sig")
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            if "\x00" in decoder.decode(chunk) and not nul_ok:
+                return False
+        if "\x00" in decoder.decode(b"", final=True) and not nul_ok:
+            return False
     except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" as cp1252. Five bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) are undefined
-        # there; they become U+FFFD, which no code list accepts, so the row is reported, never a crash.
-        return raw.decode("cp1252", errors="replace")
+        return False
+    finally:
+        f.seek(0)
+    return True
+
+
+def detect_encoding(source: Source) -> str:
+    """UTF-16 when the file starts with its byte-order mark; else UTF-8 (a BOM dropped) when every byte
+    decodes as UTF-8; else Windows-1252, as Excel on Windows saves "CSV"."""
+    f = as_file(source)
+    start = f.read(2)
+    f.seek(0)
+    if start.startswith(_UTF16_BOMS):
+        return "utf-16"
+    return "utf-8-sig" if decodes(f, "utf-8-sig") else "cp1252"
+
+
+@contextmanager
+def text_of(source: Source, encoding: str | None = None) -> Iterator[IO[str]]:
+    """The file as text, decoded as it is read (``newline=""``, for :mod:`csv`). Undecodable bytes become
+    U+FFFD: in Windows-1252 five bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) are undefined, and no code list
+    accepts U+FFFD, so the row is reported, never a crash. The file object is left open."""
+    f = as_file(source)
+    enc = encoding or detect_encoding(f)
+    text = io.TextIOWrapper(f, encoding=enc, errors="replace", newline="")
+    try:
+        yield text
+    finally:
+        text.detach()  # the caller's file stays open
+        f.seek(0)
 
 
 def _normalise_cell(column: str, value: str) -> str | None:
@@ -102,14 +159,18 @@ def _normalise_cell(column: str, value: str) -> str | None:
     return value
 
 
-def read_table(raw: bytes) -> tuple[pd.DataFrame, list[str]]:
-    """Parse CSV bytes into an all-string DataFrame indexed by 1-based data row number.
+def read_table(source: Source) -> tuple[pd.DataFrame, list[str]]:
+    """Parse a CSV file (bytes or a binary file object) into an all-string DataFrame indexed by 1-based
+    data row number, reading it row by row (:func:`text_of`).
 
     Returns the frame (columns upper-cased and stripped, blank cells ``None``) and the list of
     column names as found. Raises ``FileError`` for an empty or undecodable file.
     """
-    text = _decode(raw)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    with text_of(source) as text:
+        return _read_rows(csv.reader(text))
+
+
+def _read_rows(reader: Iterator[list[str]]) -> tuple[pd.DataFrame, list[str]]:
     try:
         header = next(reader)
     except StopIteration:
