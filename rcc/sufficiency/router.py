@@ -10,7 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from api_schemas.common import Id, Page
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
-from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut, SubmissionOut
+from api_schemas.sufficiency import (
+    LaterYearRecheckOut,
+    QuarantinedRow,
+    RejectedReturnOut,
+    ReturnOut,
+    SubmissionOut,
+)
 from rcc.api.convert import csv_download, table_download, to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
@@ -19,6 +25,7 @@ from rcc.sufficiency import backtest as backtest_svc
 from rcc.sufficiency import charts as charts_svc
 from rcc.sufficiency import forecasts as forecasts_svc
 from rcc.sufficiency import gap as gap_svc
+from rcc.sufficiency import previous as previous_svc
 from rcc.sufficiency import rejections, scope
 from rcc.sufficiency import report as report_svc
 from rcc.sufficiency import returns as returns_svc
@@ -70,6 +77,19 @@ def submit_return(
         quarantined=[QuarantinedRow(field=p.field, message=p.message) for p in result.quarantined],
         previous_return_id=result.previous_return_id,
         previous_year_rules=result.previous_year_rules,
+        later_year_recheck=later_year_recheck(result.later_year),
+    )
+
+
+def later_year_recheck(recheck: previous_svc.Recheck | None) -> LaterYearRecheckOut | None:
+    if recheck is None:
+        return None
+    return LaterYearRecheckOut(
+        return_id=recheck.return_id,
+        collection_year=recheck.collection_year,
+        version=recheck.version,
+        finding_count=recheck.finding_count,
+        note=recheck.note,
     )
 
 
