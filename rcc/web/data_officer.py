@@ -42,13 +42,33 @@ def _la_code(request: Request, who: SignedIn) -> str:
     raise Invalid("give the LA with ?la=<GSS code>", "la")
 
 
+def _check(check) -> dict | None:
+    """The latest previous-year check on a stored return, for the page (None: not recorded)."""
+    if check is None:
+        return None
+    return {"trigger": check.trigger, "previous_return_id": check.previous_return_id,
+            "previous_version": check.previous_version, "triggered_by": check.triggered_by_return_id,
+            "finding_count": check.finding_count, "findings": list(check.findings or [])[:20]}  # fmt: skip
+
+
+def _outcome_notes(history: list[dict], return_id: int | None) -> tuple[dict | None, list[dict]]:
+    """For the return just stored: its own check, and the later years it caused to be re-checked."""
+    own = next((r for r in history if r["id"] == return_id and r["status"] != "rejected"), None)
+    rechecked = [
+        r for r in history
+        if r["status"] != "rejected" and r["check"] and r["check"]["triggered_by"] == return_id
+    ]  # fmt: skip
+    return own, rechecked
+
+
 def _history(request: Request, who: SignedIn, la_code: str) -> list[dict]:
     """Every submission, oldest first: the stored returns and the uploads the validator refused."""
     with unit(request) as s:
         page = returns_svc.list_returns(s, who.principal, PageRequest(limit=200), la_code=la_code)
         stored = [
             {"id": r.id, "year": r.collection_year, "version": r.version, "status": r.status,
-             "submitted_at": r.submitted_at, "files": r.file_names, "rows": r.rows, "changes": r.changes}
+             "submitted_at": r.submitted_at, "files": r.file_names, "rows": r.rows, "changes": r.changes,
+             "check": _check(r.previous_year_check)}
             for r in page.items
         ]  # fmt: skip
         refused = rejections_svc.list_rejections(s, who.principal, PageRequest(limit=200), la_code=la_code)
@@ -87,9 +107,11 @@ def _returns_page(request: Request, who: SignedIn, status: int = 200, **ctx):
     if problems:  # the report is not stored anywhere: the downloads travel in the page
         csv_href = _data_url("text/csv", _report_csv(problems).encode())
         xlsx_href = _data_url(XLSX_MEDIA_TYPE, to_xlsx(_report_table(problems)))
+    history = _history(request, who, la_code)
+    own, rechecked = _outcome_notes(history, ctx["return_id"]) if ctx["outcome"] else (None, [])
     return render(
-        request, "data/returns.html.j2", who, status=status, la_code=la_code, history=_history(request, who, la_code),
-        csv_href=csv_href, xlsx_href=xlsx_href, **ctx,
+        request, "data/returns.html.j2", who, status=status, la_code=la_code, history=history,
+        csv_href=csv_href, xlsx_href=xlsx_href, stored=own, rechecked=rechecked, **ctx,
     )  # fmt: skip
 
 
