@@ -70,12 +70,14 @@ def stored_tables(session: Session, return_id: int) -> dict[str, pd.DataFrame]:
             Ssda903ReturnRow.kind == kind.name,
             Ssda903ReturnRow.return_id == return_id,
         )
-        rows = session.scalars(select(m).join(Ssda903ReturnRow, link).order_by(m.id)).all()
+        names = (*kind.key, *kind.values)
+        stmt = select(*(getattr(m, n) for n in names)).join(Ssda903ReturnRow, link).order_by(m.id)
+        rows = session.execute(stmt).all()  # plain values: no ORM object per row
         if not rows:
             continue
         cols: dict[str, object] = {}
-        for name in (*kind.key, *kind.values):
-            values = [getattr(row, name) for row in rows]
+        for i, name in enumerate(names):
+            values = [row[i] for row in rows]
             if name in kind.dates:
                 cols[name.upper()] = pd.Series(
                     pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]"
