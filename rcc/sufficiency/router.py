@@ -173,7 +173,7 @@ def get_gap(
 ):  # fmt: skip
     """Projected children by placement category and LA against the register's places; places to
     commission (the rule is in the response) and projected costs."""
-    result = gap_svc.gap(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id)
+    result = gap_svc.gap(db, who, scope.GapQuery(rcc, la, horizon, inflation, job_id))
     if format == "csv":
         return csv_download(report_svc.gap_csv(result), "sufficiency-gap")
     if format == "xlsx":
@@ -199,9 +199,7 @@ def gap_chart(
     db: DB, who: Caller, rcc: Rcc = None, la: La = None, horizon: Horizon = 12,
     inflation: Inflation = scope.DEFAULT_INFLATION, job_id: JobId = None,
 ):  # fmt: skip
-    png = charts_svc.gap_chart(
-        db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id
-    )
+    png = charts_svc.gap_chart(db, who, scope.GapQuery(rcc, la, horizon, inflation, job_id))
     return Response(png, media_type="image/png")
 
 
@@ -211,9 +209,7 @@ def report(
     inflation: Inflation = scope.DEFAULT_INFLATION,
 ):  # fmt: skip
     """A self-contained HTML sufficiency report for the RCC or one LA."""
-    return HTMLResponse(
-        report_svc.report_html(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation)
-    )
+    return HTMLResponse(report_svc.report_html(db, who, scope.GapQuery(rcc, la, horizon, inflation)))
 
 
 @router.post("/backtests", response_model=BacktestJobOut, status_code=202)

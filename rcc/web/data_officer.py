@@ -21,6 +21,7 @@ from rcc.sufficiency import forecasts as forecasts_svc
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import rejections as rejections_svc
 from rcc.sufficiency import returns as returns_svc
+from rcc.sufficiency.scope import GapQuery
 from rcc.web import cache
 from rcc.web.core import FormErrors, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -182,8 +183,8 @@ def forecast(request: Request, who: DataOfficer, job: str | None = None):
                           note=None, has_forecast=False, placements=())  # fmt: skip
         try:
             job_id = job if job_view and job_view["status"] == "succeeded" else None
-            gap = cache.kept(s, who.principal, "gap", (la_code, 12, job_id),
-                             lambda: gap_svc.gap(s, who.principal, la_code=la_code, horizon=12, job_id=job_id))  # fmt: skip
+            q = GapQuery(la_code=la_code, horizon=12, job_id=job_id)
+            gap = cache.kept(s, who.principal, "gap", q, lambda: gap_svc.gap(s, who.principal, q))
         except (Conflict, Invalid) as exc:
             gap, note = None, exc.message
     has_forecast = bool(gap and gap["forecast"]["kind"] != "none")
