@@ -25,7 +25,6 @@ from rcc.sufficiency import backtest as backtest_svc
 from rcc.sufficiency import charts as charts_svc
 from rcc.sufficiency import forecasts as forecasts_svc
 from rcc.sufficiency import gap as gap_svc
-from rcc.sufficiency import previous as previous_svc
 from rcc.sufficiency import rejections, scope
 from rcc.sufficiency import report as report_svc
 from rcc.sufficiency import returns as returns_svc
@@ -77,19 +76,11 @@ def submit_return(
         quarantined=[QuarantinedRow(field=p.field, message=p.message) for p in result.quarantined],
         previous_return_id=result.previous_return_id,
         previous_year_rules=result.previous_year_rules,
-        later_year_recheck=later_year_recheck(result.later_year),
-    )
-
-
-def later_year_recheck(recheck: previous_svc.Recheck | None) -> LaterYearRecheckOut | None:
-    if recheck is None:
-        return None
-    return LaterYearRecheckOut(
-        return_id=recheck.return_id,
-        collection_year=recheck.collection_year,
-        version=recheck.version,
-        finding_count=recheck.finding_count,
-        note=recheck.note,
+        later_year_recheck=(
+            LaterYearRecheckOut.model_validate(result.later_year, from_attributes=True)
+            if result.later_year
+            else None
+        ),
     )
 
 
