@@ -113,12 +113,21 @@ def _effective_now(session: Session, kind: _Kind, la_id: int) -> dict[tuple, _Ve
     return _versions(session, kind, la_id, select(eff.c.id, eff.c.rid, *cols))
 
 
-def _insert(session: Session, kind: _Kind, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk INSERT of validated row versions (executemany; RETURNING in parameter order): the ids."""
-    if not rows:
-        return []
+def _insert(session: Session, kind: _Kind, rows: list[dict[str, Any]]) -> None:
+    """Bulk INSERT of validated row versions: one Core executemany on the table. Not the ORM's
+    bulk insert, which leaves out None values and so splits rows with different blank cells into
+    many small statements (one per row for the demo's episodes), and no RETURNING: SQLAlchemy 2.1
+    splices each batch's returned rows into the ones before, quadratic in the rows."""
+    if rows:
+        session.execute(insert(kind.model.__table__), rows)
+
+
+def _ids_from(session: Session, kind: _Kind, la_id: int, ret: SufficiencyReturn) -> dict[tuple, int]:
+    """``{(la, *key): id}`` of the versions ``ret`` has made so far (``valid_from_return_id``)."""
     m = kind.model
-    return list(session.scalars(insert(m).returning(m.id, sort_by_parameter_order=True), rows))
+    keys = [getattr(m, c) for c in kind.key]
+    stmt = select(m.id, *keys).where(m.la_id == la_id, m.valid_from_return_id == ret.id)
+    return {(la_id, *r[1:]): r[0] for r in session.execute(stmt)}
 
 
 def _update(session: Session, kind: _Kind, changes: dict[int, dict[str, int]]) -> None:
@@ -136,8 +145,8 @@ def apply_rows(
     """Link the return to a version of each row it lists (new versions where the values are new),
     then move the current state to the effective state. Returns the counts for ``changes``.
 
-    The rows are already validated, so they are written in bulk (executemany INSERT and UPDATE
-    by primary key, no ORM object per row) inside the caller's transaction: a failure part-way
+    The rows are already validated, so they are written in bulk (executemany INSERT, the new ids
+    read back by one select, UPDATE by primary key; no ORM object per row) inside the caller's transaction: a failure part-way
     rolls the whole return back, as before."""
 
     def version(key: tuple, values: tuple, **ids: int) -> dict[str, Any]:
@@ -154,8 +163,11 @@ def apply_rows(
             linked.append(cur.id)
         else:
             new[full] = values
-    rows = [version(k, v, valid_from_return_id=ret.id, return_id=ret.id) for k, v in new.items()]
-    created = dict(zip(new, _insert(session, kind, rows), strict=True))
+    _insert(
+        session, kind, [version(k, v, valid_from_return_id=ret.id, return_id=ret.id) for k, v in new.items()]
+    )
+    created = _ids_from(session, kind, la_id, ret) if new else {}
+    assert len(created) == len(new)
     linked += created.values()
     if linked:
         session.execute(
