@@ -29,6 +29,45 @@ class ReturnRows(BaseModel):
     uasc: int
 
 
+class PreviousYearFinding(BaseModel):
+    table: str = Field(description="header or episodes")
+    child: str | None = Field(description="the LA's CHILD id")
+    decom: str | None = Field(
+        default=None, description="the episode's start (ISO date), for episode findings"
+    )
+    field: str | None
+    code: str = Field(description="DfE rule: 502, 503A-F, 562, NoE, 202, 203 or 204")
+    message: str
+
+
+class PreviousYearCheckOut(Orm):
+    """The latest run of DfE's previous-year rules on a stored return."""
+
+    trigger: Literal["submission", "recheck"] = Field(
+        description="submission: run when the return was accepted; recheck: run again because a new "
+        "version of the year before arrived later (triggered_by_return_id)"
+    )
+    previous_return_id: int | None = Field(
+        description="the year-before return checked against; null: none was stored, the rules were skipped"
+    )
+    previous_version: int | None
+    triggered_by_return_id: int | None
+    checked_at: Timestamp
+    finding_count: int = Field(
+        description="0 on submission (a return with findings is refused); after a recheck, what the LA "
+        "should correct by resubmitting (the return stays accepted meanwhile)"
+    )
+    findings: list[PreviousYearFinding]
+
+
+class LaterYearRecheckOut(BaseModel):
+    return_id: int = Field(description="the stored return for the year after, re-checked")
+    collection_year: int
+    version: int
+    finding_count: int
+    note: str = Field(description="e.g. 'year 2021-22 re-checked: 2 findings (...)'")
+
+
 class ReturnOut(Orm):
     id: int
     la_code: str = Field(description="GSS code")
@@ -40,6 +79,9 @@ class ReturnOut(Orm):
     file_names: dict[str, str]
     rows: ReturnRows
     changes: ReturnChanges
+    previous_year_check: PreviousYearCheckOut | None = Field(
+        default=None, description="the latest run of the previous-year rules on it; null: not recorded"
+    )
 
 
 class QuarantinedRow(BaseModel):
@@ -102,6 +144,12 @@ class SubmissionOut(BaseModel):
         default="",
         description="whether DfE's previous-year rules (502, 503A-F, 562, NoE, 202-204) ran, in words: "
         "'run against the stored 2020-21 return (...)' or 'skipped: no stored return for 2020-21 ...'",
+    )
+
+    later_year_recheck: LaterYearRecheckOut | None = Field(
+        default=None,
+        description="when the LA already had the year after this one stored: that return re-checked "
+        "against this one (it stays accepted; the findings are kept with it)",
     )
 
     model_config = {"populate_by_name": True}

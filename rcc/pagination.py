@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select, func, or_, select
@@ -14,6 +14,25 @@ from rcc.db.models import Base, LocalAuthority, Provider, Rcc
 from rcc.errors import Invalid, NotFound
 
 M = TypeVar("M", bound=Base)
+
+
+@dataclass(frozen=True)
+class WithLa(Generic[M]):
+    """A stored row with its LA's GSS code; other attributes read through to the row."""
+
+    row: M
+    la_code: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+def with_la_codes(session: Session, result: PageResult) -> PageResult:
+    """The page's rows (each with ``la_id``) wrapped as :class:`WithLa`."""
+    codes = dict(session.execute(select(LocalAuthority.id, LocalAuthority.gss_code)).tuples().all())
+    return PageResult(
+        [WithLa(r, codes[r.la_id]) for r in result.items], result.total, result.limit, result.offset
+    )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
 
 
 class TimestampMixin:
@@ -337,6 +337,50 @@ class SufficiencyReturn(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     la: Mapped[LocalAuthority] = relationship()
+    checks: Mapped[list[SufficiencyReturnCheck]] = relationship(
+        order_by="SufficiencyReturnCheck.id",
+        foreign_keys="SufficiencyReturnCheck.return_id",
+        lazy="selectin",
+        viewonly=True,
+    )
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {"header": self.header_rows, "episodes": self.episode_rows, "uasc": self.uasc_rows}
+
+    @property
+    def previous_year_check(self) -> SufficiencyReturnCheck | None:
+        """The latest run of the previous-year rules on this return (None: not recorded)."""
+        return self.checks[-1] if self.checks else None
+
+
+class SufficiencyReturnCheck(Base):
+    """One run of DfE's previous-year rules (502, 503A-F, 562, NoE, 202-204) on a stored return.
+
+    ``trigger`` is ``submission`` (run when the return was accepted: ``previous_return_id`` is the
+    year-1 version it was checked against, null when none was stored and the rules were skipped)
+    or ``recheck`` (run again because a new version of the year-1 return, ``triggered_by_return_id``,
+    arrived after it). The latest check is the one in force. A re-check never changes the return's
+    status: it stays accepted and in effect; ``findings`` (``{table, child, decom, field, code,
+    message}``, rows named by child and episode start since the stored rows have no file row)
+    say what the LA should correct by resubmitting the year.
+    """
+
+    __tablename__ = "sufficiency_return_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        ForeignKey("sufficiency_returns.id", ondelete="CASCADE"), index=True
+    )
+    previous_return_id: Mapped[int | None] = mapped_column(ForeignKey("sufficiency_returns.id"))
+    previous_version: Mapped[int | None] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(12))
+    triggered_by_return_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sufficiency_returns.id"), index=True
+    )
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class _Ssda903Version:

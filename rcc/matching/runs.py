@@ -27,7 +27,7 @@ from rcc.matching.adapters import Supply, _member_las, la_codes, load_supply, to
 from rcc.matching.policy import _manage_rcc, policy_for_rcc
 from rcc.matching.shortlist import OPEN_STATUSES, _contribs
 from rcc.matching.unmet import upsert_unmet
-from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
+from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la, with_la_codes
 
 RUN_KIND = jobs.MATCHING_RUN
 
@@ -246,15 +246,6 @@ def run_matching_job(ctx: jobs.JobContext) -> dict[str, Any]:
     return result
 
 
-@dataclass(frozen=True)
-class UnmetView:
-    row: UnmetNeedRecord
-    la_code: str
-
-    def __getattr__(self, name: str):
-        return getattr(self.row, name)
-
-
 def list_unmet_need(
     session: Session,
     who: Principal,
@@ -278,7 +269,6 @@ def list_unmet_need(
     if kind:
         stmt = stmt.where(UnmetNeedRecord.kind == kind)
     result = paginate(session, stmt, page)
-    codes = la_codes(session)
     named = [r.child_id for r in result.items if r.child_id is not None]
     whole = [r.referral_id for r in result.items if r.child_id is None]
     if whole:  # a record about a whole referral names its children through it
@@ -286,6 +276,4 @@ def list_unmet_need(
             session.scalars(select(ReferralChild.child_id).where(ReferralChild.referral_id.in_(whole)))
         )
     audit.record(session, who, "read", "child", named, detail="unmet need")
-    return PageResult(
-        [UnmetView(r, codes[r.la_id]) for r in result.items], result.total, result.limit, result.offset
-    )
+    return with_la_codes(session, result)

@@ -15,7 +15,7 @@ from rcc.errors import Conflict, Invalid
 from rcc.sufficiency.coverage import covers_label
 from rcc.sufficiency.forecasts import CATEGORIES, ForecastView, forecast_view
 from rcc.sufficiency.gap import gap
-from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, Scope, load_history, resolve_scope
+from rcc.sufficiency.scope import COMMISSIONED, GapQuery, Scope, load_history, resolve_scope
 
 
 def _plt():
@@ -91,20 +91,8 @@ def _fan_png(session: Session, scope: Scope, view: ForecastView, placement: str)
     return _png(fig)
 
 
-def gap_chart(
-    session: Session,
-    who: Principal,
-    *,
-    rcc_id: int | None = None,
-    la_code: str | None = None,
-    horizon: int = 12,
-    inflation: float = DEFAULT_INFLATION,
-    job_id: str | None = None,
-) -> bytes:
-    result = gap(
-        session, who, rcc_id=rcc_id, la_code=la_code, horizon=horizon, inflation=inflation, job_id=job_id
-    )
-    return _gap_png(result)
+def gap_chart(session: Session, who: Principal, q: GapQuery) -> bytes:
+    return _gap_png(gap(session, who, q))
 
 
 def _gap_png(result: dict[str, Any]) -> bytes:

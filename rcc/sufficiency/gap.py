@@ -27,7 +27,7 @@ from rcc.sufficiency.forecasts import (
 )
 from rcc.sufficiency.scope import (
     COMMISSIONED,
-    DEFAULT_INFLATION,
+    GapQuery,
     Scope,
     _active_homes,
     _category,
@@ -72,24 +72,16 @@ def _unmet_need(session: Session, scope: Scope) -> tuple[bool, dict[str, dict[st
     return True, out
 
 
-def gap(
-    session: Session,
-    who: Principal,
-    *,
-    rcc_id: int | None = None,
-    la_code: str | None = None,
-    horizon: int = 12,
-    inflation: float = DEFAULT_INFLATION,
-    job_id: str | None = None,
-) -> dict[str, Any]:
+def gap(session: Session, who: Principal, q: GapQuery) -> dict[str, Any]:
     """Projected children against the register's places, places to commission and costs (see
     :data:`GAP_RULE`); JSON-able, shaped as :class:`api_schemas.forecasts.GapOut`."""
+    horizon, inflation = q.horizon, q.inflation
     if not 1 <= horizon <= 36:
         raise Invalid("horizon must be between 1 and 36 months", "horizon")
     if not -0.5 <= inflation <= 0.5:
         raise Invalid("inflation is a yearly rate between -0.5 and 0.5 (0.03 = 3%)", "inflation")
-    scope = resolve_scope(session, who, rcc_id, la_code, "rcc", "la")
-    view = forecast_view(session, who, scope, horizon, job_id)
+    scope = resolve_scope(session, who, q.rcc_id, q.la_code, "rcc", "la")
+    view = forecast_view(session, who, scope, horizon, q.job_id)
     homes = _active_homes(session, scope.la_ids)
     fees = fees_for(session, scope.la_ids, homes)
     supply: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # reg, occ, free, vac

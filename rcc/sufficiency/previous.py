@@ -16,8 +16,10 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from rcc.db.models import Ssda903ReturnRow, SufficiencyReturn
+from rcc.db.models import Ssda903ReturnRow, SufficiencyReturn, SufficiencyReturnCheck, utcnow
 from rcc.sufficiency.stored import KINDS
+from rcc.sufficiency.validation import RowError
+from rcc.sufficiency.validation.against_previous import check_against_previous
 
 
 @dataclass(frozen=True)
@@ -47,31 +49,35 @@ def previous_year_note(year: int, previous: PreviousReturn | None) -> str:
     )
 
 
-def stored_previous(session: Session, la_id: int, collection_year: int) -> PreviousReturn | None:
-    """The latest version of the LA's return for ``collection_year - 1`` as DataFrames, or None."""
+def latest_return(session: Session, la_id: int, collection_year: int) -> SufficiencyReturn | None:
+    """The latest version of the LA's return for ``collection_year``, or None."""
     r = SufficiencyReturn
-    ret = session.scalars(
+    return session.scalars(
         select(r)
-        .where(r.la_id == la_id, r.collection_year == collection_year - 1)
+        .where(r.la_id == la_id, r.collection_year == collection_year)
         .order_by(r.version.desc())
         .limit(1)
     ).first()
-    if ret is None:
-        return None
+
+
+def stored_tables(session: Session, return_id: int) -> dict[str, pd.DataFrame]:
+    """One stored return as it was stated (the rows it supplied), as DataFrames indexed 1..n."""
     tables: dict[str, pd.DataFrame] = {}
     for kind in KINDS:
         m = kind.model
         link = and_(
             Ssda903ReturnRow.row_id == m.id,
             Ssda903ReturnRow.kind == kind.name,
-            Ssda903ReturnRow.return_id == ret.id,
+            Ssda903ReturnRow.return_id == return_id,
         )
-        rows = session.scalars(select(m).join(Ssda903ReturnRow, link).order_by(m.id)).all()
+        names = (*kind.key, *kind.values)
+        stmt = select(*(getattr(m, n) for n in names)).join(Ssda903ReturnRow, link).order_by(m.id)
+        rows = session.execute(stmt).all()  # plain values: no ORM object per row
         if not rows:
             continue
         cols: dict[str, object] = {}
-        for name in (*kind.key, *kind.values):
-            values = [getattr(row, name) for row in rows]
+        for i, name in enumerate(names):
+            values = [row[i] for row in rows]
             if name in kind.dates:
                 cols[name.upper()] = pd.Series(
                     pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]"
@@ -81,4 +87,88 @@ def stored_previous(session: Session, la_id: int, collection_year: int) -> Previ
         frame = pd.DataFrame(cols)
         frame.index = pd.RangeIndex(1, len(frame) + 1)
         tables[kind.table] = frame
-    return PreviousReturn(ret.id, ret.collection_year, ret.version, tables)
+    return tables
+
+
+def stored_previous(session: Session, la_id: int, collection_year: int) -> PreviousReturn | None:
+    """The latest version of the LA's return for ``collection_year - 1`` as DataFrames, or None."""
+    ret = latest_return(session, la_id, collection_year - 1)
+    if ret is None:
+        return None
+    return PreviousReturn(ret.id, ret.collection_year, ret.version, stored_tables(session, ret.id))
+
+
+def record_check(
+    session: Session,
+    ret: SufficiencyReturn,
+    previous: PreviousReturn | None,
+    findings: list[dict] | None = None,
+    triggered_by: SufficiencyReturn | None = None,
+) -> SufficiencyReturnCheck:
+    """Keep one run of the previous-year rules on ``ret`` (see :class:`SufficiencyReturnCheck`)."""
+    check = SufficiencyReturnCheck(
+        return_id=ret.id,
+        previous_return_id=previous.return_id if previous else None,
+        previous_version=previous.version if previous else None,
+        trigger="recheck" if triggered_by is not None else "submission",
+        triggered_by_return_id=triggered_by.id if triggered_by is not None else None,
+        checked_at=utcnow(),
+        finding_count=len(findings or []),
+        findings=findings or [],
+    )
+    session.add(check)
+    session.flush()
+    session.refresh(ret, ["checks"])
+    return check
+
+
+def _finding(e: RowError, tables: dict[str, pd.DataFrame]) -> dict:
+    """A finding on a stored return: the row is named by its child (and episode start)."""
+    frame = tables.get(e.table)
+    row = frame.loc[e.row] if frame is not None and e.row in frame.index else None
+    decom = row.get("DECOM") if row is not None and e.table == "episodes" else None
+    return {
+        "table": e.table,
+        "child": None if row is None else row["CHILD"],
+        "decom": None if decom is None or pd.isna(decom) else decom.date().isoformat(),
+        "field": e.field,
+        "code": e.code,
+        "message": e.message,
+    }
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What re-checking the year after a newly stored return found (the upload's answer says it)."""
+
+    return_id: int
+    collection_year: int
+    version: int
+    finding_count: int
+
+    @property
+    def note(self) -> str:
+        s = "" if self.finding_count == 1 else "s"
+        return (
+            f"year {_year_label(self.collection_year)} re-checked: {self.finding_count} finding{s} "
+            f"(return {self.return_id}, version {self.version}; it stays accepted)"
+        )
+
+
+def recheck_later_year(session: Session, stored: SufficiencyReturn) -> Recheck | None:
+    """After a new version of year Y-1 is stored, run the previous-year rules again on the latest
+    stored year Y against it and keep the run with Y. None when no year Y is stored.
+
+    Y is not rejected after the fact: it stays accepted and in effect (the forecast keeps using
+    it); the findings tell the LA what to correct, and a new version of Y is validated as usual."""
+    later = latest_return(session, stored.la_id, stored.collection_year + 1)
+    if later is None:
+        return None
+    previous = PreviousReturn(
+        stored.id, stored.collection_year, stored.version, stored_tables(session, stored.id)
+    )
+    tables = stored_tables(session, later.id)
+    errors = check_against_previous(tables, later.collection_year, previous.tables)
+    findings = [_finding(e, tables) for e in errors]
+    record_check(session, later, previous, findings, triggered_by=stored)
+    return Recheck(later.id, later.collection_year, later.version, len(findings))

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +18,7 @@ from rcc import events
 from rcc.auth import Principal, Role
 from rcc.db.models import LocalAuthority, RejectedReturn, utcnow
 from rcc.errors import DomainError, Forbidden
-from rcc.pagination import PageRequest, PageResult, paginate, resolve_la
+from rcc.pagination import PageRequest, PageResult, paginate, resolve_la, with_la_codes
 from rcc.sufficiency.validation.reading import CHUNK, Source, as_file
 
 MAX_KEPT_ERRORS = 1000
@@ -82,15 +80,6 @@ def record_rejection(
         return row.id
 
 
-@dataclass(frozen=True)
-class RejectedView:
-    row: RejectedReturn
-    la_code: str
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.row, name)
-
-
 def list_rejections(
     session: Session, who: Principal, page: PageRequest, *, la_code: str | None = None
 ) -> PageResult:
@@ -103,8 +92,4 @@ def list_rejections(
         stmt = stmt.where(RejectedReturn.la_id.in_(visible))
     if la_code:
         stmt = stmt.where(RejectedReturn.la_id == resolve_la(session, la_code, "la").id)
-    result = paginate(session, stmt, page)
-    codes = dict(session.execute(select(LocalAuthority.id, LocalAuthority.gss_code)).tuples().all())
-    return PageResult(
-        [RejectedView(r, codes[r.la_id]) for r in result.items], result.total, result.limit, result.offset
-    )
+    return with_la_codes(session, paginate(session, stmt, page))

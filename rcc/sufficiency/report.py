@@ -20,7 +20,7 @@ from rcc.sufficiency.charts import _fan_png, _gap_png
 from rcc.sufficiency.coverage import coverage_headline, covers_label
 from rcc.sufficiency.forecasts import CATEGORIES, CAVEATS, forecast_view
 from rcc.sufficiency.gap import gap
-from rcc.sufficiency.scope import COMMISSIONED, DEFAULT_INFLATION, resolve_scope
+from rcc.sufficiency.scope import COMMISSIONED, GapQuery, resolve_scope
 from rcc.templates import render
 
 GAP_CSV_COLUMNS = (
@@ -71,25 +71,17 @@ def _gap_line(r: dict[str, Any]) -> list[Any]:
     ]  # fmt: skip
 
 
-def report_html(
-    session: Session,
-    who: Principal,
-    *,
-    rcc_id: int | None = None,
-    la_code: str | None = None,
-    horizon: int = 12,
-    inflation: float = DEFAULT_INFLATION,
-) -> str:
+def report_html(session: Session, who: Principal, q: GapQuery) -> str:
     """A self-contained sufficiency report (plain words, tables, charts embedded as base64).
 
     Rendered from ``templates/report.html.j2`` (autoescaped)."""
-    result = gap(session, who, rcc_id=rcc_id, la_code=la_code, horizon=horizon, inflation=inflation)
-    scope = resolve_scope(session, who, rcc_id, la_code, "rcc", "la")
+    result = gap(session, who, q)
+    scope = resolve_scope(session, who, q.rcc_id, q.la_code, "rcc", "la")
     src = result["forecast"]
     tot = {t["category"]: t for t in result["totals"]}
     fan_png = None
     if src["kind"] != "none":
-        view = forecast_view(session, who, scope, horizon)
+        view = forecast_view(session, who, scope, q.horizon, q.job_id)
         if view is not None:
             fan_png = base64.b64encode(_fan_png(session, scope, view, "all")).decode()
     by_la = len(result["rows"]) > len(CATEGORIES) or scope.kind == "rcc"
@@ -101,8 +93,8 @@ def report_html(
         covers=covers_label(result["scope"]["name"], result["coverage"]),
         incomplete=coverage_headline(result["coverage"], str(src.get("origin")), scope.label),
         prepared=f"{dt.date.today():%d %B %Y}",
-        horizon=horizon,
-        inflation=inflation,
+        horizon=q.horizon,
+        inflation=q.inflation,
         src=src,
         origin=str(src.get("origin")),
         now=result.get("_children_at_origin", {}).get(scope.label),

@@ -25,7 +25,12 @@ Versioning
 
 Previous year: each submission is validated against the latest version of the same LA's
 return for the collection year before (rebuilt from ``ssda903_return_rows``,
-:mod:`rcc.sufficiency.previous`), so DfE's previous-year rules run whenever one is stored.
+:mod:`rcc.sufficiency.previous`), so DfE's previous-year rules run whenever one is stored; the
+run is kept with the return (``sufficiency_return_checks``: which version it was checked against,
+or that none was stored). Returns can arrive out of order: when a new version of year Y-1 is
+stored and the LA already has year Y, Y is re-checked against it in the same transaction and the
+run (with its findings) is kept with Y. Y stays accepted and in effect; the findings say what to
+correct, and the upload answer for Y-1 says "year Y re-checked: N findings".
 Storage mechanics (row projection, content hash, versions) are in :mod:`rcc.sufficiency.versioning`.
 
 Privacy: the header keeps CHILD (the LA's own pseudonymous id), SEX, DOB and ETHNIC, which the
@@ -52,9 +57,16 @@ from rcc.db.models import (
     utcnow,
 )
 from rcc.errors import FieldProblem, Forbidden, Invalid, NotFound
-from rcc.pagination import PageRequest, PageResult, get_or_404, paginate, resolve_la
+from rcc.pagination import PageRequest, PageResult, WithLa, get_or_404, paginate, resolve_la, with_la_codes
 from rcc.sufficiency import rejections, ssda903, upload
-from rcc.sufficiency.previous import PreviousReturn, previous_year_note, stored_previous
+from rcc.sufficiency.previous import (
+    PreviousReturn,
+    Recheck,
+    previous_year_note,
+    recheck_later_year,
+    record_check,
+    stored_previous,
+)
 from rcc.sufficiency.ssda903 import infer_collection_year
 from rcc.sufficiency.stored import KINDS
 from rcc.sufficiency.validation import RowError, validate_return
@@ -73,19 +85,7 @@ MAX_REPORTED_PROBLEMS = 1000
 TABLES = ("header", "episodes", "uasc")
 
 
-@dataclass(frozen=True)
-class ReturnView:
-    """A stored return with its LA's GSS code (usable after the session closes)."""
-
-    ret: SufficiencyReturn
-    la_code: str
-
-    def __getattr__(self, name: str):
-        return getattr(self.ret, name)
-
-    @property
-    def rows(self) -> dict[str, int]:
-        return {"header": self.ret.header_rows, "episodes": self.ret.episode_rows, "uasc": self.ret.uasc_rows}
+ReturnView = WithLa[SufficiencyReturn]  # a stored return with its LA's GSS code
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,7 @@ class SubmissionResult:
     quarantined: tuple[FieldProblem, ...] = ()  # rows dropped with quarantine=True
     previous_return_id: int | None = None  # the stored year-1 return the previous-year rules ran against
     previous_year_rules: str = ""  # what happened to them, in words (run against ... / skipped: ...)
+    later_year: Recheck | None = None  # the stored year+1 return re-checked against this one
 
     @property
     def outcome(self) -> str:
@@ -251,7 +252,7 @@ def submit_return(
         raise
     digest = content_hash(rows)
 
-    def result(ret: SufficiencyReturn, unchanged: bool) -> SubmissionResult:
+    def result(ret: SufficiencyReturn, unchanged: bool, later: Recheck | None = None) -> SubmissionResult:
         return SubmissionResult(
             ReturnView(ret, la.gss_code),
             unchanged,
@@ -259,6 +260,7 @@ def submit_return(
             quarantined=tuple(problem(e) for e in dropped),
             previous_return_id=previous.return_id if previous else None,
             previous_year_rules=previous_year_note(ret.collection_year, previous),
+            later_year=later,
         )
 
     # one submitter per LA at a time (PostgreSQL row lock; SQLite serialises writers anyway)
@@ -291,8 +293,10 @@ def submit_return(
     session.flush()
     ret.changes = {k.name: apply_rows(session, k, la.id, ret, rows[k.name]) for k in KINDS}
     session.flush()
+    record_check(session, ret, previous)
+    later = recheck_later_year(session, ret)
     audit.record(session, who, "create", "sufficiency_return", [ret.id], detail=f"{la.gss_code} {year}")
-    return result(ret, False)
+    return result(ret, False, later)
 
 
 def get_return(session: Session, who: Principal, return_id: int) -> ReturnView:
@@ -318,7 +322,4 @@ def list_returns(
         stmt = stmt.where(r.la_id == resolve_la(session, la_code, "la").id)
     if collection_year is not None:
         stmt = stmt.where(r.collection_year == collection_year)
-    result = paginate(session, stmt, page)
-    return PageResult(
-        [ReturnView(x, x.la.gss_code) for x in result.items], result.total, result.limit, result.offset
-    )
+    return with_la_codes(session, paginate(session, stmt, page))

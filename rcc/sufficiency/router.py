@@ -10,7 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from api_schemas.common import Id, Page
 from api_schemas.forecasts import BacktestIn, BacktestJobOut, ForecastIn, ForecastJobOut, GapOut
-from api_schemas.sufficiency import QuarantinedRow, RejectedReturnOut, ReturnOut, SubmissionOut
+from api_schemas.sufficiency import (
+    LaterYearRecheckOut,
+    QuarantinedRow,
+    RejectedReturnOut,
+    ReturnOut,
+    SubmissionOut,
+)
 from rcc.api.convert import csv_download, table_download, to_page
 from rcc.api.deps import DB, Caller, Paging
 from rcc.errors import Invalid
@@ -70,6 +76,11 @@ def submit_return(
         quarantined=[QuarantinedRow(field=p.field, message=p.message) for p in result.quarantined],
         previous_return_id=result.previous_return_id,
         previous_year_rules=result.previous_year_rules,
+        later_year_recheck=(
+            LaterYearRecheckOut.model_validate(result.later_year, from_attributes=True)
+            if result.later_year
+            else None
+        ),
     )
 
 
@@ -153,7 +164,7 @@ def get_gap(
 ):  # fmt: skip
     """Projected children by placement category and LA against the register's places; places to
     commission (the rule is in the response) and projected costs."""
-    result = gap_svc.gap(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id)
+    result = gap_svc.gap(db, who, scope.GapQuery(rcc, la, horizon, inflation, job_id))
     if format == "csv":
         return csv_download(report_svc.gap_csv(result), "sufficiency-gap")
     if format == "xlsx":
@@ -179,9 +190,7 @@ def gap_chart(
     db: DB, who: Caller, rcc: Rcc = None, la: La = None, horizon: Horizon = 12,
     inflation: Inflation = scope.DEFAULT_INFLATION, job_id: JobId = None,
 ):  # fmt: skip
-    png = charts_svc.gap_chart(
-        db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation, job_id=job_id
-    )
+    png = charts_svc.gap_chart(db, who, scope.GapQuery(rcc, la, horizon, inflation, job_id))
     return Response(png, media_type="image/png")
 
 
@@ -191,9 +200,7 @@ def report(
     inflation: Inflation = scope.DEFAULT_INFLATION,
 ):  # fmt: skip
     """A self-contained HTML sufficiency report for the RCC or one LA."""
-    return HTMLResponse(
-        report_svc.report_html(db, who, rcc_id=rcc, la_code=la, horizon=horizon, inflation=inflation)
-    )
+    return HTMLResponse(report_svc.report_html(db, who, scope.GapQuery(rcc, la, horizon, inflation)))
 
 
 @router.post("/backtests", response_model=BacktestJobOut, status_code=202)

@@ -41,6 +41,19 @@ DEFAULT_INFLATION = 0.03
 
 
 @dataclass(frozen=True)
+class GapQuery:
+    """What the gap, its chart and the report are asked for: the scope (an RCC or one LA: give
+    one), months ahead, yearly fee inflation for costs, and which finished forecast job (None:
+    the latest). Frozen and hashable, so the web pages key their cache on it."""
+
+    rcc_id: int | None = None
+    la_code: str | None = None
+    horizon: int = 12
+    inflation: float = DEFAULT_INFLATION
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Scope:
     """What a forecast or gap covers: an RCC's member LAs, or one LA."""
 

@@ -13,11 +13,12 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
 from rcc.db.models import Ssda903ReturnRow, SufficiencyReturn
@@ -84,74 +85,123 @@ def content_hash(rows: Mapping[str, Mapping[tuple, tuple]]) -> str:
     return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
 
 
-def _current(session: Session, kind: _Kind, la_ids: Iterable[int]) -> dict[tuple, Any]:
+@dataclass(frozen=True)
+class _Version:
+    """A stored row version as plain values (no ORM object: the bulk path never builds one)."""
+
+    id: int
+    values: tuple
+    return_id: int  # current: whose statement it is; effective: the return that supplies it
+
+
+def _versions(session: Session, kind: _Kind, la_id: int, stmt: Select) -> dict[tuple, _Version]:
+    """``{(la, *key): version}`` from a select of (id, return id, key columns, value columns)."""
+    n = len(kind.key)
+    return {(la_id, *r[2 : 2 + n]): _Version(r[0], tuple(r[2 + n :]), r[1]) for r in session.execute(stmt)}
+
+
+def _current(session: Session, kind: _Kind, la_id: int) -> dict[tuple, _Version]:
     m = kind.model
-    stmt = select(m).where(m.la_id.in_(list(la_ids)), m.valid_to_return_id.is_(None))
-    return {kind.key_of(r): r for r in session.scalars(stmt)}
+    cols = [getattr(m, c) for c in (*kind.key, *kind.values)]
+    stmt = select(m.id, m.return_id, *cols).where(m.la_id == la_id, m.valid_to_return_id.is_(None))
+    return _versions(session, kind, la_id, stmt)
+
+
+def _effective_now(session: Session, kind: _Kind, la_id: int) -> dict[tuple, _Version]:
+    eff = _effective(kind, [la_id]).subquery()
+    cols = [eff.c[c] for c in (*kind.key, *kind.values)]
+    return _versions(session, kind, la_id, select(eff.c.id, eff.c.rid, *cols))
+
+
+def _insert(session: Session, kind: _Kind, rows: list[dict[str, Any]]) -> None:
+    """Bulk INSERT of validated row versions: one Core executemany on the table. Not the ORM's
+    bulk insert, which leaves out None values and so splits rows with different blank cells into
+    many small statements (one per row for the demo's episodes), and no RETURNING: SQLAlchemy 2.1
+    splices each batch's returned rows into the ones before, quadratic in the rows."""
+    if rows:
+        session.execute(insert(kind.model.__table__), rows)
+
+
+def _ids_from(session: Session, kind: _Kind, la_id: int, ret: SufficiencyReturn) -> dict[tuple, int]:
+    """``{(la, *key): id}`` of the versions ``ret`` has made so far (``valid_from_return_id``)."""
+    m = kind.model
+    keys = [getattr(m, c) for c in kind.key]
+    stmt = select(m.id, *keys).where(m.la_id == la_id, m.valid_from_return_id == ret.id)
+    return {(la_id, *r[1:]): r[0] for r in session.execute(stmt)}
+
+
+def _update(session: Session, kind: _Kind, changes: dict[int, dict[str, int]]) -> None:
+    """Bulk UPDATE by primary key, one executemany per set of columns changed."""
+    groups: dict[tuple[str, ...], list[dict[str, int]]] = {}
+    for row_id, cols in changes.items():
+        groups.setdefault(tuple(sorted(cols)), []).append({"id": row_id, **cols})
+    for params in groups.values():
+        session.execute(update(kind.model), params)
 
 
 def apply_rows(
     session: Session, kind: _Kind, la_id: int, ret: SufficiencyReturn, incoming: dict[tuple, tuple]
 ) -> dict[str, int]:
     """Link the return to a version of each row it lists (new versions where the values are new),
-    then move the current state to the effective state. Returns the counts for ``changes``."""
-    m = kind.model
-    current = _current(session, kind, [la_id])
-    created: dict[tuple, Any] = {}
-    linked: list[Any] = []
+    then move the current state to the effective state. Returns the counts for ``changes``.
+
+    The rows are already validated, so they are written in bulk (executemany INSERT, the new ids
+    read back by one select, UPDATE by primary key; no ORM object per row) inside the caller's transaction: a failure part-way
+    rolls the whole return back, as before."""
+
+    def version(key: tuple, values: tuple, **ids: int) -> dict[str, Any]:
+        return {"la_id": la_id, **dict(zip(kind.key, key[1:], strict=True)),
+                **dict(zip(kind.values, values, strict=True)), **ids}  # fmt: skip
+
+    current = _current(session, kind, la_id)
+    linked: list[int] = []
+    new: dict[tuple, tuple] = {}
     for key, values in incoming.items():
         full = (la_id, *key)
         cur = current.get(full)
-        if cur is not None and kind.values_of(cur) == values:
-            linked.append(cur)
-            continue
-        row = m(
-            la_id=la_id,
-            **dict(zip(kind.key, key, strict=True)),
-            **dict(zip(kind.values, values, strict=True)),
-            valid_from_return_id=ret.id,
-            return_id=ret.id,
-        )
-        session.add(row)
-        created[full] = row
-        linked.append(row)
-    session.flush()
+        if cur is not None and cur.values == values:
+            linked.append(cur.id)
+        else:
+            new[full] = values
+    _insert(
+        session, kind, [version(k, v, valid_from_return_id=ret.id, return_id=ret.id) for k, v in new.items()]
+    )
+    created = _ids_from(session, kind, la_id, ret) if new else {}
+    assert len(created) == len(new)
+    linked += created.values()
     if linked:
         session.execute(
-            insert(Ssda903ReturnRow),
-            [{"return_id": ret.id, "kind": kind.name, "row_id": r.id} for r in linked],
+            insert(Ssda903ReturnRow), [{"return_id": ret.id, "kind": kind.name, "row_id": i} for i in linked]
         )
 
-    effective = {
-        kind.key_of(row): (row, rid, year) for row, rid, year in session.execute(_effective(kind, [la_id]))
-    }
+    effective = _effective_now(session, kind, la_id)
     counts = dict.fromkeys(("added", "revised", "unchanged", "withdrawn", "superseded"), 0)
+    changes: dict[int, dict[str, int]] = {}
+    again: list[dict[str, Any]] = []
     made_current: set[int] = set()
     for key in effective.keys() | current.keys():
         eff, cur = effective.get(key), current.get(key)
-        if eff is not None and cur is not None and kind.values_of(eff[0]) == kind.values_of(cur):
-            cur.return_id = eff[1]
+        if eff is not None and cur is not None and eff.values == cur.values:
+            if cur.return_id != eff.return_id:
+                changes[cur.id] = {"return_id": eff.return_id}
             continue
         if cur is not None:
-            cur.valid_to_return_id = ret.id
+            changes[cur.id] = {"valid_to_return_id": ret.id}
         if eff is None:
             counts["withdrawn"] += 1
             continue
-        row, rid, _ = eff
-        if key in created and created[key] is row:
-            made_current.add(row.id)
+        if created.get(key) == eff.id:
+            made_current.add(eff.id)
+            if eff.return_id != ret.id:
+                changes[eff.id] = {"return_id": eff.return_id}
         else:  # an older version is effective again: it becomes current as a new version
-            row = m(
-                la_id=la_id,
-                **{k: getattr(row, k) for k in (*kind.key, *kind.values)},
-                valid_from_return_id=ret.id,
-            )
-            session.add(row)
-        row.return_id = rid
+            again.append(version(key, eff.values, valid_from_return_id=ret.id, return_id=eff.return_id))
         counts["revised" if cur is not None else "added"] += 1
-    for row in created.values():
-        if row.id not in made_current:  # outranked by a later collection year's return
-            row.valid_to_return_id = ret.id
+    for row_id in created.values():
+        if row_id not in made_current:  # outranked by a later collection year's return
+            changes[row_id] = {"valid_to_return_id": ret.id}
             counts["superseded"] += 1
+    _insert(session, kind, again)
+    _update(session, kind, changes)
     counts["unchanged"] = len(incoming) - len(created)
     return counts

@@ -16,7 +16,7 @@ always goes to the service.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -42,7 +42,7 @@ def _scope(who: Principal) -> tuple:
     return (who.role.value, who.rcc_id, who.la_id, who.provider_id, who.key_id if who.is_admin else None)
 
 
-def kept(session: Session, who: Principal, name: str, params: tuple, compute: Callable[[], T]) -> T:
+def kept(session: Session, who: Principal, name: str, params: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s result, or the one kept for the same caller scope, parameters, day and data."""
     key: Any = (name, _scope(who), params, dt.date.today(), fingerprint(session))
     return _KEPT.get(session, key, compute)

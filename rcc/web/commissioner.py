@@ -22,6 +22,7 @@ from rcc.exports import from_csv
 from rcc.matching import runs as runs_svc
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import report as report_svc
+from rcc.sufficiency.scope import GapQuery
 from rcc.web import cache, charts, labels
 from rcc.web.core import FormErrors, form_dict, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -44,13 +45,17 @@ def _rcc_id(request: Request, who: SignedIn) -> int:
     return first
 
 
+def _gap_query(request: Request, who: SignedIn, horizon: int) -> GapQuery:
+    """The RCC's gap at ``horizon`` months (kept within 1-36: the page's links are typed by hand too)."""
+    return GapQuery(rcc_id=_rcc_id(request, who), horizon=min(max(horizon, 1), 36))
+
+
 @router.get("/commissioner")
 def gap(request: Request, who: Commissioner, horizon: int = 12):
-    rcc_id = _rcc_id(request, who)
-    horizon = min(max(horizon, 1), 36)
+    q = _gap_query(request, who, horizon)
+    rcc_id, horizon = q.rcc_id, q.horizon
     with unit(request) as s:
-        result = cache.kept(s, who.principal, "gap", (rcc_id, horizon),
-                            lambda: gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=horizon))  # fmt: skip
+        result = cache.kept(s, who.principal, "gap", q, lambda: gap_svc.gap(s, who.principal, q))
     totals = [r for r in result["totals"] if r["category"] != "all"]
     by_type = charts.grouped_bars(
         [r["category"].title() for r in totals],
@@ -79,17 +84,15 @@ def gap(request: Request, who: Commissioner, horizon: int = 12):
 
 @router.get("/commissioner/gap.csv")
 def gap_csv(request: Request, who: Commissioner, horizon: int = 12):
-    rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        result = gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
+        result = gap_svc.gap(s, who.principal, _gap_query(request, who, horizon))
     return csv_download(report_svc.gap_csv(result), "sufficiency-gap")
 
 
 @router.get("/commissioner/gap.xlsx")
 def gap_xlsx(request: Request, who: Commissioner, horizon: int = 12):
-    rcc_id = _rcc_id(request, who)
     with unit(request) as s:
-        result = gap_svc.gap(s, who.principal, rcc_id=rcc_id, horizon=min(max(horizon, 1), 36))
+        result = gap_svc.gap(s, who.principal, _gap_query(request, who, horizon))
     table = from_csv("gap", report_svc.gap_csv(result), [result["headline"], *result["notes"]])
     return table_download(table, "sufficiency-gap", "xlsx")
 

@@ -21,6 +21,7 @@ from rcc.sufficiency import forecasts as forecasts_svc
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import rejections as rejections_svc
 from rcc.sufficiency import returns as returns_svc
+from rcc.sufficiency.scope import GapQuery
 from rcc.web import cache
 from rcc.web.core import FormErrors, posted, render, role_is, text, unit
 from rcc.web.users import SignedIn
@@ -42,13 +43,33 @@ def _la_code(request: Request, who: SignedIn) -> str:
     raise Invalid("give the LA with ?la=<GSS code>", "la")
 
 
+def _check(check) -> dict | None:
+    """The latest previous-year check on a stored return, for the page (None: not recorded)."""
+    if check is None:
+        return None
+    return {"trigger": check.trigger, "previous_return_id": check.previous_return_id,
+            "previous_version": check.previous_version, "triggered_by": check.triggered_by_return_id,
+            "finding_count": check.finding_count, "findings": list(check.findings or [])[:20]}  # fmt: skip
+
+
+def _outcome_notes(history: list[dict], return_id: int | None) -> tuple[dict | None, list[dict]]:
+    """For the return just stored: its own check, and the later years it caused to be re-checked."""
+    own = next((r for r in history if r["id"] == return_id and r["status"] != "rejected"), None)
+    rechecked = [
+        r for r in history
+        if r["status"] != "rejected" and r["check"] and r["check"]["triggered_by"] == return_id
+    ]  # fmt: skip
+    return own, rechecked
+
+
 def _history(request: Request, who: SignedIn, la_code: str) -> list[dict]:
     """Every submission, oldest first: the stored returns and the uploads the validator refused."""
     with unit(request) as s:
         page = returns_svc.list_returns(s, who.principal, PageRequest(limit=200), la_code=la_code)
         stored = [
             {"id": r.id, "year": r.collection_year, "version": r.version, "status": r.status,
-             "submitted_at": r.submitted_at, "files": r.file_names, "rows": r.rows, "changes": r.changes}
+             "submitted_at": r.submitted_at, "files": r.file_names, "rows": r.rows, "changes": r.changes,
+             "check": _check(r.previous_year_check)}
             for r in page.items
         ]  # fmt: skip
         refused = rejections_svc.list_rejections(s, who.principal, PageRequest(limit=200), la_code=la_code)
@@ -87,9 +108,11 @@ def _returns_page(request: Request, who: SignedIn, status: int = 200, **ctx):
     if problems:  # the report is not stored anywhere: the downloads travel in the page
         csv_href = _data_url("text/csv", _report_csv(problems).encode())
         xlsx_href = _data_url(XLSX_MEDIA_TYPE, to_xlsx(_report_table(problems)))
+    history = _history(request, who, la_code)
+    own, rechecked = _outcome_notes(history, ctx["return_id"]) if ctx["outcome"] else (None, [])
     return render(
-        request, "data/returns.html.j2", who, status=status, la_code=la_code, history=_history(request, who, la_code),
-        csv_href=csv_href, xlsx_href=xlsx_href, **ctx,
+        request, "data/returns.html.j2", who, status=status, la_code=la_code, history=history,
+        csv_href=csv_href, xlsx_href=xlsx_href, stored=own, rechecked=rechecked, **ctx,
     )  # fmt: skip
 
 
@@ -160,8 +183,8 @@ def forecast(request: Request, who: DataOfficer, job: str | None = None):
                           note=None, has_forecast=False, placements=())  # fmt: skip
         try:
             job_id = job if job_view and job_view["status"] == "succeeded" else None
-            gap = cache.kept(s, who.principal, "gap", (la_code, 12, job_id),
-                             lambda: gap_svc.gap(s, who.principal, la_code=la_code, horizon=12, job_id=job_id))  # fmt: skip
+            q = GapQuery(la_code=la_code, horizon=12, job_id=job_id)
+            gap = cache.kept(s, who.principal, "gap", q, lambda: gap_svc.gap(s, who.principal, q))
         except (Conflict, Invalid) as exc:
             gap, note = None, exc.message
     has_forecast = bool(gap and gap["forecast"]["kind"] != "none")

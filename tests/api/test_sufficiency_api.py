@@ -164,3 +164,32 @@ def test_a_submission_is_checked_against_the_stored_previous_year(client, world)
     assert ok.status_code == 201, ok.text
     assert ok.json()["previous_return_id"] == first.json()["return"]["id"]
     assert ok.json()["previous_year_rules"].startswith("run against the stored 2020-21 return")
+    check = client.get(f"{URL}/{ok.json()['return']['id']}", headers=h).json()["previous_year_check"]
+    assert check["trigger"] == "submission" and check["previous_return_id"] == first.json()["return"]["id"]
+    assert check["finding_count"] == 0 and check["findings"] == []
+
+
+def test_a_year_uploaded_after_the_next_one_re_checks_it_and_says_so(client, world):
+    h = world.h("officer_a")
+    moved = [episode("B", "01/01/2021", "01/06/2021", PLACE="U3", REC="E11")]
+    later = upload(client, h, world.la_a, files([child("B")], moved), collection_year="2021")
+    assert later.status_code == 201, later.text
+    later_id = later.json()["return"]["id"]
+    assert later.json()["return"]["previous_year_check"]["previous_return_id"] is None  # skipped
+    # the 2020-21 return arrives afterwards and says B's open episode was a U1 placement
+    before = upload(
+        client, h, world.la_a, files([child("B")], [episode("B", "01/01/2021")]), collection_year="2020"
+    )
+    assert before.status_code == 201, before.text
+    recheck = before.json()["later_year_recheck"]
+    assert (recheck["return_id"], recheck["collection_year"], recheck["finding_count"]) == (later_id, 2021, 1)
+    assert recheck["note"].startswith("year 2021-22 re-checked: 1 finding ")
+    got = client.get(f"{URL}/{later_id}", headers=h).json()
+    assert got["status"] == "accepted"  # not rejected after the fact
+    check = got["previous_year_check"]
+    assert (check["trigger"], check["previous_return_id"], check["triggered_by_return_id"]) == (
+        "recheck", before.json()["return"]["id"], before.json()["return"]["id"],
+    )  # fmt: skip
+    assert [(f["child"], f["decom"], f["field"], f["code"]) for f in check["findings"]] == [
+        ("B", "2021-01-01", "PLACE", "503D")
+    ]

@@ -219,3 +219,24 @@ def test_a_quarantined_sample_year_is_stored(factory):
     df = current(factory)
     assert len(df) == n_episodes and df["DOB"].notna().all()
     assert df["HOME_POST"].dropna().str.len().max() <= 6
+
+
+def test_a_failure_after_the_bulk_inserts_stores_nothing_of_the_return(factory, monkeypatch):
+    """The rows are written in bulk inside the submission's transaction: a failure after the new
+    versions are inserted (here, at the bulk UPDATE) leaves no return, row version or link behind."""
+    from rcc.sufficiency import versioning
+
+    submit(factory, return_2021())
+    before = counts(factory)
+    revised = files([child("A")], [episode("A", "10/05/2021", "01/09/2021", PLACE="U3")])
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(versioning, "_update", fail)
+    with pytest.raises(RuntimeError):
+        submit(factory, revised)
+    assert counts(factory) == before
+    monkeypatch.undo()
+    assert submit(factory, revised).ret.version == 2  # and the same return goes in afterwards
+    assert counts(factory) != before

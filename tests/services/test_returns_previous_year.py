@@ -131,3 +131,55 @@ def test_quarantine_drops_and_lists_the_rows_that_contradict_last_year(factory):
             select(Ssda903Episode.child).where(Ssda903Episode.valid_from_return_id == result.ret.id)
         ).all()
     assert listed == ["B"]  # B's closed episode is the only new row version; A's row was dropped
+
+
+def latest_check(factory, return_id: int):
+    with factory() as s:
+        ret = s.get(SufficiencyReturn, return_id)
+        assert ret is not None
+        check = ret.previous_year_check
+        return None if check is None else (check.trigger, check.previous_return_id, check.previous_version,
+                                           check.triggered_by_return_id, check.finding_count, check.findings)  # fmt: skip
+
+
+def test_an_accepted_return_keeps_what_it_was_checked_against(factory):
+    first = submit(factory, first_year(), 2020).ret
+    assert latest_check(factory, first.id) == ("submission", None, None, None, 0, [])  # skipped: none stored
+    second = submit(factory, second_year(), 2021).ret
+    assert latest_check(factory, second.id) == ("submission", first.id, 1, None, 0, [])
+
+
+def test_a_year_that_arrives_after_the_next_one_re_checks_it_and_keeps_the_findings(factory):
+    later = submit(factory, second_year(place="U3", dob="16/06/2010"), 2021)
+    assert later.previous_return_id is None and later.later_year is None  # accepted: nothing to check against
+    before = submit(factory, first_year(), 2020)  # the LA's 2020-21 return arrives afterwards
+    assert before.outcome == "accepted"  # the year before is not refused for what the year after says
+    recheck = before.later_year
+    assert recheck is not None and (recheck.return_id, recheck.collection_year) == (later.ret.id, 2021)
+    assert recheck.finding_count == 2
+    assert recheck.note.startswith("year 2021-22 re-checked: 2 findings")
+    trigger, prev_id, prev_version, by, count, findings = latest_check(factory, later.ret.id)
+    assert (trigger, prev_id, prev_version, by, count) == ("recheck", before.ret.id, 1, before.ret.id, 2)
+    assert {(f["table"], f["child"], f["decom"], f["field"], f["code"]) for f in findings} == {
+        ("episodes", "B", "2021-01-01", "PLACE", "503D"),
+        ("header", "B", None, "DOB", "203"),
+    }
+    with factory() as s:  # the later year stays accepted and in effect
+        ret = s.get(SufficiencyReturn, later.ret.id)
+        assert ret is not None and ret.status == "accepted" and len(ret.checks) == 2
+
+
+def test_a_new_version_of_the_year_before_re_checks_the_stored_year_after(factory):
+    submit(factory, first_year(place="U1"), 2020)
+    later = submit(factory, second_year(place="U1"), 2021).ret
+    assert latest_check(factory, later.id)[4] == 0
+    v2 = submit(factory, first_year(place="U3"), 2020)  # the LA corrects 2020-21 after sending 2021-22
+    assert v2.ret.version == 2 and v2.later_year is not None and v2.later_year.finding_count == 1
+    trigger, prev_id, prev_version, by, count, findings = latest_check(factory, later.id)
+    assert (trigger, prev_id, prev_version, by, count) == ("recheck", v2.ret.id, 2, v2.ret.id, 1)
+    assert findings[0]["code"] == "503D"
+    v3 = submit(factory, first_year(place="U1"), 2020)  # and back: the findings clear
+    assert v3.later_year is not None and v3.later_year.finding_count == 0
+    assert latest_check(factory, later.id)[:5] == ("recheck", v3.ret.id, 3, v3.ret.id, 0)
+    unchanged = submit(factory, first_year(place="U1"), 2020)  # identical: nothing stored, nothing re-checked
+    assert unchanged.outcome == "unchanged" and unchanged.later_year is None

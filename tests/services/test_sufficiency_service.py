@@ -28,6 +28,7 @@ from rcc.sufficiency import backtest, forecasts
 from rcc.sufficiency import gap as gap_svc
 from rcc.sufficiency import returns as returns_svc
 from rcc.sufficiency import scope as scope_svc
+from rcc.sufficiency.scope import GapQuery
 from tests.forecast_builders import returns_by_year
 
 
@@ -130,7 +131,7 @@ def _by(rows, la, cat):
 def test_gap_arithmetic_on_a_hand_checked_case(factory, hand_world):
     w = hand_world
     with factory() as s:
-        g = gap_svc.gap(s, who(factory, w, "commissioner"), rcc_id=w.rcc_id, horizon=12)
+        g = gap_svc.gap(s, who(factory, w, "commissioner"), GapQuery(rcc_id=w.rcc_id, horizon=12))
     assert g["forecast"]["kind"] == "job" and g["forecast"]["job_id"] == "hand-made"
     assert g["forecast"]["period"] == "2023-03-31"
     A, B, R = w.la_a, w.la_b, scope_svc.REGION
@@ -186,16 +187,16 @@ def test_gap_arithmetic_on_a_hand_checked_case(factory, hand_world):
 def test_gap_inflation_and_horizon_parameters(factory, hand_world):
     w = hand_world
     with factory() as s:
-        g = gap_svc.gap(s, SYSTEM, rcc_id=w.rcc_id, horizon=12, inflation=0.0)
+        g = gap_svc.gap(s, SYSTEM, GapQuery(rcc_id=w.rcc_id, horizon=12, inflation=0.0))
         assert _by(g["rows"], w.la_a, "fostering")["weekly_cost_mean"] == pytest.approx(5000)
         with pytest.raises(Invalid) as exc:
-            gap_svc.gap(s, SYSTEM, rcc_id=w.rcc_id, inflation=2)
+            gap_svc.gap(s, SYSTEM, GapQuery(rcc_id=w.rcc_id, inflation=2))
         assert exc.value.details[0].field == "inflation"
 
 
 def test_gap_without_returns_shows_supply_only(factory, world):
     with factory() as s:
-        g = gap_svc.gap(s, SYSTEM, rcc_id=world.rcc_id)
+        g = gap_svc.gap(s, SYSTEM, GapQuery(rcc_id=world.rcc_id))
     assert g["forecast"]["kind"] == "none"
     assert all(r["projected_mean"] is None and r["to_commission"] is None for r in g["rows"])
 
@@ -204,17 +205,19 @@ def test_scope_rules(factory, hand_world):
     w = hand_world
     with factory() as s:
         with pytest.raises(Forbidden):
-            gap_svc.gap(s, who(factory, w, "provider_a"), rcc_id=w.rcc_id)
+            gap_svc.gap(s, who(factory, w, "provider_a"), GapQuery(rcc_id=w.rcc_id))
         with pytest.raises(NotFound):
-            gap_svc.gap(s, who(factory, w, "officer_out"), la_code=w.la_a)
+            gap_svc.gap(s, who(factory, w, "officer_out"), GapQuery(la_code=w.la_a))
         with pytest.raises(Forbidden):
-            gap_svc.gap(s, who(factory, w, "officer_a"), rcc_id=w.rcc_id)
+            gap_svc.gap(s, who(factory, w, "officer_a"), GapQuery(rcc_id=w.rcc_id))
         with pytest.raises(NotFound):
-            gap_svc.gap(s, who(factory, w, "commissioner"), la_code=w.la_out)
+            gap_svc.gap(s, who(factory, w, "commissioner"), GapQuery(la_code=w.la_out))
         with pytest.raises(NotFound):
-            gap_svc.gap(s, Principal(None, Role.RCC_COMMISSIONER, rcc_id=w.rcc_id + 99), rcc_id=w.rcc_id)
+            gap_svc.gap(
+                s, Principal(None, Role.RCC_COMMISSIONER, rcc_id=w.rcc_id + 99), GapQuery(rcc_id=w.rcc_id)
+            )
         # The LA officer's own LA, from the RCC's forecast job (only that LA's rows).
-        g = gap_svc.gap(s, who(factory, w, "officer_a"), la_code=w.la_a)
+        g = gap_svc.gap(s, who(factory, w, "officer_a"), GapQuery(la_code=w.la_a))
         assert {r["la"] for r in g["rows"]} == {w.la_a}
         assert _by(g["totals"], w.la_a, "fostering")["to_commission"] == 6
 
@@ -322,7 +325,7 @@ def test_an_la_without_returns_is_named_and_left_out_of_the_rcc_totals(factory, 
     assert res["children_at_origin"][scope_svc.REGION] == res["children_at_origin"][world.la_a]
 
     with factory() as s:
-        g = gap_svc.gap(s, who(factory, world, "commissioner"), rcc_id=world.rcc_id, horizon=6)
+        g = gap_svc.gap(s, who(factory, world, "commissioner"), GapQuery(rcc_id=world.rcc_id, horizon=6))
     assert g["notes"][0] == head and g["covered_las"] == [world.la_a]
     assert {c["la"]: c["in_forecast"] for c in g["coverage"]} == {world.la_a: True, world.la_b: False}
     assert {r["la"] for r in g["rows"]} == {world.la_a, world.la_b}  # supply still listed by LA
@@ -342,7 +345,7 @@ def test_an_la_whose_return_is_stale_is_left_out_and_says_to_when_it_is_covered(
     tot = df[df["la"] == scope_svc.REGION].set_index(["age_band", "placement", "period"])["mean"]
     assert (las - tot.reindex(las.index)).abs().max() < 0.01  # the RCC rows are LA A's alone
     with factory() as s:  # LA B on its own: not read from the RCC job that left it out
-        g = gap_svc.gap(s, who(factory, world, "commissioner"), la_code=world.la_b, horizon=6)
+        g = gap_svc.gap(s, who(factory, world, "commissioner"), GapQuery(la_code=world.la_b, horizon=6))
     assert g["forecast"]["kind"] == "computed" and g["forecast"]["origin"] == "2021-03-31"
     assert g["covered_las"] == [world.la_b] and g["totals"][0]["projected_mean"] is not None
 

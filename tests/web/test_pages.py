@@ -276,6 +276,35 @@ def test_data_officer_upload_rejected_report_by_spreadsheet_row_then_accepted_wi
     assert history.index("tag--rejected") < history.index("tag--accepted")  # oldest first
 
 
+def test_data_officer_sees_what_each_return_was_checked_against_and_the_re_check_of_a_later_year(web, users):
+    sign_in(web, users["officer"])
+
+    def send(files_, year):
+        page = web.get("/data/returns")
+        return web.post("/data/returns", data={"csrf_token": csrf_of(page.text), "collection_year": str(year)},
+                        files={k: (f"{k}.csv", v) for k, v in files_.items()})  # fmt: skip
+
+    # 2021-22 first: accepted, and the page says the previous-year rules were skipped
+    moved = files([child("B")], [episode("B", "01/01/2021", "01/06/2021", PLACE="U3", REC="E11")])
+    r = send(moved, 2021)
+    later_id = int(re.search(r"Return (\d+) accepted and stored", r.text).group(1))
+    notice = r.text[r.text.index('id="outcome"'):r.text.index("</div>", r.text.index('id="outcome"'))]
+    assert "Previous-year rules: skipped: no 2020-21 return stored" in notice
+    # 2020-21 afterwards, saying B's open episode was U1: accepted; 2021-22 re-checked, one finding
+    r = send(files([child("B")], [episode("B", "01/01/2021")]), 2020)
+    before_id = int(re.search(r"Return (\d+) accepted and stored", r.text).group(1))
+    notice = r.text[r.text.index('id="outcome"'):r.text.index("</div>", r.text.index('id="outcome"'))]
+    assert f"Year 2021-22 re-checked: 1 finding (return {later_id} stays accepted" in notice
+    row = r.text[r.text.index(f"<tr><td>{later_id}</td>"):]
+    row = row[:row.index("</tr>")]
+    assert f"re-checked against return {before_id} (2020-21, version 1) when it arrived: 1 finding" in row
+    assert "child B, episode from 2021-01-01, PLACE: 503D" in row and "tag--accepted" in row
+    # a consistent 2021-22 resubmission: checked against the stored 2020-21 on acceptance, no findings
+    r = send(files([child("B")], [episode("B", "01/01/2021", "01/06/2021", REC="E11")]), 2021)
+    notice = r.text[r.text.index('id="outcome"'):r.text.index("</div>", r.text.index('id="outcome"'))]
+    assert f"Previous-year rules: checked against return {before_id} (2020-21, version 1)." in notice
+
+
 def test_forecast_page_without_returns_says_what_to_do(web, users):
     sign_in(web, users["officer"])
     r = web.get("/data/forecast")
