@@ -16,6 +16,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,44 +31,38 @@ Result = tuple[Chosen | None, Status, int, float, dict[str, float | int | str]]
 WATCH_EVERY_S = 0.1  # how often a watcher thread asks the stop hook
 
 
-def mip(
-    m: MatchModel,
-    seed: Chosen,
-    deadline: float,
-    backend: str,
-    num_workers: int,
-    gap_limit: float,
-    linearization_level: int,
-    stop: Stop | None = None,
-) -> Result:
+@dataclass(frozen=True, slots=True)
+class MipSettings:
+    """How the restricted model is solved, the same for every call in one solve: the backend
+    (``"highs"``, ``"cpsat"`` or ``"scip"``), when to stop (``deadline`` on ``time.perf_counter``,
+    the ``stop`` hook), and the backend's knobs."""
+
+    deadline: float
+    backend: str
+    num_workers: int = 1
+    gap_limit: float = 0.0
+    linearization_level: int = 2
+    stop: Stop | None = None
+
+
+def mip(m: MatchModel, seed: Chosen, st: MipSettings) -> Result:
     lf = m.linear_form()
-    left = max(0.05, deadline - time.perf_counter())
-    if backend == "cpsat":
-        return solve_cpsat(m, lf, seed, left, num_workers, gap_limit, linearization_level, stop)
-    if backend == "highs":
-        return solve_highs(m, lf, seed, left, gap_limit, stop)
-    return solve_scip(m, lf, seed, left, num_workers, gap_limit, stop)
+    left = max(0.05, st.deadline - time.perf_counter())
+    if st.backend == "cpsat":
+        return solve_cpsat(m, lf, seed, left, st.num_workers, st.gap_limit, st.linearization_level, st.stop)
+    if st.backend == "highs":
+        return solve_highs(m, lf, seed, left, st.gap_limit, st.stop)
+    return solve_scip(m, lf, seed, left, st.num_workers, st.gap_limit, st.stop)
 
 
-def mip_pairs(
-    m: MatchModel,
-    seed: Chosen,
-    deadline: float,
-    backend: str,
-    num_workers: int,
-    gap_limit: float,
-    linearization_level: int,
-    stop: Stop | None = None,
-) -> Result:
+def mip_pairs(m: MatchModel, seed: Chosen, st: MipSettings) -> Result:
     """:func:`mip`, repeated until every pair of homes that the solution's splits use has its
     pairwise SplitApart term in the model (lazy: the model without them is a relaxation, so
     each bound is valid; only a solution scored exactly by the model can be optimal)."""
     m.add_pairs(seed)
     rounds = 0
     while True:
-        chosen, status, obj, bound, info = mip(
-            m, seed, deadline, backend, num_workers, gap_limit, linearization_level, stop
-        )
+        chosen, status, obj, bound, info = mip(m, seed, st)
         rounds += 1
         info["pair_rounds"] = rounds
         if chosen is None or info.get("stopped"):
@@ -75,7 +70,7 @@ def mip_pairs(
         if not m.add_pairs(chosen):
             break  # every pair it uses is modelled: the model scored it exactly
         status = Status.FEASIBLE  # scored with terms the model did not have
-        if time.perf_counter() >= deadline:
+        if time.perf_counter() >= st.deadline:
             break
         seed = chosen
     return chosen, status, obj, bound, info

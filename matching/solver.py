@@ -47,7 +47,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from matching.backends import Chosen, Stop, chosen_of, mip_pairs
+from matching.backends import Chosen, MipSettings, Stop, chosen_of, mip_pairs
 from matching.candidates import PreparedHomes
 from matching.distance import DistanceSource
 from matching.domain import (
@@ -171,6 +171,7 @@ def solve_model(
         backend = "highs"
     if backend not in ("cpsat", "highs", "scip"):
         raise ValueError(f"unknown backend {backend!r}")
+    settings = MipSettings(deadline, backend, num_workers, gap_limit, linearization_level, stop)
     # 1. starting columns
     for f, fam in enumerate(m.families):
         k = k_best if not fam.split else (k_split if k_best is not None else None)
@@ -232,9 +233,7 @@ def solve_model(
             rounded = round_lp(m, duals.x)
             if placed_children(m, rounded) >= m.floor and objective_of(m, rounded) < objective_of(m, seed):
                 start = rounded
-        chosen, status, obj, bound, info = mip_pairs(
-            m, start if hint else {}, deadline, backend, num_workers, gap_limit, linearization_level, stop
-        )
+        chosen, status, obj, bound, info = mip_pairs(m, start if hint else {}, settings)
         if chosen is None and hint:  # no solver answer in time: keep the better start
             chosen, status, obj, bound = start, Status.FEASIBLE, objective_of(m, start), -math.inf
     proof_added = 0
@@ -246,9 +245,7 @@ def solve_model(
         if obj - base > RC_EPS and not info.get("stopped"):  # stopped: only the bound is proven
             proof_added, proven = add_below(m, duals, lagr, obj, max_proof_columns, lag)
             if proof_added:
-                chosen2, status2, obj2, bound2, info2 = mip_pairs(
-                    m, chosen, deadline, backend, num_workers, gap_limit, linearization_level, stop
-                )
+                chosen2, status2, obj2, bound2, info2 = mip_pairs(m, chosen, settings)
                 if chosen2 is None:  # no answer on the larger model: only the bound is known
                     bound = -math.inf
                 else:

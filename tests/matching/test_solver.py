@@ -142,13 +142,13 @@ def test_highs_backend_prints_nothing_on_stdout():
     code = (
         "import time\n"
         "from matching import Policy\n"
-        "from matching.backends import mip\n"
+        "from matching.backends import MipSettings, mip\n"
         "from matching.model import build_model\n"
         "from tests.matching.factories import random_instance\n"
         "refs, homes = random_instance(1, n_ref=4, n_homes=4)\n"
         "m = build_model(refs, homes, Policy())\n"
         "m.add_all()\n"
-        "chosen, status, obj, bound, info = mip(m, {}, time.perf_counter() + 5, 'highs', 1, 0.0, 2)\n"
+        "chosen, status, obj, bound, info = mip(m, {}, MipSettings(time.perf_counter() + 5, 'highs'))\n"
         "assert info['solver'] == 'HiGHS' and chosen is not None\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from matching import Policy, Status, greedy_nearest, solve, validate
-from matching.backends import mip
+from matching.backends import MipSettings, mip
 from matching.model import build_model
 from tests.conftest import DATA_DIR
 from tests.matching.factories import random_instance
@@ -77,7 +77,7 @@ def test_every_backend_stops_mid_solve_when_asked(backend):
     m.add_all()  # the full model: long enough to need stopping
     hook = _After(1.0)
     t0 = time.perf_counter()
-    chosen, status, obj, bound, info = mip(m, {}, t0 + 300.0, backend, 1, 0.0, 2, hook)
+    chosen, status, obj, bound, info = mip(m, {}, MipSettings(t0 + 300.0, backend, stop=hook))
     done = time.perf_counter()
     assert hook.fired_at is not None, "the solve ended before the hook fired: not a test of stopping"
     assert done - hook.fired_at < STOP_WITHIN_S, (backend, done - hook.fired_at)
