@@ -31,6 +31,15 @@ DECISION = {"home_ids": {"41": 12}, "ok": True, "objective": 240, "violations": 
             "contributions": [CONTRIBUTION]}  # fmt: skip
 
 
+WEBHOOK = {
+    "id": 1,
+    "url": "https://case-system.example.gov.uk/rcc/events",
+    "events": ["offer.accepted", "offer.declined"],
+    "description": "LA case system",
+    "active": True,
+    "role": "la_officer",
+    "created_at": T0,
+}
 RESPONSES: dict[str, dict[str, Any]] = {
     "LocalAuthorityOut": LA,
     "RccOut": {"id": 1, "name": "North East RCC", "members": [LA]},
@@ -259,25 +268,8 @@ RESPONSES: dict[str, dict[str, Any]] = {
             }
         ],
     },  # fmt: skip
-    "WebhookOut": {
-        "id": 1,
-        "url": "https://case-system.example.gov.uk/rcc/events",
-        "events": ["offer.accepted", "offer.declined"],
-        "description": "LA case system",
-        "active": True,
-        "role": "la_officer",
-        "created_at": T0,
-    },
-    "WebhookCreated": {
-        "id": 1,
-        "url": "https://case-system.example.gov.uk/rcc/events",
-        "events": ["offer.accepted", "offer.declined"],
-        "description": "LA case system",
-        "active": True,
-        "role": "la_officer",
-        "created_at": T0,
-        "secret": "whsec_3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e",
-    },  # fmt: skip
+    "WebhookOut": WEBHOOK,
+    "WebhookCreated": {**WEBHOOK, "secret": "whsec_3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"},
     "EventKindOut": {
         "kind": "offer.accepted",
         "description": "A provider accepted an offer; the placements are made.",
