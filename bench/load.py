@@ -43,6 +43,8 @@ from typing import Any
 
 import httpx
 
+from rcc.serving import PROTOCOL
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test_g_bench"
@@ -163,7 +165,7 @@ class Server:
         env = {**os.environ, "RCC_DATABASE_URL": url, "RCC_DATA_DIR": data_dir, "RCC_WORKER": "off"}
         env.update(extra_env or {})
         cmd = [
-            sys.executable, "-m", "uvicorn", "rcc.app:create_app", "--factory", "--host", "127.0.0.1",
+            sys.executable, "-m", "uvicorn", "rcc.app:create_app", "--factory", "--http", PROTOCOL, "--host", "127.0.0.1",
             "--port", str(self.port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)

@@ -33,15 +33,25 @@ def db_downgrade(revision: str) -> None:
     typer.echo(f"database at {revision}")
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Upgrade the database, then serve the API (docs at /docs)."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API processes (uvicorn workers) on this port")] = 1,
+) -> None:
+    """Upgrade the database, then serve the API (docs at /docs).
+
+    One process runs the API and, by default, a job worker thread. With ``--workers W`` it runs W API
+    processes; set RCC_WORKER=off and run ``rcc worker`` beside them (README, "Running on more than one
+    machine")."""
     import uvicorn
 
-    from rcc.app import create_app
+    from rcc.serving import PROTOCOL
 
     prepare_database()
-    typer.echo(f"RCC service on http://{host}:{port}/docs  (database: {_safe_url()})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    typer.echo(f"RCC service on http://{host}:{port}/docs  (database: {_safe_url()}, {workers} process(es))")
+    uvicorn.run(
+        "rcc.app:create_app", factory=True, host=host, port=port, workers=workers, http=PROTOCOL, log_level="info"
+    )
 
 
 def worker(once: Annotated[bool, typer.Option(help="run queued jobs, then exit")] = False) -> None:

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from rcc.config import REPO_ROOT
+from rcc.serving import PROTOCOL
 from tests.conftest import DATA_DIR, PG_URL
 
 pytestmark = pytest.mark.skipif(
@@ -101,8 +102,8 @@ def layout(db_url, tmp_path):
         for i in (1, 2):
             port = _free_port()
             ports.append(port)
-            uvicorn = [sys.executable, "-m", "uvicorn", "rcc.app:create_app", "--factory", "--host", "127.0.0.1",
-                       "--port", str(port), "--log-level", "warning"]  # fmt: skip
+            uvicorn = [sys.executable, "-m", "uvicorn", "rcc.app:create_app", "--factory", "--http", PROTOCOL,
+                       "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
             procs[f"api{i}"] = Proc(f"api{i}", uvicorn, env, tmp_path)
         for i in (1, 2):
             procs[f"worker{i}"] = Proc(f"worker{i}", [*cli, "worker"], env, tmp_path)
