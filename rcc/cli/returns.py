@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import shutil
+import tempfile
+from collections.abc import Mapping
+from typing import Annotated, BinaryIO, cast
 
 import typer
 
@@ -11,8 +14,24 @@ from rcc.cli.common import _factory, prepare_database
 returns_app = typer.Typer(help="SSDA903 sufficiency returns.", no_args_is_help=True)
 
 
+def _seekable(f: BinaryIO) -> BinaryIO:
+    """The file itself when it can seek (a file named on the command line: it is then read row by row,
+    never whole); otherwise (``-``, a pipe on standard input) a copy spooled to disk in 1 MB chunks."""
+    if f.seekable():
+        return f
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - returned open, closed by the caller
+    shutil.copyfileobj(f, spool, 1 << 20)
+    spool.seek(0)
+    return cast(BinaryIO, spool)
+
+
+def _name(table: str, f: BinaryIO) -> str:
+    name = getattr(f, "name", None)
+    return name if isinstance(name, str) and not name.startswith("<") else f"{table}.csv (standard input)"
+
+
 def _submit_one(
-    la: str, year: int | None, files: dict[str, bytes], names: dict[str, str], quarantine: bool = False
+    la: str, year: int | None, files: Mapping[str, bytes | BinaryIO], names: dict[str, str], quarantine: bool = False
 ) -> None:
     from rcc.auth import SYSTEM
     from rcc.db import transaction
@@ -49,8 +68,16 @@ def returns_submit(
     """Validate and store one SSDA903 return; prints the row-by-row report if it is rejected."""
     prepare_database()
     handles = {"header": header, "episodes": episodes, "uasc": uasc}
-    files = {t: f.read() for t, f in handles.items() if f is not None}
-    _submit_one(la, year, files, {t: f.name for t, f in handles.items() if f is not None}, quarantine)
+    given = {t: f for t, f in handles.items() if f is not None}
+    if sum(not f.seekable() for f in given.values()) > 1:
+        typer.echo("error: only one of the files can come from standard input", err=True)
+        raise typer.Exit(2)
+    files = {t: _seekable(f) for t, f in given.items()}
+    try:
+        _submit_one(la, year, files, {t: _name(t, f) for t, f in given.items()}, quarantine)
+    finally:
+        for f in files.values():
+            f.close()
 
 
 @returns_app.command("submit-sample")

@@ -237,3 +237,41 @@ def test_returns_submit_checks_the_stored_previous_year(cli_db, tmp_path):
     assert bad.exit_code == 2 and "episodes[row 2].PLACE: 503D:" in bad.output
     good = submit(2021, [episode("B", "01/01/2021", "01/06/2021", REC="E11")])
     assert good.exit_code == 0 and "previous-year rules: run against the stored 2020-21 return" in good.output
+
+
+def test_returns_submit_reads_a_file_from_standard_input(cli_db, tmp_path):
+    from tests.ssda903_builders import child, episode, files
+
+    runner, _ = cli_db
+    raw = files([child("B")], [episode("B", "01/01/2021")])
+    header = tmp_path / "header.csv"
+    header.write_bytes(raw["header"])
+    out = runner.invoke(
+        app, ["returns", "submit", "--la", "E08000021", "--year", "2020", "--header", str(header), "--episodes", "-"],
+        input=raw["episodes"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "E08000021 2020: accepted, version 1" in out.output and "'added': 1" in out.output
+
+
+def test_a_piped_return_is_spooled_in_chunks_not_read_whole(tmp_path):
+    import os
+
+    from rcc.cli.returns import _seekable
+
+    body = b"CHILD,DECOM\n" + b"1,01/01/2021\n" * 50_000
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a writer on the far end of a real pipe
+        os.close(r)
+        os.write(w, body)
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        assert not pipe.seekable()
+        spooled = _seekable(pipe)
+        assert spooled is not pipe and spooled.seekable() and spooled.read() == body
+        spooled.close()
+    os.waitpid(pid, 0)
+    with open(tmp_path / "f.csv", "wb+") as f:  # a named file is used as it is
+        assert _seekable(f) is f
