@@ -80,6 +80,23 @@ def returns_submit(
             f.close()
 
 
+@returns_app.command("check-unrecorded")
+def returns_check_unrecorded() -> None:
+    """Run DfE's previous-year rules on every stored return accepted before checks were kept (the latest
+    version of each LA and year), against the stored year before, and keep each run; the return stays
+    accepted. Running it again finds nothing left to do."""
+    from rcc.db import transaction
+    from rcc.sufficiency.previous import check_unrecorded
+
+    prepare_database()
+    with transaction(_factory()) as s:
+        done = check_unrecorded(s)
+    for b in done:
+        against = f"against return {b.previous_return_id}" if b.previous_return_id else "skipped: no year-1 return"
+        typer.echo(f"return {b.return_id} ({b.collection_year}, version {b.version}): {against}, {b.finding_count} finding(s)")
+    typer.echo(f"{len(done)} return(s) checked")
+
+
 @returns_app.command("submit-sample")
 def returns_submit_sample(
     la: Annotated[str, typer.Option(help="LA GSS or DfE code to file the sample under")],

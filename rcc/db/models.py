@@ -360,7 +360,8 @@ class SufficiencyReturnCheck(Base):
     ``trigger`` is ``submission`` (run when the return was accepted: ``previous_return_id`` is the
     year-1 version it was checked against, null when none was stored and the rules were skipped)
     or ``recheck`` (run again because a new version of the year-1 return, ``triggered_by_return_id``,
-    arrived after it). The latest check is the one in force. A re-check never changes the return's
+    arrived after it) or ``backfill`` (run afterwards by ``rcc returns check-unrecorded`` on a return
+    accepted before checks were kept). The latest check is the one in force. A re-check never changes the return's
     status: it stays accepted and in effect; ``findings`` (``{table, child, decom, field, code,
     message}``, rows named by child and episode start since the stored rows have no file row)
     say what the LA should correct by resubmitting the year.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from rcc.db.models import Ssda903ReturnRow, SufficiencyReturn, SufficiencyReturnCheck, utcnow
@@ -172,3 +172,51 @@ def recheck_later_year(session: Session, stored: SufficiencyReturn) -> Recheck |
     findings = [_finding(e, tables) for e in errors]
     record_check(session, later, previous, findings, triggered_by=stored)
     return Recheck(later.id, later.collection_year, later.version, len(findings))
+
+
+@dataclass(frozen=True)
+class Backfilled:
+    """A check run afterwards on a stored return that had none recorded."""
+
+    return_id: int
+    la_id: int
+    collection_year: int
+    version: int
+    previous_return_id: int | None
+    finding_count: int
+
+
+def check_unrecorded(session: Session) -> list[Backfilled]:
+    """Run the previous-year rules on the latest version of every stored (LA, year) return that has no
+    check recorded (accepted before checks were kept, migration 0011), against the latest stored
+    year-1 version, and keep each run with ``trigger="backfill"`` (no year-1 return: a skipped run).
+    Returns that have a check are left alone, so running it twice records nothing more."""
+    latest = (
+        select(SufficiencyReturn.la_id, SufficiencyReturn.collection_year, func.max(SufficiencyReturn.version))
+        .group_by(SufficiencyReturn.la_id, SufficiencyReturn.collection_year)
+    )
+    keys = set(session.execute(latest).tuples())
+    checked = select(SufficiencyReturnCheck.return_id)
+    unrecorded = session.scalars(
+        select(SufficiencyReturn)
+        .where(SufficiencyReturn.id.not_in(checked))
+        .order_by(SufficiencyReturn.la_id, SufficiencyReturn.collection_year)
+    ).all()
+    done: list[Backfilled] = []
+    for ret in unrecorded:
+        if (ret.la_id, ret.collection_year, ret.version) not in keys:
+            continue  # an older version, no longer in effect
+        previous = stored_previous(session, ret.la_id, ret.collection_year)
+        findings: list[dict] = []
+        if previous is not None:
+            tables = stored_tables(session, ret.id)
+            errors = check_against_previous(tables, ret.collection_year, previous.tables)
+            findings = [_finding(e, tables) for e in errors]
+        check = record_check(session, ret, previous, findings)
+        check.trigger = "backfill"
+        session.flush()
+        done.append(
+            Backfilled(ret.id, ret.la_id, ret.collection_year, ret.version,
+                       previous.return_id if previous else None, len(findings))
+        )  # fmt: skip
+    return done

@@ -183,3 +183,45 @@ def test_a_new_version_of_the_year_before_re_checks_the_stored_year_after(factor
     assert latest_check(factory, later.id)[:5] == ("recheck", v3.ret.id, 3, v3.ret.id, 0)
     unchanged = submit(factory, first_year(place="U1"), 2020)  # identical: nothing stored, nothing re-checked
     assert unchanged.outcome == "unchanged" and unchanged.later_year is None
+
+
+def test_returns_stored_before_checks_were_kept_are_checked_once_by_the_backfill(factory):
+    from rcc.db.models import SufficiencyReturnCheck
+    from rcc.sufficiency.previous import check_unrecorded
+
+    later = submit(factory, second_year(place="U3", dob="16/06/2010"), 2021).ret  # accepted: no 2020-21 yet
+    first = submit(factory, first_year(place="U1"), 2020).ret
+    with transaction(factory) as s:  # as a database upgraded to 0011 has them: no check rows
+        s.execute(SufficiencyReturnCheck.__table__.delete())
+    assert latest_check(factory, first.id) is None and latest_check(factory, later.id) is None
+    with transaction(factory) as s:
+        done = check_unrecorded(s)
+    assert [(b.return_id, b.previous_return_id, b.finding_count) for b in done] == [
+        (first.id, None, 0), (later.id, first.id, 2)
+    ]
+    assert latest_check(factory, first.id) == ("backfill", None, None, None, 0, [])  # skipped: no 2019-20
+    trigger, prev_id, prev_version, by, count, findings = latest_check(factory, later.id)
+    assert (trigger, prev_id, prev_version, by, count) == ("backfill", first.id, 1, None, 2)
+    assert {(f["field"], f["code"]) for f in findings} == {("PLACE", "503D"), ("DOB", "203")}
+    with factory() as s:
+        ret = s.get(SufficiencyReturn, later.id)
+        assert ret is not None and ret.status == "accepted"  # findings to correct, not a refusal
+    with transaction(factory) as s:
+        assert check_unrecorded(s) == []  # nothing left: a second run records nothing
+
+
+def test_the_backfill_finds_what_a_later_correction_of_the_year_before_contradicts(factory):
+    from rcc.db.models import SufficiencyReturnCheck
+    from rcc.sufficiency.previous import check_unrecorded
+
+    submit(factory, first_year(place="U1"), 2020)
+    later = submit(factory, second_year(place="U1"), 2021).ret
+    v2 = submit(factory, first_year(place="U3"), 2020).ret
+    with transaction(factory) as s:
+        s.execute(SufficiencyReturnCheck.__table__.delete())
+    with transaction(factory) as s:
+        done = check_unrecorded(s)
+    assert {b.return_id for b in done} == {v2.id, later.id}  # version 1 of 2020-21 is no longer in effect
+    trigger, prev_id, prev_version, _, count, findings = latest_check(factory, later.id)
+    assert (trigger, prev_id, prev_version, count) == ("backfill", v2.id, 2, 1)
+    assert findings[0]["code"] == "503D"

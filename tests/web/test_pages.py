@@ -305,6 +305,40 @@ def test_data_officer_sees_what_each_return_was_checked_against_and_the_re_check
     assert f"Previous-year rules: checked against return {before_id} (2020-21, version 1)." in notice
 
 
+def test_data_officer_sees_a_return_stored_before_checks_were_kept_and_its_backfilled_check(web, users, factory):
+    from rcc.db import transaction
+    from rcc.db.models import SufficiencyReturnCheck
+    from rcc.sufficiency.previous import check_unrecorded
+
+    sign_in(web, users["officer"])
+
+    def send(files_, year):
+        page = web.get("/data/returns")
+        r = web.post("/data/returns", data={"csrf_token": csrf_of(page.text), "collection_year": str(year)},
+                     files={k: (f"{k}.csv", v) for k, v in files_.items()})  # fmt: skip
+        return int(re.search(r"Return (\d+) accepted and stored", r.text).group(1))
+
+    later_id = send(files([child("B")], [episode("B", "01/01/2021", "01/06/2021", PLACE="U3", REC="E11")]), 2021)
+    before_id = send(files([child("B")], [episode("B", "01/01/2021")]), 2020)
+    with transaction(factory) as s:  # as stored before migration 0011: no check kept
+        s.execute(SufficiencyReturnCheck.__table__.delete())
+
+    def row(text: str, rid: int) -> str:
+        part = text[text.index(f"<tr><td>{rid}</td>"):]
+        return part[:part.index("</tr>")]
+
+    page = web.get("/data/returns").text
+    assert "not recorded: stored before checks were kept" in row(page, later_id)
+    with transaction(factory) as s:
+        check_unrecorded(s)
+    page = web.get("/data/returns").text
+    assert (
+        f"checked afterwards (stored before checks were kept) against return {before_id} (2020-21, version 1): "
+        "1 finding" in row(page, later_id)
+    )
+    assert "skipped: no 2019-20 return stored" in row(page, before_id)
+
+
 def test_forecast_page_without_returns_says_what_to_do(web, users):
     sign_in(web, users["officer"])
     r = web.get("/data/forecast")
