@@ -7,7 +7,7 @@ DataFrame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -94,6 +94,7 @@ class Prepared:
     new: np.ndarray  # bool: starts a period of care (no contiguous predecessor)
     child: np.ndarray  # CHILD ids
     seen: np.ndarray | None  # first_seen day numbers (BIG if unknown), or None
+    _counts: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def from_history(hist: pd.DataFrame, las: list[str]) -> Prepared:
@@ -137,8 +138,14 @@ class Prepared:
         )
 
     def counts_on(self, d: int, n_las: int) -> np.ndarray:
-        """Children in care on day ``d`` (as this data knows it), shape (L, 2 [uasc], B, K)."""
+        """Children in care on day ``d`` (as this data knows it), shape (L, 2 [uasc], B, K);
+        computed once per day (the internal backtests ask for the same days many times), read-only."""
+        if (d, n_las) in self._counts:
+            return self._counts[(d, n_las)]
         on = (self.start <= d) & (self.end > d) & (self.state < K) & (self.thr[:, 4] > d) & (self.dob <= d)
         band = (self.thr[on, :4] <= d).sum(axis=1)
         key = ((self.la[on] * 2 + self.uasc[on]) * 5 + band) * K + self.state[on]
-        return np.bincount(key, minlength=n_las * 2 * 5 * K).reshape(n_las, 2, 5, K).astype(float)
+        out = np.bincount(key, minlength=n_las * 2 * 5 * K).reshape(n_las, 2, 5, K).astype(float)
+        out.flags.writeable = False
+        self._counts[(d, n_las)] = out
+        return out
