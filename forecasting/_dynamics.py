@@ -84,23 +84,21 @@ class _Dynamics(_Estimator):
         q[..., idx, idx] = -diag
         flat = q.reshape(-1, NS + 1, NS + 1)
         wanted = sorted(set(deltas))
-        h = wanted[0]
-        mats = {1: expm_batch(flat), h: expm_batch(flat * h)}
+        mats = {1: expm_batch(flat)}
 
-        def power(d: int) -> np.ndarray:
-            if d in mats:
-                return mats[d]
-            if d >= 2 * h:
-                mats[d] = power(h) @ power(d - h)
-            else:
-                mats[d] = power(d - 1) @ mats[1]
+        def power(d: int) -> np.ndarray:  # exp(Q d) = exp(Q)^d, by squaring
+            if d not in mats:
+                half = power(d // 2)
+                sq = half @ half
+                mats[d] = sq @ mats[1] if d % 2 else sq
             return mats[d]
 
         out = {}
-        for d in wanted:
-            p = np.clip(power(d), 0.0, None)
-            p = p / p.sum(axis=-1, keepdims=True)
-            out[d] = p.reshape(S, G, B, NS + 1, NS + 1)[..., :NS, :].reshape(-1, NS + 1)
+        for d in wanted:  # the transient rows, clipped at 0 and summing to 1
+            p = power(d).reshape(S, G, B, NS + 1, NS + 1)[..., :NS, :].reshape(-1, NS + 1)
+            np.clip(p, 0.0, None, out=p)
+            p /= p.sum(axis=-1, keepdims=True)
+            out[d] = p
         return out
 
     def _entry_probs(self, w: np.ndarray, applies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,15 +225,19 @@ class _Dynamics(_Estimator):
             if len(st):
                 # Children alike in group, state and age band at every count have the same
                 # state distributions: propagated once, weighted by how many there are.
+                # Key: group, state and, per birthday threshold, how many counts it precedes
+                # (which fixes the band at every count).
                 g_all = st["la"].to_numpy() * 2 + st["uasc"].to_numpy().astype(np.int64)
-                band_all = (self._stock_thr[:, None, :] <= pdays[None, :, None]).sum(axis=-1)
-                alike, n_alike = np.unique(
-                    np.column_stack([g_all, st["state"].to_numpy(), band_all]), axis=0, return_counts=True
-                )
-                g0, band_tab = alike[:, 0], alike[:, 2:]
-                n = len(alike)
+                crossed = (self._stock_thr[:, :, None] <= pdays[None, None, :]).sum(axis=-1)  # (n, 5)
+                key = g_all * NS + st["state"].to_numpy()
+                for b in range(crossed.shape[1]):
+                    key = key * (len(pdays) + 1) + crossed[:, b]
+                _, first, n_alike = np.unique(key, return_index=True, return_counts=True)
+                g0 = g_all[first]
+                band_tab = (self._stock_thr[first, None, :] <= pdays[None, :, None]).sum(axis=-1)
+                n = len(first)
                 p = np.zeros((n, NS + 1))
-                p[np.arange(n), alike[:, 1]] = 1.0
+                p[np.arange(n), st["state"].to_numpy()[first]] = 1.0
                 wt = n_alike.astype(float)[:, None]
                 for j in range(1, horizon + 1):
                     m = mats[deltas[j - 1]][g0, np.minimum(band_tab[:, j - 1], B - 1)]

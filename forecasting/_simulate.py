@@ -77,9 +77,18 @@ class _Items:
         code = self.code[lo : self.n]
         mv = lo + np.flatnonzero(rng.random(len(code), dtype=np.float32) >= stay.take(code))
         if len(mv):
-            old = self.cells(mv)
-            self.code[mv] = _moved(rng, cum, self.code[mv], self.dead)
-            self.recount(mv, old)
+            c = self.code[mv]  # movers are alive; a move keeps the band
+            st = c % NS
+            u = rng.random(len(mv), dtype=np.float32)
+            dest = np.minimum((u[:, None] >= cum[c]).sum(axis=1), EXIT)
+            self.code[mv] = np.where(dest == EXIT, self.dead, c - st + dest)
+            band_cell = self.base[mv] + c // NS % B * K
+            self.counts += np.bincount(
+                np.where(dest < K, band_cell + dest, self.n_cells), minlength=self.n_cells + 1
+            )
+            self.counts -= np.bincount(
+                np.where(st < K, band_cell + st, self.n_cells), minlength=self.n_cells + 1
+            )
 
     def rebands(self, j: int) -> None:
         """Apply the band changes due at the count of month j (ageing out at 18: dead)."""
@@ -200,11 +209,7 @@ class _Simulator(_Dynamics):
             if tot and nup:
                 sims = np.repeat(np.repeat(np.arange(S), L), k.reshape(-1))
                 las = np.repeat(np.tile(np.arange(L), S), k.reshape(-1))
-                u_items = np.empty(tot, dtype=np.int64)
-                for la in range(L):
-                    sel = las == la
-                    if sel.any():
-                        u_items[sel] = _choice(rng, ucdf[la], int(sel.sum()))
+                u_items = _sample(ucdf, las, rng.random(tot))
                 ut = n_child + npool * horizon + u_items * horizon + (j - 1)
                 parts.append((sims, las * 2 + 1, upool_state[u_items], ut))
             e_s, e_g, e_st, e_tid = (
@@ -249,43 +254,33 @@ class _Simulator(_Dynamics):
         mu = self._entry_mu(horizon, beta)  # (S, L, H)
         probs, wmean = self._entry_probs(w, applies)
         n = rng.poisson(mu * wmean[None, :, None])
-        cdf = _cdf(probs)
-        # Each LA's entrants of every month and draw at once (month-major), then split by month.
-        reps = n.transpose(1, 2, 0).reshape(L, -1)  # (L, H x S)
-        month = np.repeat(np.tile(np.repeat(np.arange(horizon), S), L), reps.ravel())
-        sims = np.repeat(np.tile(np.arange(S), L * horizon), reps.ravel())
-        las = np.repeat(np.arange(L), reps.sum(axis=1))
-        pidx = np.concatenate([_choice(rng, cdf[la], int(reps[la].sum())) for la in range(L)])
-        order = np.argsort(month, kind="stable")
-        bounds = np.searchsorted(month[order], np.arange(horizon + 1))
-        out = []
-        for j in range(horizon):
-            o = order[bounds[j] : bounds[j + 1]]
-            out.append((sims[o], las[o], pidx[o]))
-        return out
+        # All entrants, month-major (month, LA, draw), each drawn from its LA's pool distribution.
+        reps = n.transpose(2, 1, 0).ravel()
+        month = np.repeat(np.arange(horizon), n.sum(axis=(0, 1)))
+        las = np.repeat(np.tile(np.repeat(np.arange(L), S), horizon), reps)
+        sims = np.repeat(np.tile(np.arange(S), L * horizon), reps)
+        pidx = _sample(_cdf(probs), las, rng.random(len(las)))
+        bounds = np.searchsorted(month, np.arange(horizon + 1))
+        return [
+            (sims[bounds[j] : bounds[j + 1]], las[bounds[j] : bounds[j + 1]], pidx[bounds[j] : bounds[j + 1]])
+            for j in range(horizon)
+        ]
 
 
 def _tables(pm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """From transition rows ``pm`` (parameter set, group, band, state) x (NS + 1): the
     probability of the same state at the interval's end (plus 1 for the dead row), and each
-    row's cumulative distribution of where a mover goes (its own state removed)."""
-    rows = np.arange(pm.shape[0])
-    own = rows % NS
-    stay = np.concatenate([pm[rows, own], [1.0]]).astype(np.float32)
-    moves = pm.copy()
-    moves[rows, own] = 0.0
-    cum = np.cumsum(moves, axis=1)
-    total = cum[:, -1:]
-    cum = np.divide(cum, total, out=np.ones_like(cum), where=total > 0)
-    return stay, cum.astype(np.float32)
-
-
-def _moved(rng: np.random.Generator, cum: np.ndarray, code: np.ndarray, dead: int) -> np.ndarray:
-    """New codes of items that leave their state (destination drawn from their row of ``cum``);
-    leaving care -> ``dead``."""
-    u = rng.random(len(code), dtype=np.float32)
-    dest = np.minimum((u[:, None] >= cum[code]).sum(axis=1), EXIT)
-    return np.where(dest == EXIT, dead, code - code % NS + dest).astype(np.int32)
+    row's cumulative distribution of where a mover goes (its own state removed; a row that never
+    moves gets 1s)."""
+    own = np.arange(pm.shape[0]) * (NS + 1) + np.arange(pm.shape[0]) % NS
+    stay = np.append(pm.ravel().take(own), 1.0).astype(np.float32)
+    cum = pm.astype(np.float32)
+    cum.ravel()[own] = 0.0
+    np.cumsum(cum, axis=1, out=cum)
+    total = cum[:, -1:].copy()
+    np.divide(cum, total, out=cum, where=total > 0)
+    cum[total[:, 0] <= 0] = 1.0
+    return stay, cum
 
 
 def _cdf(probs: np.ndarray) -> np.ndarray:
@@ -296,7 +291,20 @@ def _cdf(probs: np.ndarray) -> np.ndarray:
     return np.asarray(cdf / cdf[..., -1:])
 
 
-def _choice(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarray:
-    """Draws from the distribution with cumulative ``cdf``: rng.choice(len(cdf), size, p=...)
-    without rebuilding the cumulative each time."""
-    return np.asarray(cdf.searchsorted(rng.random(size), side="right"), dtype=np.int64)
+def _sample(cdf: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each u, the first i with cdf[row, i] > u (Generator.choice's rule, so the same draws
+    for the same uniforms), found from a guide table (the first such i for u = k / n) and a short
+    forward scan instead of a binary search per draw."""
+    L, n = cdf.shape
+    if n == 0 or len(u) == 0:
+        return np.zeros(len(u), dtype=np.int64)
+    guide = np.stack([np.searchsorted(c, np.arange(n) / n, side="right") for c in cdf]).ravel()
+    flat = cdf.ravel()
+    start = row.astype(np.int64) * n
+    pos = start + np.minimum(guide[start + np.minimum((u * n).astype(np.int64), n - 1)], n - 1)
+    last = start + n - 1
+    act = np.flatnonzero((flat[pos] <= u) & (pos < last))
+    while len(act):
+        pos[act] += 1
+        act = act[(flat[pos[act]] <= u[act]) & (pos[act] < last[act])]
+    return pos - start
