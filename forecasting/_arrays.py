@@ -7,7 +7,7 @@ DataFrame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,23 +59,25 @@ def birthday_days(dob: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
 
 
 def expm_batch(a: np.ndarray) -> np.ndarray:
-    """exp of a stack of generator matrices (scaling and squaring with a Taylor series)."""
+    """exp of a stack of generator matrices (scaling and squaring with a degree-7 Taylor
+    polynomial, evaluated by Horner's rule)."""
     if a.size == 0:
         return a.copy()
     norm = np.abs(a).sum(axis=-1).max()
     s = max(0, int(np.ceil(np.log2(max(float(norm), 1e-12) / 0.25))))
     x = a / (2.0**s)
-    n = a.shape[-1]
-    eye = np.broadcast_to(np.eye(n), a.shape)
-    out = eye.copy()
-    term = eye.copy()
-    for k in range(1, 8):
-        term = term @ x / k
-        out = out + term
+    diag = np.arange(a.shape[-1])
+    out = x / 7.0
+    out[..., diag, diag] += 1.0
+    for k in range(6, 0, -1):  # I + x (I + x/2 (... (I + x/7)))
+        out = x @ out
+        out /= k
+        out[..., diag, diag] += 1.0
     for _ in range(s):
         out = out @ out
-    out = np.clip(out, 0.0, None)
-    return np.asarray(out / out.sum(axis=-1, keepdims=True))
+    np.clip(out, 0.0, None, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Prepared:
     new: np.ndarray  # bool: starts a period of care (no contiguous predecessor)
     child: np.ndarray  # CHILD ids
     seen: np.ndarray | None  # first_seen day numbers (BIG if unknown), or None
+    _counts: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def from_history(hist: pd.DataFrame, las: list[str]) -> Prepared:
@@ -137,8 +140,14 @@ class Prepared:
         )
 
     def counts_on(self, d: int, n_las: int) -> np.ndarray:
-        """Children in care on day ``d`` (as this data knows it), shape (L, 2 [uasc], B, K)."""
+        """Children in care on day ``d`` (as this data knows it), shape (L, 2 [uasc], B, K);
+        computed once per day (the internal backtests ask for the same days many times), read-only."""
+        if (d, n_las) in self._counts:
+            return self._counts[(d, n_las)]
         on = (self.start <= d) & (self.end > d) & (self.state < K) & (self.thr[:, 4] > d) & (self.dob <= d)
         band = (self.thr[on, :4] <= d).sum(axis=1)
         key = ((self.la[on] * 2 + self.uasc[on]) * 5 + band) * K + self.state[on]
-        return np.bincount(key, minlength=n_las * 2 * 5 * K).reshape(n_las, 2, 5, K).astype(float)
+        out = np.bincount(key, minlength=n_las * 2 * 5 * K).reshape(n_las, 2, 5, K).astype(float)
+        out.flags.writeable = False
+        self._counts[(d, n_las)] = out
+        return out

@@ -84,23 +84,21 @@ class _Dynamics(_Estimator):
         q[..., idx, idx] = -diag
         flat = q.reshape(-1, NS + 1, NS + 1)
         wanted = sorted(set(deltas))
-        h = wanted[0]
-        mats = {1: expm_batch(flat), h: expm_batch(flat * h)}
+        mats = {1: expm_batch(flat)}
 
-        def power(d: int) -> np.ndarray:
-            if d in mats:
-                return mats[d]
-            if d >= 2 * h:
-                mats[d] = power(h) @ power(d - h)
-            else:
-                mats[d] = power(d - 1) @ mats[1]
+        def power(d: int) -> np.ndarray:  # exp(Q d) = exp(Q)^d, by squaring
+            if d not in mats:
+                half = power(d // 2)
+                sq = half @ half
+                mats[d] = sq @ mats[1] if d % 2 else sq
             return mats[d]
 
         out = {}
-        for d in wanted:
-            p = np.clip(power(d), 0.0, None)
-            p = p / p.sum(axis=-1, keepdims=True)
-            out[d] = p.reshape(S, G, B, NS + 1, NS + 1)[..., :NS, :].reshape(-1, NS + 1)
+        for d in wanted:  # the transient rows, clipped at 0 and summing to 1
+            p = power(d).reshape(S, G, B, NS + 1, NS + 1)[..., :NS, :].reshape(-1, NS + 1)
+            np.clip(p, 0.0, None, out=p)
+            p /= p.sum(axis=-1, keepdims=True)
+            out[d] = p
         return out
 
     def _entry_probs(self, w: np.ndarray, applies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,11 +223,22 @@ class _Dynamics(_Estimator):
 
             st = self.stock_
             if len(st):
-                n = len(st)
+                # Children alike in group, state and age band at every count have the same
+                # state distributions: propagated once, weighted by how many there are.
+                # Key: group, state and, per birthday threshold, how many counts it precedes
+                # (which fixes the band at every count).
+                g_all = st["la"].to_numpy() * 2 + st["uasc"].to_numpy().astype(np.int64)
+                crossed = (self._stock_thr[:, :, None] <= pdays[None, None, :]).sum(axis=-1)  # (n, 5)
+                key = g_all * NS + st["state"].to_numpy()
+                for b in range(crossed.shape[1]):
+                    key = key * (len(pdays) + 1) + crossed[:, b]
+                _, first, n_alike = np.unique(key, return_index=True, return_counts=True)
+                g0 = g_all[first]
+                band_tab = (self._stock_thr[first, None, :] <= pdays[None, :, None]).sum(axis=-1)
+                n = len(first)
                 p = np.zeros((n, NS + 1))
-                p[np.arange(n), st["state"].to_numpy()] = 1.0
-                g0 = st["la"].to_numpy() * 2 + st["uasc"].to_numpy().astype(np.int64)
-                band_tab = (self._stock_thr[:, None, :] <= pdays[None, :, None]).sum(axis=-1)
+                p[np.arange(n), st["state"].to_numpy()[first]] = 1.0
+                wt = n_alike.astype(float)[:, None]
                 for j in range(1, horizon + 1):
                     m = mats[deltas[j - 1]][g0, np.minimum(band_tab[:, j - 1], B - 1)]
                     p = np.einsum("ni,nij->nj", p[:, :NS], m)
@@ -238,13 +247,14 @@ class _Dynamics(_Estimator):
                     if not last_only or j == horizon:
                         ok = b < B
                         pk = p[ok, :K]
-                        add(j, g0[ok] * B + b[ok], pk, pk * (1 - pk))
+                        add(j, g0[ok] * B + b[ok], pk * wt[ok], pk * (1 - pk) * wt[ok])
             self._cache[skey] = (mats, mean.copy(), var.copy())
 
         # Entrants on an age grid (whole months at the count, 0 .. 18 years).
         A = 12 * 18
         edges = np.array([12, 60, 120, 192])
         band_of = np.searchsorted(edges, np.arange(A), side="right")  # (A,)
+        band_start = [0, *edges.tolist(), A]
         mu = self._entry_mu(horizon, self.entry_.beta) if self.entry_.n_months else np.zeros((L, horizon))
         urate = self._uasc_rates(None, 1, horizon, scenario)[0]
         gi = np.arange(L)[:, None] * 2 + np.arange(2)[None, :]  # (L, 2)
@@ -266,17 +276,16 @@ class _Dynamics(_Estimator):
                 s = pool["state"].to_numpy()
                 for la in range(L):
                     np.add.at(W[la, u], (am, s), pr[la] * wm[la])
-            grid = {d: mats[d][gi[:, :, None], band_of[None, None, :]] for d in sorted(set(deltas))}
-            unit = {
-                d: np.einsum("luai,luaij->luaj", W[..., :NS], mats[d][gi[:, :, None], band_of[None, None, :]])
-                for d in sorted(set(halves))
-            }
+            # Per interval length, each band's matrices (L, 2, NS, NS + 1): the grid's ages in a
+            # band share them.
+            grid = {d: [mats[d][gi, b] for b in range(B)] for d in sorted(set(deltas) | set(halves))}
+            unit = {d: _banded(W, grid[d], band_start) for d in sorted(set(halves))}
             self._cache[ekey] = (grid, unit)
         rates = np.stack([mu, urate], axis=1)  # (L, 2, H)
         coh = np.zeros((L, 2, A, NS + 1))
         for j in range(1, horizon + 1):
             if j > 1:  # a month older: move the cohort one age month on
-                nxt = np.einsum("luai,luaij->luaj", coh[..., :NS], grid[deltas[j - 1]])
+                nxt = _banded(coh, grid[deltas[j - 1]], band_start)
                 coh = np.zeros_like(coh)
                 coh[:, :, 1:] = nxt[:, :, :-1]
             # Arrivals during month j, half a month of hazards before the count.
@@ -290,3 +299,13 @@ class _Dynamics(_Estimator):
         res = (np.ascontiguousarray(mean_out), np.ascontiguousarray(var_out))
         self._cache[ckey] = res
         return res
+
+
+def _banded(coh: np.ndarray, mats: list[np.ndarray], band_start: list[int]) -> np.ndarray:
+    """coh (L, 2, A, NS + 1) on the age grid times its band's matrix (L, 2, NS, NS + 1), age by
+    age (the leaving state's mass, last, is not carried)."""
+    out = np.empty(coh.shape)
+    for b, m in enumerate(mats):
+        lo, hi = band_start[b], band_start[b + 1]
+        out[:, :, lo:hi] = coh[:, :, lo:hi, :NS] @ m
+    return out

@@ -66,6 +66,20 @@ def _pool_frame(la: np.ndarray, age_days: np.ndarray, state: np.ndarray, band: n
     return pd.DataFrame({"la": la, "age_days": age_days, "state": state, "band": band})
 
 
+def _monthly_counts(
+    la: np.ndarray, start: np.ndarray, months: list[tuple[int, int, int]], L: int
+) -> np.ndarray:
+    """Starts per LA and month, shape (L, len(months)); ``months`` are consecutive (start_day,
+    end_day] intervals, oldest first (as ``_entry_months`` gives them)."""
+    nm = len(months)
+    if nm == 0:
+        return np.zeros((L, 0))
+    ends = np.array([hi for _, hi, _ in months])
+    sel = (start > months[0][0]) & (start <= ends[-1])
+    m = np.searchsorted(ends, start[sel], side="left")  # the month whose (start, end] holds it
+    return np.bincount(la[sel] * nm + m, minlength=L * nm).reshape(L, nm).astype(float)
+
+
 class _Estimator(_Params):
     """Fits hazards, entrants and the stock (``_estimate``)."""
 
@@ -100,23 +114,27 @@ class _Estimator(_Params):
         self.ageing_out_offsets_ = offs
         leave = t18 - offs[uasc.astype(np.int64)]
 
-        # Exposure (child-days) by group x band x state inside [ws, origin), up to the cutoff.
-        e_end = np.minimum(np.where(is_open, origin_d, end), origin_d)
-        e_start = np.maximum(start, ws_d)
-        bounds = np.column_stack([dob, thr[:, :4], cutoff])
+        # Exposure (child-days) by group x band x state inside [ws, origin), up to the cutoff;
+        # only episodes still open at the window's start have any.
+        w = end > ws_d
+        e_end = np.minimum(np.where(is_open[w], origin_d, end[w]), origin_d)
+        e_start = np.maximum(start[w], ws_d)
+        bounds = np.column_stack([dob[w], thr[w, :4], cutoff[w]])
         flat_x = np.zeros(G * B * NS)
-        base = g * B * NS + state
+        base = g[w] * B * NS + state[w]
         for b in range(B):
             lo = np.maximum(e_start, bounds[:, b])
             hi = np.minimum(e_end, bounds[:, b + 1])
             d = np.clip(hi - lo, 0, None).astype(float)
             flat_x += np.bincount(base + b * NS, weights=d, minlength=G * B * NS)
         exposure = flat_x.reshape(G, B, NS)
-        ev = (~is_open) & (end > ws_d) & (end <= origin_d)
-        dest = np.where(cont, next_state, EXIT)
-        band_at_end = (thr[:, :4] <= end[:, None]).sum(axis=1)
-        ev &= (end < cutoff) & (dest != state) & (end >= dob)
-        ekey = ((g[ev] * B + band_at_end[ev]) * NS + state[ev]) * (NS + 1) + dest[ev]
+        ev = np.flatnonzero(w)
+        ev = ev[~is_open[ev] & (end[ev] <= origin_d)]
+        dest = np.where(cont[ev], next_state[ev], EXIT)
+        ok = (end[ev] < cutoff[ev]) & (dest != state[ev]) & (end[ev] >= dob[ev])
+        ev, dest = ev[ok], dest[ok]
+        band_at_end = (thr[ev, :4] <= end[ev, None]).sum(axis=1)
+        ekey = ((g[ev] * B + band_at_end) * NS + state[ev]) * (NS + 1) + dest
         events = np.bincount(ekey, minlength=G * B * NS * (NS + 1)).astype(float).reshape(G, B, NS, NS + 1)
         self.events_, self.exposure_ = events, exposure
 
@@ -153,11 +171,8 @@ class _Estimator(_Params):
             day(self.origin_ - pd.DateOffset(months=self.uasc_window_months)), day(self.observed_from_)
         )
         u_months = [(lo, hi, c) for lo, hi, c in self._entry_months(u_lo)]
-        uy = np.zeros((L, len(u_months)))
         ue = new & uasc & (start <= origin_d) & (start >= dob) & (start < cutoff)
-        for j, (lo, hi, _) in enumerate(u_months):
-            sel = ue & (start > lo) & (start <= hi)
-            uy[:, j] = np.bincount(la_i[sel], minlength=L)
+        uy = _monthly_counts(la_i[ue], start[ue], u_months, L)
         self.uasc_arrivals_: UASCArrivals = fit_uasc_arrivals(uy, hazard=self.uasc_regime_hazard)
         up = ue & (start > u_lo)
         if up.sum() == 0:  # no UASC seen: a default entrant (16, supported) for scenarios
@@ -242,10 +257,7 @@ class _Estimator(_Params):
         self, la_i: np.ndarray, start: np.ndarray, months: list[tuple[int, int, int]], L: int
     ) -> None:
         nm = len(months)
-        y = np.zeros((L, nm))
-        for m, (lo, hi, _) in enumerate(months):
-            sel = (start > lo) & (start <= hi)
-            y[:, m] = np.bincount(la_i[sel], minlength=L)
+        y = _monthly_counts(la_i, start, months, L)
         t = (np.arange(nm) - (nm - 1)) / 12.0
         cal = np.array([c for _, _, c in months])
         x = design_matrix(t, cal) if nm else np.zeros((0, 4))

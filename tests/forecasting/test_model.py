@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from forecasting import AGE_BANDS, FINE_CATEGORIES, MultiStateForecaster, Scenario, evaluate
+from forecasting.scenario import BASELINE
 from tests.forecasting.conftest import episode, make_history
 
 ORIGIN = pd.Timestamp("2020-12-31")
@@ -231,3 +232,24 @@ def test_compare_scenarios_table(two_la_history):
     assert (base["change"] == 0).all()
     total = table[(table["la"] == "RCC") & (table["placement"] == "all")].set_index("scenario")
     assert total.loc["exits up", "change"] < 0
+
+
+def test_simulation_agrees_with_the_analytic_propagation(two_la_history):
+    """The Monte Carlo (every child and entrant, moves drawn month by month) and the analytic
+    propagation of the same fitted rates (``_expected``) agree within Monte Carlo error, and the
+    simulation's spread matches the analytic process variance. Children in care at the origin
+    alone (no entrants): cell by cell (LA x UASC x band x placement x month). With entrants: by
+    LA x placement x month (the analytic side puts entrants on a grid of whole months of age, so
+    their birthdays, bands and leaving at 18 are approximate there). Guards rewrites of the
+    simulator (issue 12 speed work)."""
+    m = fitted(two_la_history, parameter_uncertainty=False, n_sims=3000)
+    stock_only = Scenario(name="no entrants", entry_multiplier=0.0, uasc_monthly_arrivals={"*": 0.0})
+    for scenario, sums in ((stock_only, ((),)), (BASELINE, ((2, 3),))):
+        c = m._simulate(12, scenario).astype(float)  # (S, L, 2, B, K, H)
+        mean, var = m._expected(12, scenario=scenario)
+        for axes in sums:
+            sim, exp = c.mean(axis=0).sum(axis=axes), mean.sum(axis=axes)
+            se = np.sqrt(var.sum(axis=axes) / c.shape[0])  # summed variances: an upper bound
+            assert (np.abs(sim - exp) <= 4.5 * se + 0.01 * exp + 1e-9).all(), scenario.name
+        ok = var > 0.5
+        assert 0.95 < float(np.median(c.var(axis=0)[ok] / var[ok])) < 1.05
