@@ -31,8 +31,12 @@ def instance(data_dir: Path, name: str):
     if name in ("regional", "regional, scarce places"):
         lead = 1 if "scarce" in name else 14
         return build_instance(data_dir, region="North West", referral_scale=2.0, lead_days=lead)[:2]
-    region = "South West" if "South West" in name else "London"
-    return build_open_instance(data_dir, regions=(region,), referrals=300, scarce="scarce" in name)[:2]
+    if name == "national supply, 300 referrals":
+        return build_open_instance(data_dir, regions=None, referrals=300, scarce=False)[:2]
+    if name.startswith("regional South West") or name.startswith("regional London"):
+        region = "South West" if "South West" in name else "London"
+        return build_open_instance(data_dir, regions=(region,), referrals=300, scarce="scarce" in name)[:2]
+    raise SystemExit(f"no builder for instance {name!r} (national stress is too large for a full reference)")
 
 
 def main(argv=None):
