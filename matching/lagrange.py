@@ -28,6 +28,7 @@ children; larger groups use the relaxed bound (homes need not be distinct), stil
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -58,6 +59,25 @@ class Bound:
     unplaced: int  # children unplaced in those options
     options: list[list[tuple[int, int]] | None]  # per referral: its cheapest option, (home, places) or None
     costs: list[float]  # per referral: that option's objective (without the multipliers)
+    ext: np.ndarray | None = None  # [places, home]: capacity-cut prices an option pays per home it uses
+
+
+@functools.lru_cache(maxsize=256)
+def cg_cuts(free: int, kmax: int) -> list[tuple[tuple[int, ...], int]]:
+    """Rank-1 Chvatal-Gomory cuts of one home's capacity row: any plan puts groups of sizes
+    k_1, k_2, ... (one per referral) in a home with ``free`` places, sum k_i <= free, so for
+    any a > 0 also sum floor(a * k_i) <= floor(a * free). One (coefficient per size 0..kmax,
+    right-hand side) per distinct coefficient vector of the multipliers a = p/q < 1, q <= free + 1."""
+    out: dict[tuple[int, ...], int] = {}
+    for q in range(2, max(free, kmax) + 2):
+        for p in range(1, q):
+            if math.gcd(p, q) != 1:
+                continue
+            coef = tuple((p * k) // q for k in range(kmax + 1))
+            rhs = (p * free) // q
+            if coef not in out or rhs < out[coef]:
+                out[coef] = rhs
+    return [(c, r) for c, r in out.items()]
 
 
 def lagrangian_bound(
@@ -66,10 +86,14 @@ def lagrangian_bound(
     floor_dual: float,
     pair_cache: dict[tuple[int, int], int] | None = None,
     pairwise: bool = False,
+    ext: np.ndarray | None = None,
+    ext_const: float = 0.0,
 ) -> Bound:
     """L for the multipliers ``mu`` (capacity duals, <= 0) and ``floor_dual`` (<= 0).
     ``pairwise``: count SplitApart's pairwise terms in split plans (slower, stronger);
-    ``pair_cache`` keeps their points between calls."""
+    ``pair_cache`` keeps their points between calls. ``ext[k, h]`` (>= 0) is the price of
+    capacity cuts (:func:`cg_cuts`) an option pays for putting ``k`` children in home ``h``,
+    ``ext_const`` (>= 0) their multipliers times right-hand sides."""
     cache = {} if pair_cache is None else pair_cache
 
     def pair(a: int, b: int) -> int:
@@ -83,7 +107,7 @@ def lagrangian_bound(
     psi = max(0.0, -float(floor_dual))
     free = m.ph.free.astype(float)
     total = sum(r.size for r in m.referrals)
-    const = -float(lam @ free) - (psi * (total - m.floor) if m.floor > 0 else 0.0)
+    const = -float(lam @ free) - (psi * (total - m.floor) if m.floor > 0 else 0.0) - ext_const
     g = np.zeros(len(m.referrals))
     load = np.zeros(len(m.ph.homes))
     unplaced = 0
@@ -99,6 +123,8 @@ def lagrangian_bound(
         for f in m.ref_families[r]:
             fam = m.families[f]
             v = fam.cost + lam[fam.homes] * len(fam.children)
+            if ext is not None:
+                v = v + ext[len(fam.children), fam.homes]
             if not fam.split:
                 i = int(np.argmin(v))
                 if v[i] < best:
@@ -128,8 +154,8 @@ def lagrangian_bound(
         else:
             for h, k in use:
                 load[h] += k
-            costs.append(best - sum(lam[h] * k for h, k in use))
-    return Bound(float(g.sum() + const), g, lam, best_sub, rest, load, unplaced, options, costs)
+            costs.append(best - sum(lam[h] * k + (ext[k, h] if ext is not None else 0.0) for h, k in use))
+    return Bound(float(g.sum() + const), g, lam, best_sub, rest, load, unplaced, options, costs, ext)
 
 
 def _mask(children: tuple[int, ...]) -> int:
@@ -178,6 +204,7 @@ def _exact(
     used: list[int] = []
     nodes = [0]
     exact = [True]
+    with_pairs = [False]  # the first pass leaves the pairwise terms out: its value is a lower bound
 
     def dfs(left: int, cost: float, limit: int) -> None:
         if left == 0:
@@ -188,7 +215,7 @@ def _exact(
         if cost + relaxed[left] >= best[0]:
             return
         nodes[0] += 1
-        if pair is not None and nodes[0] > NODE_LIMIT:
+        if with_pairs[0] and nodes[0] > NODE_LIMIT:
             exact[0] = False
             return
         low = (left & -left).bit_length() - 1
@@ -203,14 +230,14 @@ def _exact(
                     break
                 if h in used:
                     continue
-                extra = sum(pair(h, u) for u in used) if pair is not None else 0
+                extra = sum(pair(h, u) for u in used) if with_pairs[0] and pair is not None else 0
                 used.append(h)
                 path.append((h, k.bit_count()))
                 dfs(left ^ k, cost + v + extra, limit)
                 path.pop()
                 used.pop()
             else:
-                if pair is not None and (cut or limit < len(vs)) and min(limit, len(vs)) > 0:
+                if with_pairs[0] and (cut or limit < len(vs)) and min(limit, len(vs)) > 0:
                     exact[0] = False  # a home past the list could still be in a cheaper plan
 
     full = (1 << n) - 1
@@ -222,6 +249,7 @@ def _exact(
     ub = base + sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])  # that plan, scored
     base_plan = list(plan)
     best[0] = ub + 1e-9
+    with_pairs[0] = True
     dfs(full, 0.0, 1 << 30)  # plan keeps the first pass's plan unless a cheaper one is found
     if not exact[0]:
         return base, base_plan
@@ -235,6 +263,7 @@ def dantzig_wolfe(
     stop: Callable[[], bool] | None = None,
     max_rounds: int = DW_ROUNDS,
     pairwise: bool = True,
+    cuts: bool = True,
 ) -> Bound | None:
     """The best :func:`lagrangian_bound` over the duals of a master LP whose columns are
     whole referral options - unplaced, a whole group in a home, a complete split plan -
@@ -244,7 +273,11 @@ def dantzig_wolfe(
     ``stop()`` says so. The rounds leave SplitApart's pairwise terms out (fast); the best
     duals are then evaluated once with them (``pairwise``). Every
     round's bound is valid; its limit is the best bound with capacity and the floor relaxed
-    and each referral's choice integer. None if the master LP fails."""
+    and each referral's choice integer. With ``cuts``, whenever no option prices out, the
+    master's solution is checked against the capacity cuts of :func:`cg_cuts` (a group of 3
+    and one of 2 do not both fit 4 places, though 3/4 + 2/4 of them do); violated ones are
+    added to the master, priced into the options (``Bound.ext``), and the rounds go on.
+    None if the master LP fails."""
     from ortools.linear_solver import pywraplp
 
     s = pywraplp.Solver.CreateSolver("GLOP")
@@ -263,6 +296,11 @@ def dantzig_wolfe(
         obj.SetCoefficient(slack, 2.0 * per_child)
     cap: dict[int, Any] = {}
     seen: set[tuple[int, tuple[tuple[int, int], ...] | None]] = set()
+    kmax = max((r.size for r in m.referrals), default=1)
+    opts: list[tuple[Any, list[tuple[int, int]]]] = []  # option variables that place children
+    cut_rows: list[tuple[Any, int, tuple[int, ...], int]] = []  # (row, home, coefficient per size, rhs)
+    cut_at: dict[int, list[int]] = {}  # home -> its cuts in cut_rows
+    cut_keys: set[tuple[int, tuple[int, ...]]] = set()
 
     def add(r: int, use: list[tuple[int, int]] | None, cost: float) -> None:
         key = (r, None if use is None else tuple(sorted(use)))
@@ -276,10 +314,41 @@ def dantzig_wolfe(
             if floor is not None:
                 floor.SetCoefficient(v, float(m.referrals[r].size))
             return
+        opts.append((v, use))
         for h, k in use:
             if h not in cap:
                 cap[h] = s.Constraint(-inf, float(m.ph.free[h]))
             cap[h].SetCoefficient(v, float(k))
+            for i in cut_at.get(h, ()):
+                if cut_rows[i][2][k]:
+                    cut_rows[i][0].SetCoefficient(v, float(cut_rows[i][2][k]))
+
+    def separate() -> int:
+        """Add the capacity cuts the master's solution violates; how many."""
+        agg: dict[int, np.ndarray] = {}
+        for v, use in opts:
+            x = v.solution_value()
+            if x > 1e-9:
+                for h, k in use:
+                    agg.setdefault(h, np.zeros(kmax + 1))[k] += x
+        new = 0
+        for h, y in agg.items():
+            free_h = int(m.ph.free[h])
+            if free_h < 2 or float(y[1:] @ np.arange(1, kmax + 1)) <= 1.0 + 1e-9:
+                continue
+            for coef, rhs in cg_cuts(free_h, kmax):
+                if (h, coef) in cut_keys or float(np.dot(coef, y)) <= rhs + 1e-6:
+                    continue
+                cut_keys.add((h, coef))
+                row = s.Constraint(-inf, float(rhs))
+                cut_at.setdefault(h, []).append(len(cut_rows))
+                cut_rows.append((row, h, coef, rhs))
+                for v, use in opts:
+                    c = sum(coef[k] for hh, k in use if hh == h)
+                    if c:
+                        row.SetCoefficient(v, float(c))
+                new += 1
+        return new
 
     for r in range(R):
         add(r, None, m.unmatched_cost[r])
@@ -290,7 +359,7 @@ def dantzig_wolfe(
                 split = m.split_cost[r] if m.columns[cols[0]].split else 0
                 add(r, use, sum(m.columns[j].cost for j in cols) + split)
     best: Bound | None = None
-    best_duals: tuple[np.ndarray, float] | None = None
+    best_duals: tuple[np.ndarray, float, np.ndarray | None, float] | None = None
     mu = np.zeros(len(m.ph.homes))
     for _ in range(max_rounds):
         if s.Solve() != pywraplp.Solver.OPTIMAL:
@@ -300,9 +369,17 @@ def dantzig_wolfe(
             mu[h] = min(0.0, ct.dual_value())
         fd = min(0.0, floor.dual_value()) if floor is not None else 0.0
         pi = [c.dual_value() for c in conv]  # read before any column is added
-        b = lagrangian_bound(m, mu, fd)
+        ext, ext_const = None, 0.0
+        if cut_rows:
+            ext = np.zeros((kmax + 1, len(m.ph.homes)))
+            for row, h, coef, rhs in cut_rows:
+                nu = max(0.0, -row.dual_value())
+                if nu:
+                    ext[:, h] += nu * np.asarray(coef, dtype=float)
+                    ext_const += nu * rhs
+        b = lagrangian_bound(m, mu, fd, ext=ext, ext_const=ext_const)
         if best is None or b.value > best.value:
-            best, best_duals = b, (mu.copy(), fd)
+            best, best_duals = b, (mu.copy(), fd, ext, ext_const)
         added = 0
         for r in range(R):
             option = b.options[r]
@@ -310,10 +387,13 @@ def dantzig_wolfe(
                 n0 = len(seen)
                 add(r, option, b.costs[r])
                 added += len(seen) - n0
+        if not added and cuts:
+            added = separate()
         if not added or time.perf_counter() > deadline or (stop is not None and stop()):
             break
     if best_duals is not None and pairwise and time.perf_counter() < deadline:
-        b = lagrangian_bound(m, best_duals[0], best_duals[1], pairwise=True)
+        mu_, fd_, ext_, const_ = best_duals
+        b = lagrangian_bound(m, mu_, fd_, pairwise=True, ext=ext_, ext_const=const_)
         if best is None or b.value > best.value:
             best = b
     return best
@@ -326,6 +406,8 @@ def column_floor(m: MatchModel, b: Bound, f: int, pos: np.ndarray) -> np.ndarray
     fam = m.families[f]
     r, size = fam.referral, len(fam.children)
     v = fam.cost[pos] + b.lam[fam.homes[pos]] * size
+    if b.ext is not None:
+        v = v + b.ext[size, fam.homes[pos]]
     base = b.value - b.g[r]
     if not fam.split:
         return base + v
