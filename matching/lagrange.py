@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -41,11 +39,10 @@ from matching.model import MatchModel
 
 Chosen = dict[int, list[int]]
 
-DW_ROUNDS = 200  # rounds of the referral-option master LP (it converged in ~25 on the open-data instances)
-DW_EPS = 1e-6
 EXACT_MAX = 7  # split plans of groups up to this size are searched exactly (distinct homes)
 PAIR_HOMES = 24  # homes per sub-group, beyond n + 1, searched for plans with pairwise terms
-NODE_LIMIT = 4000  # search nodes per referral for plans with pairwise terms
+# search nodes per referral for plans with pairwise terms (4,000 left 2,660 points of the SW bound)
+NODE_LIMIT = 20000
 
 
 @dataclass
@@ -58,7 +55,7 @@ class Bound:
     load: np.ndarray  # places each home takes in the referrals' cheapest options (a subgradient)
     unplaced: int  # children unplaced in those options
     options: list[list[tuple[int, int]] | None]  # per referral: its cheapest option, (home, places) or None
-    costs: list[float]  # per referral: that option's objective (without the multipliers)
+    costs: list[float]  # per referral: that option's objective (no multipliers; its pairwise terms in)
     ext: np.ndarray | None = None  # [places, home]: capacity-cut prices an option pays per home it uses
 
 
@@ -117,9 +114,10 @@ def lagrangian_bound(
     rest: dict[int, np.ndarray] = {}
     for r, ref in enumerate(m.referrals):
         n = ref.size
+        apart = 0
         best = m.unmatched_cost[r] + (psi * n if m.floor > 0 else 0.0)
         use: list[tuple[int, int]] | None = None  # (home, places) of the cheapest option; None: unplaced
-        subs: dict[int, tuple[list[float], list[int], bool]] = {}
+        subs: dict[int, tuple[list[float], list[int], float]] = {}
         for f in m.ref_families[r]:
             fam = m.families[f]
             v = fam.cost + lam[fam.homes] * len(fam.children)
@@ -130,22 +128,27 @@ def lagrangian_bound(
                 if v[i] < best:
                     best, use = float(v[i]), [(int(fam.homes[i]), n)]
             else:
-                order = np.argsort(v, kind="stable")[: n + 1 + PAIR_HOMES]
-                cut = len(order) < len(v)
-                subs[_mask(fam.children)] = (v[order].tolist(), fam.homes[order].tolist(), cut)
+                order = np.argsort(v, kind="stable")
+                keep = n + 1 + PAIR_HOMES
+                nxt = float(v[order[keep]]) if len(order) > keep else math.inf  # the cheapest home left out
+                order = order[:keep]
+                subs[_mask(fam.children)] = (v[order].tolist(), fam.homes[order].tolist(), nxt)
         if subs and m.splittable[r]:
             cheapest = {k: float(v[0]) for k, (v, _, _) in subs.items()}
             relaxed = _relaxed(n, cheapest)
             rest[r] = relaxed
             best_sub[r] = cheapest
             full = (1 << n) - 1
-            plan, homes = (
+            plan, homes, scored = (
                 _exact(n, subs, relaxed, pair if pairwise else None)
                 if n <= EXACT_MAX
-                else (float(relaxed[full]), [])
+                else (float(relaxed[full]), [], True)
             )
             if m.split_cost[r] + plan < best:
                 best, use = m.split_cost[r] + plan, homes
+                if not (pairwise and scored):  # the option's objective has its pairwise terms
+                    hs = [h for h, _ in homes]
+                    apart = sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
         g[r] = best
         options.append(use)
         if use is None:
@@ -154,7 +157,9 @@ def lagrangian_bound(
         else:
             for h, k in use:
                 load[h] += k
-            costs.append(best - sum(lam[h] * k + (ext[k, h] if ext is not None else 0.0) for h, k in use))
+            costs.append(
+                best + apart - sum(lam[h] * k + (ext[k, h] if ext is not None else 0.0) for h, k in use)
+            )
     return Bound(float(g.sum() + const), g, lam, best_sub, rest, load, unplaced, options, costs, ext)
 
 
@@ -185,16 +190,18 @@ def _relaxed(n: int, best: dict[int, float]) -> np.ndarray:
 
 def _exact(
     n: int,
-    subs: dict[int, tuple[list[float], list[int], bool]],
+    subs: dict[int, tuple[list[float], list[int], float]],
     relaxed: np.ndarray,
     pair: Callable[[int, int], int] | None = None,
-) -> tuple[float, list[tuple[int, int]]]:
+) -> tuple[float, list[tuple[int, int]], bool]:
     """The cheapest split plan: sub-groups partition the children, each in a different home;
-    its value and (home, sub-group size) list. ``subs``: per sub-group (child mask) its values
-    and homes, cheapest first (the first ``n + 1`` at least), and whether the lists were cut.
-    With ``pair`` (SplitApart's pairwise points of two homes) the pairwise terms are counted
-    too - unless the search would need homes past a cut list or more than ``NODE_LIMIT``
-    nodes: then the value without them (still a lower bound) is returned."""
+    its value, (home, sub-group size) list, and whether the value is that plan's (else it is
+    a lower bound and the plan only a good one). ``subs``: per sub-group (child mask) its
+    values and homes, cheapest first (the first ``n + 1`` at least), and the value of the
+    cheapest home left out of the list (inf if none). With ``pair`` (SplitApart's pairwise
+    points of two homes) the pairwise terms are counted too; a home past a cut list stands in
+    as a virtual home at that left-out value with no pairwise terms (a lower bound for every
+    home past the list). Past ``NODE_LIMIT`` nodes the value without pairwise terms is returned."""
     by_low: dict[int, list[int]] = {}
     for k in subs:
         by_low.setdefault((k & -k).bit_length() - 1, []).append(k)
@@ -222,7 +229,7 @@ def _exact(
         for k in by_low.get(low, ()):
             if k & ~left:
                 continue
-            vs, hs, cut = subs[k]
+            vs, hs, nxt = subs[k]
             rest_lb = relaxed[left ^ k]
             for i in range(min(limit, len(vs))):
                 v, h = vs[i], hs[i]
@@ -236,14 +243,16 @@ def _exact(
                 dfs(left ^ k, cost + v + extra, limit)
                 path.pop()
                 used.pop()
-            else:
-                if with_pairs[0] and (cut or limit < len(vs)) and min(limit, len(vs)) > 0:
-                    exact[0] = False  # a home past the list could still be in a cheaper plan
+            else:  # every listed home tried: a home past the list could still be in a cheaper plan
+                if with_pairs[0] and cost + nxt + rest_lb < best[0]:
+                    path.append((-1 - k, k.bit_count()))  # virtual: distinct from every home, no pairs
+                    dfs(left ^ k, cost + nxt, limit)
+                    path.pop()
 
     full = (1 << n) - 1
     dfs(full, 0.0, n + 1)  # without pairwise terms: n + 1 homes per sub-group suffice
     if pair is None or not plan:
-        return best[0], plan
+        return best[0], plan, True
     base = best[0]
     hs_ = [h for h, _ in plan]
     ub = base + sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])  # that plan, scored
@@ -252,8 +261,12 @@ def _exact(
     with_pairs[0] = True
     dfs(full, 0.0, 1 << 30)  # plan keeps the first pass's plan unless a cheaper one is found
     if not exact[0]:
-        return base, base_plan
-    return min(best[0], ub), plan
+        return base, base_plan, False
+    if best[0] >= ub:
+        return ub, base_plan, True
+    if any(h < 0 for h, _ in plan):
+        return best[0], base_plan, False
+    return best[0], plan, True
 
 
 def dantzig_wolfe(
@@ -261,142 +274,14 @@ def dantzig_wolfe(
     plans: Iterable[Chosen],
     deadline: float,
     stop: Callable[[], bool] | None = None,
-    max_rounds: int = DW_ROUNDS,
+    max_rounds: int = 200,
     pairwise: bool = True,
     cuts: bool = True,
 ) -> Bound | None:
-    """The best :func:`lagrangian_bound` over the duals of a master LP whose columns are
-    whole referral options - unplaced, a whole group in a home, a complete split plan -
-    priced by :func:`lagrangian_bound` itself (Dantzig-Wolfe on the referrals). It starts
-    from unplaced plus the options the given plans (e.g. the greedy and the incumbent) use,
-    and stops when no option prices out, after ``max_rounds``, at ``deadline`` or when
-    ``stop()`` says so. The rounds leave SplitApart's pairwise terms out (fast); the best
-    duals are then evaluated once with them (``pairwise``). Every
-    round's bound is valid; its limit is the best bound with capacity and the floor relaxed
-    and each referral's choice integer. With ``cuts``, whenever no option prices out, the
-    master's solution is checked against the capacity cuts of :func:`cg_cuts` (a group of 3
-    and one of 2 do not both fit 4 places, though 3/4 + 2/4 of them do); violated ones are
-    added to the master, priced into the options (``Bound.ext``), and the rounds go on.
-    None if the master LP fails."""
-    from ortools.linear_solver import pywraplp
+    """:func:`matching.master.dantzig_wolfe` (the referral-option master lives there)."""
+    from matching.master import dantzig_wolfe as run
 
-    s = pywraplp.Solver.CreateSolver("GLOP")
-    inf = s.infinity()
-    R = len(m.referrals)
-    obj = s.Objective()
-    obj.SetMinimization()
-    conv = [s.Constraint(1.0, 1.0) for _ in range(R)]
-    floor = None
-    if m.floor > 0:
-        floor = s.Constraint(-inf, float(sum(r.size for r in m.referrals) - m.floor))
-        # elastic, so the master is feasible from the start (any multipliers give a valid bound)
-        slack = s.NumVar(0.0, inf, "")
-        floor.SetCoefficient(slack, -1.0)
-        per_child = max(c / r.size for c, r in zip(m.unmatched_cost, m.referrals, strict=True))
-        obj.SetCoefficient(slack, 2.0 * per_child)
-    cap: dict[int, Any] = {}
-    seen: set[tuple[int, tuple[tuple[int, int], ...] | None]] = set()
-    kmax = max((r.size for r in m.referrals), default=1)
-    opts: list[tuple[Any, list[tuple[int, int]]]] = []  # option variables that place children
-    cut_rows: list[tuple[Any, int, tuple[int, ...], int]] = []  # (row, home, coefficient per size, rhs)
-    cut_at: dict[int, list[int]] = {}  # home -> its cuts in cut_rows
-    cut_keys: set[tuple[int, tuple[int, ...]]] = set()
-
-    def add(r: int, use: list[tuple[int, int]] | None, cost: float) -> None:
-        key = (r, None if use is None else tuple(sorted(use)))
-        if key in seen:
-            return
-        seen.add(key)
-        v = s.NumVar(0.0, inf, "")
-        conv[r].SetCoefficient(v, 1.0)
-        obj.SetCoefficient(v, float(cost))
-        if use is None:
-            if floor is not None:
-                floor.SetCoefficient(v, float(m.referrals[r].size))
-            return
-        opts.append((v, use))
-        for h, k in use:
-            if h not in cap:
-                cap[h] = s.Constraint(-inf, float(m.ph.free[h]))
-            cap[h].SetCoefficient(v, float(k))
-            for i in cut_at.get(h, ()):
-                if cut_rows[i][2][k]:
-                    cut_rows[i][0].SetCoefficient(v, float(cut_rows[i][2][k]))
-
-    def separate() -> int:
-        """Add the capacity cuts the master's solution violates; how many."""
-        agg: dict[int, np.ndarray] = {}
-        for v, use in opts:
-            x = v.solution_value()
-            if x > 1e-9:
-                for h, k in use:
-                    agg.setdefault(h, np.zeros(kmax + 1))[k] += x
-        new = 0
-        for h, y in agg.items():
-            free_h = int(m.ph.free[h])
-            if free_h < 2 or float(y[1:] @ np.arange(1, kmax + 1)) <= 1.0 + 1e-9:
-                continue
-            for coef, rhs in cg_cuts(free_h, kmax):
-                if (h, coef) in cut_keys or float(np.dot(coef, y)) <= rhs + 1e-6:
-                    continue
-                cut_keys.add((h, coef))
-                row = s.Constraint(-inf, float(rhs))
-                cut_at.setdefault(h, []).append(len(cut_rows))
-                cut_rows.append((row, h, coef, rhs))
-                for v, use in opts:
-                    c = sum(coef[k] for hh, k in use if hh == h)
-                    if c:
-                        row.SetCoefficient(v, float(c))
-                new += 1
-        return new
-
-    for r in range(R):
-        add(r, None, m.unmatched_cost[r])
-    for plan in plans:
-        for r, cols in plan.items():
-            if cols:
-                use = [(m.columns[j].home, len(m.columns[j].children)) for j in cols]
-                split = m.split_cost[r] if m.columns[cols[0]].split else 0
-                add(r, use, sum(m.columns[j].cost for j in cols) + split)
-    best: Bound | None = None
-    best_duals: tuple[np.ndarray, float, np.ndarray | None, float] | None = None
-    mu = np.zeros(len(m.ph.homes))
-    for _ in range(max_rounds):
-        if s.Solve() != pywraplp.Solver.OPTIMAL:
-            break
-        mu[:] = 0.0
-        for h, ct in cap.items():
-            mu[h] = min(0.0, ct.dual_value())
-        fd = min(0.0, floor.dual_value()) if floor is not None else 0.0
-        pi = [c.dual_value() for c in conv]  # read before any column is added
-        ext, ext_const = None, 0.0
-        if cut_rows:
-            ext = np.zeros((kmax + 1, len(m.ph.homes)))
-            for row, h, coef, rhs in cut_rows:
-                nu = max(0.0, -row.dual_value())
-                if nu:
-                    ext[:, h] += nu * np.asarray(coef, dtype=float)
-                    ext_const += nu * rhs
-        b = lagrangian_bound(m, mu, fd, ext=ext, ext_const=ext_const)
-        if best is None or b.value > best.value:
-            best, best_duals = b, (mu.copy(), fd, ext, ext_const)
-        added = 0
-        for r in range(R):
-            option = b.options[r]
-            if b.g[r] < pi[r] - DW_EPS and (option is None or option):
-                n0 = len(seen)
-                add(r, option, b.costs[r])
-                added += len(seen) - n0
-        if not added and cuts:
-            added = separate()
-        if not added or time.perf_counter() > deadline or (stop is not None and stop()):
-            break
-    if best_duals is not None and pairwise and time.perf_counter() < deadline:
-        mu_, fd_, ext_, const_ = best_duals
-        b = lagrangian_bound(m, mu_, fd_, pairwise=True, ext=ext_, ext_const=const_)
-        if best is None or b.value > best.value:
-            best = b
-    return best
+    return run(m, plans, deadline, stop, max_rounds, pairwise, cuts)
 
 
 def column_floor(m: MatchModel, b: Bound, f: int, pos: np.ndarray) -> np.ndarray:
