@@ -34,12 +34,13 @@ def floored_model(refs, homes, policy):
     policy=policies,
     mult=st.lists(st.floats(0, 60000), min_size=4, max_size=4),
     psi=st.floats(0, 60000),
+    pairwise=st.booleans(),
 )
-def test_bound_never_above_the_exhaustive_optimum_for_any_multipliers(inst, policy, mult, psi):
+def test_bound_never_above_the_exhaustive_optimum_for_any_multipliers(inst, policy, mult, psi, pairwise):
     refs, homes = inst
     m = floored_model(refs, homes, policy)
     mu = -np.resize(np.asarray(mult), len(m.ph.homes))
-    b = lagrangian_bound(m, mu, -psi)
+    b = lagrangian_bound(m, mu, -psi, pairwise=pairwise)
     best, plan = exhaustive(refs, homes, policy)
     assert b.value <= best + 1e-6
     # every pair of an optimal plan has a floor no higher than that plan's objective
