@@ -114,7 +114,7 @@ def lagrangian_bound(
     rest: dict[int, np.ndarray] = {}
     for r, ref in enumerate(m.referrals):
         n = ref.size
-        apart = 0
+        apart = 0.0
         best = m.unmatched_cost[r] + (psi * n if m.floor > 0 else 0.0)
         use: list[tuple[int, int]] | None = None  # (home, places) of the cheapest option; None: unplaced
         subs: dict[int, tuple[list[float], list[int], float]] = {}
@@ -139,16 +139,18 @@ def lagrangian_bound(
             rest[r] = relaxed
             best_sub[r] = cheapest
             full = (1 << n) - 1
-            plan, homes, scored = (
+            plan, homes, own = (
                 _exact(n, subs, relaxed, pair if pairwise else None)
                 if n <= EXACT_MAX
-                else (float(relaxed[full]), [], True)
+                else (float(relaxed[full]), [], math.nan)
             )
             if m.split_cost[r] + plan < best:
                 best, use = m.split_cost[r] + plan, homes
-                if not (pairwise and scored):  # the option's objective has its pairwise terms
+                if math.isnan(own):  # the option's objective has its pairwise terms
                     hs = [h for h, _ in homes]
                     apart = sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+                else:
+                    apart = own - plan
         g[r] = best
         options.append(use)
         if use is None:
@@ -193,10 +195,10 @@ def _exact(
     subs: dict[int, tuple[list[float], list[int], float]],
     relaxed: np.ndarray,
     pair: Callable[[int, int], int] | None = None,
-) -> tuple[float, list[tuple[int, int]], bool]:
+) -> tuple[float, list[tuple[int, int]], float]:
     """The cheapest split plan: sub-groups partition the children, each in a different home;
-    its value, (home, sub-group size) list, and whether the value is that plan's (else it is
-    a lower bound and the plan only a good one). ``subs``: per sub-group (child mask) its
+    a lower bound on its value, its (home, sub-group size) list, and that plan's own value
+    with its pairwise terms (nan without ``pair``: the caller adds them). ``subs``: per sub-group (child mask) its
     values and homes, cheapest first (the first ``n + 1`` at least), and the value of the
     cheapest home left out of the list (inf if none). With ``pair`` (SplitApart's pairwise
     points of two homes) the pairwise terms are counted too; a home past a cut list stands in
@@ -252,7 +254,7 @@ def _exact(
     full = (1 << n) - 1
     dfs(full, 0.0, n + 1)  # without pairwise terms: n + 1 homes per sub-group suffice
     if pair is None or not plan:
-        return best[0], plan, True
+        return best[0], plan, math.nan
     base = best[0]
     hs_ = [h for h, _ in plan]
     ub = base + sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])  # that plan, scored
@@ -261,12 +263,12 @@ def _exact(
     with_pairs[0] = True
     dfs(full, 0.0, 1 << 30)  # plan keeps the first pass's plan unless a cheaper one is found
     if not exact[0]:
-        return base, base_plan, False
+        return base, base_plan, ub
     if best[0] >= ub:
-        return ub, base_plan, True
-    if any(h < 0 for h, _ in plan):
-        return best[0], base_plan, False
-    return best[0], plan, True
+        return ub, base_plan, ub
+    if any(h < 0 for h, _ in plan):  # a lower bound through a virtual home: keep the real plan
+        return best[0], base_plan, ub
+    return best[0], plan, best[0]
 
 
 def dantzig_wolfe(

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching import Policy, greedy_nearest, solve
+from matching import Policy, greedy_nearest, solve, validate
 from matching.lagrange import cg_cuts, column_floor, dantzig_wolfe, lagrangian_bound
 from matching.model import build_model
 from matching.pricing import RestrictedLP
@@ -124,6 +124,10 @@ def test_pairwise_split_search_never_overstates_a_referral_past_its_home_lists()
     # the homes past the list stand in as one virtual home (no pairwise terms), so the pairwise
     # terms of the listed homes still count: more than the bound without any (7,502 > 7,500)
     assert b.value > lagrangian_bound(m, np.zeros(len(m.ph.homes)), 0.0).value
+    # the option it hands to the master is a real plan, at that plan's own objective
+    (h1, _), (h2, _) = b.options[0]
+    plan = {"a": m.ph.homes[h1].id, "b": m.ph.homes[h2].id}
+    assert b.costs[0] == validate(plan, [sibs], homes, policy).objective
     dw = dantzig_wolfe(m, (), time.perf_counter() + 30.0)
     assert dw is not None and dw.value <= best + 1e-6
 
