@@ -28,11 +28,10 @@ children; larger groups use the relaxed bound (homes need not be distinct), stil
 
 from __future__ import annotations
 
+import functools
 import math
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -40,11 +39,10 @@ from matching.model import MatchModel
 
 Chosen = dict[int, list[int]]
 
-DW_ROUNDS = 200  # rounds of the referral-option master LP (it converged in ~25 on the open-data instances)
-DW_EPS = 1e-6
 EXACT_MAX = 7  # split plans of groups up to this size are searched exactly (distinct homes)
 PAIR_HOMES = 24  # homes per sub-group, beyond n + 1, searched for plans with pairwise terms
-NODE_LIMIT = 4000  # search nodes per referral for plans with pairwise terms
+# search nodes per referral for plans with pairwise terms (4,000 left 2,660 points of the SW bound)
+NODE_LIMIT = 20000
 
 
 @dataclass
@@ -57,7 +55,26 @@ class Bound:
     load: np.ndarray  # places each home takes in the referrals' cheapest options (a subgradient)
     unplaced: int  # children unplaced in those options
     options: list[list[tuple[int, int]] | None]  # per referral: its cheapest option, (home, places) or None
-    costs: list[float]  # per referral: that option's objective (without the multipliers)
+    costs: list[float]  # per referral: that option's objective (no multipliers; its pairwise terms in)
+    ext: np.ndarray | None = None  # [places, home]: capacity-cut prices an option pays per home it uses
+
+
+@functools.lru_cache(maxsize=256)
+def cg_cuts(free: int, kmax: int) -> list[tuple[tuple[int, ...], int]]:
+    """Rank-1 Chvatal-Gomory cuts of one home's capacity row: any plan puts groups of sizes
+    k_1, k_2, ... (one per referral) in a home with ``free`` places, sum k_i <= free, so for
+    any a > 0 also sum floor(a * k_i) <= floor(a * free). One (coefficient per size 0..kmax,
+    right-hand side) per distinct coefficient vector of the multipliers a = p/q < 1, q <= free + 1."""
+    out: dict[tuple[int, ...], int] = {}
+    for q in range(2, max(free, kmax) + 2):
+        for p in range(1, q):
+            if math.gcd(p, q) != 1:
+                continue
+            coef = tuple((p * k) // q for k in range(kmax + 1))
+            rhs = (p * free) // q
+            if coef not in out or rhs < out[coef]:
+                out[coef] = rhs
+    return [(c, r) for c, r in out.items()]
 
 
 def lagrangian_bound(
@@ -66,10 +83,14 @@ def lagrangian_bound(
     floor_dual: float,
     pair_cache: dict[tuple[int, int], int] | None = None,
     pairwise: bool = False,
+    ext: np.ndarray | None = None,
+    ext_const: float = 0.0,
 ) -> Bound:
     """L for the multipliers ``mu`` (capacity duals, <= 0) and ``floor_dual`` (<= 0).
     ``pairwise``: count SplitApart's pairwise terms in split plans (slower, stronger);
-    ``pair_cache`` keeps their points between calls."""
+    ``pair_cache`` keeps their points between calls. ``ext[k, h]`` (>= 0) is the price of
+    capacity cuts (:func:`cg_cuts`) an option pays for putting ``k`` children in home ``h``,
+    ``ext_const`` (>= 0) their multipliers times right-hand sides."""
     cache = {} if pair_cache is None else pair_cache
 
     def pair(a: int, b: int) -> int:
@@ -83,7 +104,7 @@ def lagrangian_bound(
     psi = max(0.0, -float(floor_dual))
     free = m.ph.free.astype(float)
     total = sum(r.size for r in m.referrals)
-    const = -float(lam @ free) - (psi * (total - m.floor) if m.floor > 0 else 0.0)
+    const = -float(lam @ free) - (psi * (total - m.floor) if m.floor > 0 else 0.0) - ext_const
     g = np.zeros(len(m.referrals))
     load = np.zeros(len(m.ph.homes))
     unplaced = 0
@@ -93,33 +114,43 @@ def lagrangian_bound(
     rest: dict[int, np.ndarray] = {}
     for r, ref in enumerate(m.referrals):
         n = ref.size
+        apart = 0.0
         best = m.unmatched_cost[r] + (psi * n if m.floor > 0 else 0.0)
         use: list[tuple[int, int]] | None = None  # (home, places) of the cheapest option; None: unplaced
-        subs: dict[int, tuple[list[float], list[int], bool]] = {}
+        subs: dict[int, tuple[list[float], list[int], float]] = {}
         for f in m.ref_families[r]:
             fam = m.families[f]
             v = fam.cost + lam[fam.homes] * len(fam.children)
+            if ext is not None:
+                v = v + ext[len(fam.children), fam.homes]
             if not fam.split:
                 i = int(np.argmin(v))
                 if v[i] < best:
                     best, use = float(v[i]), [(int(fam.homes[i]), n)]
             else:
-                order = np.argsort(v, kind="stable")[: n + 1 + PAIR_HOMES]
-                cut = len(order) < len(v)
-                subs[_mask(fam.children)] = (v[order].tolist(), fam.homes[order].tolist(), cut)
+                order = np.argsort(v, kind="stable")
+                keep = n + 1 + PAIR_HOMES
+                nxt = float(v[order[keep]]) if len(order) > keep else math.inf  # the cheapest home left out
+                order = order[:keep]
+                subs[_mask(fam.children)] = (v[order].tolist(), fam.homes[order].tolist(), nxt)
         if subs and m.splittable[r]:
             cheapest = {k: float(v[0]) for k, (v, _, _) in subs.items()}
             relaxed = _relaxed(n, cheapest)
             rest[r] = relaxed
             best_sub[r] = cheapest
             full = (1 << n) - 1
-            plan, homes = (
+            plan, homes, own = (
                 _exact(n, subs, relaxed, pair if pairwise else None)
                 if n <= EXACT_MAX
-                else (float(relaxed[full]), [])
+                else (float(relaxed[full]), [], math.nan)
             )
             if m.split_cost[r] + plan < best:
                 best, use = m.split_cost[r] + plan, homes
+                if math.isnan(own):  # the option's objective has its pairwise terms
+                    hs = [h for h, _ in homes]
+                    apart = sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+                else:
+                    apart = own - plan
         g[r] = best
         options.append(use)
         if use is None:
@@ -128,8 +159,10 @@ def lagrangian_bound(
         else:
             for h, k in use:
                 load[h] += k
-            costs.append(best - sum(lam[h] * k for h, k in use))
-    return Bound(float(g.sum() + const), g, lam, best_sub, rest, load, unplaced, options, costs)
+            costs.append(
+                best + apart - sum(lam[h] * k + (ext[k, h] if ext is not None else 0.0) for h, k in use)
+            )
+    return Bound(float(g.sum() + const), g, lam, best_sub, rest, load, unplaced, options, costs, ext)
 
 
 def _mask(children: tuple[int, ...]) -> int:
@@ -159,16 +192,18 @@ def _relaxed(n: int, best: dict[int, float]) -> np.ndarray:
 
 def _exact(
     n: int,
-    subs: dict[int, tuple[list[float], list[int], bool]],
+    subs: dict[int, tuple[list[float], list[int], float]],
     relaxed: np.ndarray,
     pair: Callable[[int, int], int] | None = None,
-) -> tuple[float, list[tuple[int, int]]]:
+) -> tuple[float, list[tuple[int, int]], float]:
     """The cheapest split plan: sub-groups partition the children, each in a different home;
-    its value and (home, sub-group size) list. ``subs``: per sub-group (child mask) its values
-    and homes, cheapest first (the first ``n + 1`` at least), and whether the lists were cut.
-    With ``pair`` (SplitApart's pairwise points of two homes) the pairwise terms are counted
-    too - unless the search would need homes past a cut list or more than ``NODE_LIMIT``
-    nodes: then the value without them (still a lower bound) is returned."""
+    a lower bound on its value, its (home, sub-group size) list, and that plan's own value
+    with its pairwise terms (nan without ``pair``: the caller adds them). ``subs``: per sub-group (child mask) its
+    values and homes, cheapest first (the first ``n + 1`` at least), and the value of the
+    cheapest home left out of the list (inf if none). With ``pair`` (SplitApart's pairwise
+    points of two homes) the pairwise terms are counted too; a home past a cut list stands in
+    as a virtual home at that left-out value with no pairwise terms (a lower bound for every
+    home past the list). Past ``NODE_LIMIT`` nodes the value without pairwise terms is returned."""
     by_low: dict[int, list[int]] = {}
     for k in subs:
         by_low.setdefault((k & -k).bit_length() - 1, []).append(k)
@@ -178,6 +213,7 @@ def _exact(
     used: list[int] = []
     nodes = [0]
     exact = [True]
+    with_pairs = [False]  # the first pass leaves the pairwise terms out: its value is a lower bound
 
     def dfs(left: int, cost: float, limit: int) -> None:
         if left == 0:
@@ -188,14 +224,14 @@ def _exact(
         if cost + relaxed[left] >= best[0]:
             return
         nodes[0] += 1
-        if pair is not None and nodes[0] > NODE_LIMIT:
+        if with_pairs[0] and nodes[0] > NODE_LIMIT:
             exact[0] = False
             return
         low = (left & -left).bit_length() - 1
         for k in by_low.get(low, ()):
             if k & ~left:
                 continue
-            vs, hs, cut = subs[k]
+            vs, hs, nxt = subs[k]
             rest_lb = relaxed[left ^ k]
             for i in range(min(limit, len(vs))):
                 v, h = vs[i], hs[i]
@@ -203,29 +239,36 @@ def _exact(
                     break
                 if h in used:
                     continue
-                extra = sum(pair(h, u) for u in used) if pair is not None else 0
+                extra = sum(pair(h, u) for u in used) if with_pairs[0] and pair is not None else 0
                 used.append(h)
                 path.append((h, k.bit_count()))
                 dfs(left ^ k, cost + v + extra, limit)
                 path.pop()
                 used.pop()
-            else:
-                if pair is not None and (cut or limit < len(vs)) and min(limit, len(vs)) > 0:
-                    exact[0] = False  # a home past the list could still be in a cheaper plan
+            else:  # every listed home tried: a home past the list could still be in a cheaper plan
+                if with_pairs[0] and cost + nxt + rest_lb < best[0]:
+                    path.append((-1 - k, k.bit_count()))  # virtual: distinct from every home, no pairs
+                    dfs(left ^ k, cost + nxt, limit)
+                    path.pop()
 
     full = (1 << n) - 1
     dfs(full, 0.0, n + 1)  # without pairwise terms: n + 1 homes per sub-group suffice
     if pair is None or not plan:
-        return best[0], plan
+        return best[0], plan, math.nan
     base = best[0]
     hs_ = [h for h, _ in plan]
     ub = base + sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])  # that plan, scored
     base_plan = list(plan)
     best[0] = ub + 1e-9
+    with_pairs[0] = True
     dfs(full, 0.0, 1 << 30)  # plan keeps the first pass's plan unless a cheaper one is found
     if not exact[0]:
-        return base, base_plan
-    return min(best[0], ub), plan
+        return base, base_plan, ub
+    if best[0] >= ub:
+        return ub, base_plan, ub
+    if any(h < 0 for h, _ in plan):  # a lower bound through a virtual home: keep the real plan
+        return best[0], base_plan, ub
+    return best[0], plan, best[0]
 
 
 def dantzig_wolfe(
@@ -233,90 +276,14 @@ def dantzig_wolfe(
     plans: Iterable[Chosen],
     deadline: float,
     stop: Callable[[], bool] | None = None,
-    max_rounds: int = DW_ROUNDS,
+    max_rounds: int = 200,
     pairwise: bool = True,
+    cuts: bool = True,
 ) -> Bound | None:
-    """The best :func:`lagrangian_bound` over the duals of a master LP whose columns are
-    whole referral options - unplaced, a whole group in a home, a complete split plan -
-    priced by :func:`lagrangian_bound` itself (Dantzig-Wolfe on the referrals). It starts
-    from unplaced plus the options the given plans (e.g. the greedy and the incumbent) use,
-    and stops when no option prices out, after ``max_rounds``, at ``deadline`` or when
-    ``stop()`` says so. The rounds leave SplitApart's pairwise terms out (fast); the best
-    duals are then evaluated once with them (``pairwise``). Every
-    round's bound is valid; its limit is the best bound with capacity and the floor relaxed
-    and each referral's choice integer. None if the master LP fails."""
-    from ortools.linear_solver import pywraplp
+    """:func:`matching.master.dantzig_wolfe` (the referral-option master lives there)."""
+    from matching.master import dantzig_wolfe as run
 
-    s = pywraplp.Solver.CreateSolver("GLOP")
-    inf = s.infinity()
-    R = len(m.referrals)
-    obj = s.Objective()
-    obj.SetMinimization()
-    conv = [s.Constraint(1.0, 1.0) for _ in range(R)]
-    floor = None
-    if m.floor > 0:
-        floor = s.Constraint(-inf, float(sum(r.size for r in m.referrals) - m.floor))
-        # elastic, so the master is feasible from the start (any multipliers give a valid bound)
-        slack = s.NumVar(0.0, inf, "")
-        floor.SetCoefficient(slack, -1.0)
-        per_child = max(c / r.size for c, r in zip(m.unmatched_cost, m.referrals, strict=True))
-        obj.SetCoefficient(slack, 2.0 * per_child)
-    cap: dict[int, Any] = {}
-    seen: set[tuple[int, tuple[tuple[int, int], ...] | None]] = set()
-
-    def add(r: int, use: list[tuple[int, int]] | None, cost: float) -> None:
-        key = (r, None if use is None else tuple(sorted(use)))
-        if key in seen:
-            return
-        seen.add(key)
-        v = s.NumVar(0.0, inf, "")
-        conv[r].SetCoefficient(v, 1.0)
-        obj.SetCoefficient(v, float(cost))
-        if use is None:
-            if floor is not None:
-                floor.SetCoefficient(v, float(m.referrals[r].size))
-            return
-        for h, k in use:
-            if h not in cap:
-                cap[h] = s.Constraint(-inf, float(m.ph.free[h]))
-            cap[h].SetCoefficient(v, float(k))
-
-    for r in range(R):
-        add(r, None, m.unmatched_cost[r])
-    for plan in plans:
-        for r, cols in plan.items():
-            if cols:
-                use = [(m.columns[j].home, len(m.columns[j].children)) for j in cols]
-                split = m.split_cost[r] if m.columns[cols[0]].split else 0
-                add(r, use, sum(m.columns[j].cost for j in cols) + split)
-    best: Bound | None = None
-    best_duals: tuple[np.ndarray, float] | None = None
-    mu = np.zeros(len(m.ph.homes))
-    for _ in range(max_rounds):
-        if s.Solve() != pywraplp.Solver.OPTIMAL:
-            break
-        mu[:] = 0.0
-        for h, ct in cap.items():
-            mu[h] = min(0.0, ct.dual_value())
-        fd = min(0.0, floor.dual_value()) if floor is not None else 0.0
-        pi = [c.dual_value() for c in conv]  # read before any column is added
-        b = lagrangian_bound(m, mu, fd)
-        if best is None or b.value > best.value:
-            best, best_duals = b, (mu.copy(), fd)
-        added = 0
-        for r in range(R):
-            option = b.options[r]
-            if b.g[r] < pi[r] - DW_EPS and (option is None or option):
-                n0 = len(seen)
-                add(r, option, b.costs[r])
-                added += len(seen) - n0
-        if not added or time.perf_counter() > deadline or (stop is not None and stop()):
-            break
-    if best_duals is not None and pairwise and time.perf_counter() < deadline:
-        b = lagrangian_bound(m, best_duals[0], best_duals[1], pairwise=True)
-        if best is None or b.value > best.value:
-            best = b
-    return best
+    return run(m, plans, deadline, stop, max_rounds, pairwise, cuts)
 
 
 def column_floor(m: MatchModel, b: Bound, f: int, pos: np.ndarray) -> np.ndarray:
@@ -326,6 +293,8 @@ def column_floor(m: MatchModel, b: Bound, f: int, pos: np.ndarray) -> np.ndarray
     fam = m.families[f]
     r, size = fam.referral, len(fam.children)
     v = fam.cost[pos] + b.lam[fam.homes[pos]] * size
+    if b.ext is not None:
+        v = v + b.ext[size, fam.homes[pos]]
     base = b.value - b.g[r]
     if not fam.split:
         return base + v

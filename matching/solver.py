@@ -62,7 +62,8 @@ from matching.domain import (
     Unmatched,
 )
 from matching.inputs import split_valid
-from matching.lagrange import Bound, dantzig_wolfe, lagrangian_bound
+from matching.lagrange import Bound, lagrangian_bound
+from matching.master import dantzig_wolfe
 from matching.model import MatchModel, build_model, objective_of, placed_children
 from matching.pricing import RC_EPS, RestrictedLP, add_below, price
 from matching.reasons import plan_load, unmatched_reasons

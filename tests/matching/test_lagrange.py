@@ -4,14 +4,15 @@ uses never excludes a pair of an optimal plan."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching import Policy, greedy_nearest, solve
-from matching.lagrange import column_floor, dantzig_wolfe, lagrangian_bound
+from matching import Policy, greedy_nearest, solve, validate
+from matching.lagrange import cg_cuts, column_floor, dantzig_wolfe, lagrangian_bound
 from matching.model import build_model
 from matching.pricing import RestrictedLP
 from tests.matching.exhaustive import exhaustive
@@ -33,12 +34,13 @@ def floored_model(refs, homes, policy):
     policy=policies,
     mult=st.lists(st.floats(0, 60000), min_size=4, max_size=4),
     psi=st.floats(0, 60000),
+    pairwise=st.booleans(),
 )
-def test_bound_never_above_the_exhaustive_optimum_for_any_multipliers(inst, policy, mult, psi):
+def test_bound_never_above_the_exhaustive_optimum_for_any_multipliers(inst, policy, mult, psi, pairwise):
     refs, homes = inst
     m = floored_model(refs, homes, policy)
     mu = -np.resize(np.asarray(mult), len(m.ph.homes))
-    b = lagrangian_bound(m, mu, -psi)
+    b = lagrangian_bound(m, mu, -psi, pairwise=pairwise)
     best, plan = exhaustive(refs, homes, policy)
     assert b.value <= best + 1e-6
     # every pair of an optimal plan has a floor no higher than that plan's objective
@@ -95,3 +97,67 @@ def test_referral_option_master_bound_between_the_lp_and_the_optimum(inst, polic
     assert dw.value <= best + 1e-6
     if d is not None:
         assert dw.value >= d.value - 1e-6 * max(1.0, abs(d.value))
+
+
+def test_pairwise_split_search_never_overstates_a_referral_past_its_home_lists():
+    """Two splittable siblings, 30 one-place homes: the three nearest (1 mile) are 1.7 miles
+    apart, the rest on a ring at 1.2 miles with neighbours 0.26 miles apart. With SplitApart's
+    pairwise terms the best split uses two neighbours on the ring - not among each sibling's
+    n + 1 nearest homes. The search counting pairwise terms gives up there (the home lists are
+    cut); what it returns instead must still be a lower bound (it once returned the
+    pairwise-scored best plan over the n + 1 nearest homes, 7,517 against an optimum of 7,504)."""
+    import math
+
+    sibs = referral(child("a", age=9), child("b", age=9), rid="g", allow_split=True)
+    homes = [
+        home(f"n{i}", e=MILE * math.cos(a), n=MILE * math.sin(a))
+        for i, a in enumerate((0.0, 2 * math.pi / 3, 4 * math.pi / 3))
+    ]
+    for i in range(27):
+        a = 0.2 + i * 0.22
+        homes.append(home(f"f{i}", e=1.2 * MILE * math.cos(a), n=1.2 * MILE * math.sin(a)))
+    policy = Policy()
+    m = build_model([sibs], homes, policy)
+    best, _ = exhaustive([sibs], homes, policy)
+    b = lagrangian_bound(m, np.zeros(len(m.ph.homes)), 0.0, pairwise=True)
+    assert b.value <= best + 1e-6
+    # the homes past the list stand in as one virtual home (no pairwise terms), so the pairwise
+    # terms of the listed homes still count: more than the bound without any (7,502 > 7,500)
+    assert b.value > lagrangian_bound(m, np.zeros(len(m.ph.homes)), 0.0).value
+    # the option it hands to the master is a real plan, at that plan's own objective
+    (h1, _), (h2, _) = b.options[0]
+    plan = {"a": m.ph.homes[h1].id, "b": m.ph.homes[h2].id}
+    assert b.costs[0] == validate(plan, [sibs], homes, policy).objective
+    dw = dantzig_wolfe(m, (), time.perf_counter() + 30.0)
+    assert dw is not None and dw.value <= best + 1e-6
+
+
+def test_capacity_cuts_close_a_knapsack_the_option_master_fills_by_fractions():
+    """Four places and two groups of three (neither may split): the master LP puts one group in
+    and a third of the other (3 + 3/3 = 4 places). The cut (group a) + (group b) <= 1
+    (Chvatal-Gomory, multiplier 1/3) forbids it; with cuts the bound is the optimum, and the
+    per-pair floors of the proof step stay below it for the pairs of an optimal plan."""
+    a = referral(*[child(f"a{i}", age=9) for i in range(3)], rid="a")
+    b = referral(*[child(f"b{i}", age=9) for i in range(3)], rid="b")
+    homes = [home("h4", free=4, e=MILE)]
+    policy = Policy()
+    m = floored_model([a, b], homes, policy)
+    best, plan = exhaustive([a, b], homes, policy)
+    plain = dantzig_wolfe(m, (), time.perf_counter() + 30.0, cuts=False)
+    cut = dantzig_wolfe(m, (), time.perf_counter() + 30.0, cuts=True)
+    assert plain is not None and cut is not None
+    assert plain.value < best - 1
+    assert math.ceil(cut.value - 1e-6) == best
+    assert cut.ext is not None
+    placed = next(r for r, ref in enumerate(m.referrals) if ref.children[0].id in plan)
+    f = m.family_of[(placed, (0, 1, 2))]
+    assert column_floor(m, cut, f, np.array([0]))[0] <= best + 1e-6
+
+
+def test_cg_cuts_hold_for_every_way_to_fill_a_home():
+    for free in range(1, 9):
+        for coef, rhs in cg_cuts(free, 6):
+            fills = [()]
+            for _ in range(free):
+                fills = fills + [f + (k,) for f in fills for k in range(1, 7) if sum(f) + k <= free]
+            assert all(sum(coef[k] for k in f) <= rhs for f in set(fills))
