@@ -15,7 +15,7 @@ where ``g_r`` is the referral's cheapest option (:func:`lagrangian_bound`). The 
 relaxation solves each referral's choice over fractional partitions (a sibling group can be
 "half split" over homes that hold half its children); here it is integer, so with the LP's
 own duals ``L`` is at least the LP bound, and on split-heavy instances much higher.
-:func:`dantzig_wolfe` then improves the multipliers with a master LP over whole referral
+:func:`matching.master.dantzig_wolfe` then improves the multipliers with a master LP over whole referral
 options (its limit is the best such bound). A plan using a given (group or sub-group, home)
 pair costs at least ``L - g_r`` + the cheapest option of ``r`` containing it
 (:func:`column_floor`): the proof step in :mod:`matching.solver` leaves a pair out only
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -269,21 +269,6 @@ def _exact(
     if any(h < 0 for h, _ in plan):  # a lower bound through a virtual home: keep the real plan
         return best[0], base_plan, ub
     return best[0], plan, best[0]
-
-
-def dantzig_wolfe(
-    m: MatchModel,
-    plans: Iterable[Chosen],
-    deadline: float,
-    stop: Callable[[], bool] | None = None,
-    max_rounds: int = 200,
-    pairwise: bool = True,
-    cuts: bool = True,
-) -> Bound | None:
-    """:func:`matching.master.dantzig_wolfe` (the referral-option master lives there)."""
-    from matching.master import dantzig_wolfe as run
-
-    return run(m, plans, deadline, stop, max_rounds, pairwise, cuts)
 
 
 def column_floor(m: MatchModel, b: Bound, f: int, pos: np.ndarray) -> np.ndarray:

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import Policy, greedy_nearest, solve, validate
-from matching.lagrange import cg_cuts, column_floor, dantzig_wolfe, lagrangian_bound
+from matching.lagrange import cg_cuts, column_floor, lagrangian_bound
+from matching.master import dantzig_wolfe
 from matching.model import build_model
 from matching.pricing import RestrictedLP
 from tests.matching.exhaustive import exhaustive
