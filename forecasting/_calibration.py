@@ -224,14 +224,8 @@ class _Calibrated(_Simulator):
         la_s = np.concatenate(la_scores)
         reg_s = np.concatenate(reg_scores)
         self.calibration_cells_ = int(len(la_s) + len(reg_s))
-        self._conformal_n = {"la": len(la_s), "region": len(reg_s)}
-        self._conformal_raw: dict[int, dict[str, float]] = {}
         for lv in (50, 80, 90, 95):
             q = lv / 100.0
-            self._conformal_raw[lv] = {
-                "la": float(np.quantile(la_s, q, method="higher")) / z_value(lv),
-                "region": float(np.quantile(reg_s, q, method="higher")) / z_value(lv),
-            }
             self.calibration_[lv] = {
                 "la": max(1.0, float(np.quantile(la_s, q, method="higher")) / z_value(lv)),
                 "region": max(1.0, float(np.quantile(reg_s, q, method="higher")) / z_value(lv)),

@@ -213,23 +213,8 @@ class MultiStateForecaster(_Calibrated):
             # Scaled draw by draw (means exact, no negative counts); a cell the model leaves
             # empty in every draw gets the flat share added.
             ratio = np.divide(target, base, out=np.ones_like(target), where=base > 0)
-            if self._blend_spread == "mixture":  # the blend w x X + (1 - w) x flat, draw by draw
-                counts = wl[None] * counts + ((1 - wl) * flat)[None]
-            else:
-                counts = counts * ratio[None] + np.where(base > 0, 0.0, target)[None]
+            counts = counts * ratio[None] + np.where(base > 0, 0.0, target)[None]
         return self._collapse(counts, categories, uasc)
-
-    _blend_spread = "ratio"
-    _region_interval = "sim"
-    _shrink_cells = 100.0
-
-    def _two_sided(self, level: int) -> float:
-        raw = getattr(self, "_conformal_raw", {})
-        if not raw:
-            return 1.0
-        lv = min(raw, key=lambda x: abs(x - level))
-        n = self._conformal_n["region"]
-        return (n * raw[lv]["region"] + self._shrink_cells) / (n + self._shrink_cells)
 
     def predict(
         self,
@@ -258,10 +243,7 @@ class MultiStateForecaster(_Calibrated):
         widen = (
             bool(level)
             and bool(self.calibration_)
-            and (
-                any(self._factor(int(lv), w) > 1.0 for lv in level for w in ("la", "region"))
-                or self._region_interval != "sim"
-            )
+            and any(self._factor(int(lv), w) > 1.0 for lv in level for w in ("la", "region"))
         )
         var = None
         if widen:
@@ -304,22 +286,6 @@ class MultiStateForecaster(_Calibrated):
                     half = f * z_value(int(lv)) * sd
                     lo = np.minimum(lo, np.clip(mean - half, 0.0, None))
                     hi = np.maximum(hi, mean + half)
-                    if self._region_interval == "conformal":  # two-sided, shrunk towards 1
-                        fr = self._two_sided(int(lv))
-                        half_r = fr * z_value(int(lv)) * sd
-                        lo = np.where(is_region, np.clip(mean - half_r, 0.0, None), lo)
-                        hi = np.where(is_region, mean + half_r, hi)
-                    elif self._region_interval == "conformal-sim":  # shrunk towards the simulation's
-                        n = self._conformal_n["region"]
-                        lam = n / (n + self._shrink_cells)
-                        fr = self._conformal_raw[min(self._conformal_raw, key=lambda x: abs(x - lv))][
-                            "region"
-                        ]
-                        half_r = fr * z_value(int(lv)) * sd
-                        lo = np.where(
-                            is_region, np.clip(mean - (lam * half_r + (1 - lam) * (mean - lo)), 0, None), lo
-                        )
-                        hi = np.where(is_region, mean + lam * half_r + (1 - lam) * (hi - mean), hi)
                 lo = np.where(constant, mean, lo)
                 hi = np.where(constant, mean, hi)
                 lo = np.minimum(lo, lo_prev)
