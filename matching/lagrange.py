@@ -85,13 +85,36 @@ def lagrangian_bound(
     pairwise: bool = False,
     ext: np.ndarray | None = None,
     ext_const: float = 0.0,
+    zh: list[ZeroHalf] | None = None,
 ) -> Bound:
     """L for the multipliers ``mu`` (capacity duals, <= 0) and ``floor_dual`` (<= 0).
     ``pairwise``: count SplitApart's pairwise terms in split plans (slower, stronger);
     ``pair_cache`` keeps their points between calls. ``ext[k, h]`` (>= 0) is the price of
     capacity cuts (:func:`cg_cuts`) an option pays for putting ``k`` children in home ``h``,
-    ``ext_const`` (>= 0) their multipliers times right-hand sides."""
+    ``ext_const`` (>= 0) their multipliers times right-hand sides. ``zh``: zero-half cuts at
+    their multipliers; ``ext`` holds their additive part (``nu * floor(a_h[k] / 2)``), this
+    the rest, ``nu * floor((e_r + #homes with a_h[k] odd) / 2)`` (:class:`ZeroHalf`)."""
     cache = {} if pair_cache is None else pair_cache
+    odd_at: dict[int, list[tuple[int, frozenset[int]]]] = {}
+    by_ref: dict[int, list[int]] = {}
+    for c, cut in enumerate(zh or ()):
+        for h, ks in cut.odd.items():
+            odd_at.setdefault(h, []).append((c, ks))
+        for r in cut.refs:
+            by_ref.setdefault(r, []).append(c)
+
+    def corr(r: int, use: list[tuple[int, int]]) -> float:
+        """The non-additive part of the zero-half cuts' price of an option."""
+        cnt: dict[int, int] = {}
+        for h, k in use:
+            for c, ks in odd_at.get(h, ()):
+                if k in ks:
+                    cnt[c] = cnt.get(c, 0) + 1
+        out = 0.0
+        for c, n_odd in cnt.items():
+            assert zh is not None
+            out += zh[c].nu * ((int(r in zh[c].refs) + n_odd) // 2)
+        return out
 
     def pair(a: int, b: int) -> int:
         key = (a, b) if a < b else (b, a)
@@ -124,6 +147,11 @@ def lagrangian_bound(
             if ext is not None:
                 v = v + ext[len(fam.children), fam.homes]
             if not fam.split:
+                for c in by_ref.get(r, ()):
+                    assert zh is not None
+                    for h, ks in zh[c].odd.items():
+                        if n in ks:
+                            v = np.where(fam.homes == h, v + zh[c].nu, v)
                 i = int(np.argmin(v))
                 if v[i] < best:
                     best, use = float(v[i]), [(int(fam.homes[i]), n)]
@@ -139,8 +167,11 @@ def lagrangian_bound(
             rest[r] = relaxed
             best_sub[r] = cheapest
             full = (1 << n) - 1
+            step = None
+            if odd_at and any(h in odd_at for _, hs_, _ in subs.values() for h in hs_):
+                step = _Parity(odd_at, zh or [], r)
             plan, homes, own = (
-                _exact(n, subs, relaxed, pair if pairwise else None)
+                _exact(n, subs, relaxed, pair if pairwise else None, step)
                 if n <= EXACT_MAX
                 else (float(relaxed[full]), [], math.nan)
             )
@@ -151,6 +182,9 @@ def lagrangian_bound(
                     apart = sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
                 else:
                     apart = own - plan
+                    if not pairwise:
+                        hs = [h for h, _ in homes]
+                        apart += sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
         g[r] = best
         options.append(use)
         if use is None:
@@ -160,9 +194,50 @@ def lagrangian_bound(
             for h, k in use:
                 load[h] += k
             costs.append(
-                best + apart - sum(lam[h] * k + (ext[k, h] if ext is not None else 0.0) for h, k in use)
+                best
+                + apart
+                - sum(lam[h] * k + (ext[k, h] if ext is not None else 0.0) for h, k in use)
+                - corr(r, use)
             )
     return Bound(float(g.sum() + const), g, lam, best_sub, rest, load, unplaced, options, costs, ext)
+
+
+@dataclass(frozen=True)
+class ZeroHalf:
+    """A {0, 1/2} Chvatal-Gomory cut over the master's rows (:mod:`matching.master`): half the
+    sum of the convexity rows of ``refs`` and, per home h, one valid row of h's capacity
+    (``sum a_h[k] <= b_h`` over the groups k in h, e.g. the capacity row itself or a
+    :func:`cg_cuts` row), rounded down. An option of referral r putting k_h children in home h
+    has coefficient ``floor((e_r + sum_h a_h[k_h]) / 2)`` (``e_r`` = r in ``refs``), which is
+    ``sum_h floor(a_h[k_h] / 2)`` (additive: priced through ``ext``) plus
+    ``floor((e_r + #{h: a_h[k_h] odd}) / 2)`` (priced here, at ``nu`` each)."""
+
+    nu: float  # its multiplier (> 0)
+    refs: frozenset[int]
+    odd: dict[int, frozenset[int]]  # home -> the sizes k with a_h[k] odd
+
+
+class _Parity:
+    """The zero-half cuts' non-additive price as a split plan grows home by home: adding a
+    home never lowers it, so a partial plan's price is a lower bound for its completions."""
+
+    def __init__(self, odd_at: dict[int, list[tuple[int, frozenset[int]]]], zh: list[ZeroHalf], r: int):
+        self.odd_at, self.zh = odd_at, zh
+        self.cnt = [int(r in c.refs) for c in zh]
+
+    def push(self, h: int, k: int) -> float:
+        out = 0.0
+        for c, ks in self.odd_at.get(h, ()):
+            if k in ks:
+                n = self.cnt[c]
+                out += self.zh[c].nu * ((n + 1) // 2 - n // 2)
+                self.cnt[c] = n + 1
+        return out
+
+    def pop(self, h: int, k: int) -> None:
+        for c, ks in self.odd_at.get(h, ()):
+            if k in ks:
+                self.cnt[c] -= 1
 
 
 def _mask(children: tuple[int, ...]) -> int:
@@ -195,6 +270,7 @@ def _exact(
     subs: dict[int, tuple[list[float], list[int], float]],
     relaxed: np.ndarray,
     pair: Callable[[int, int], int] | None = None,
+    step: _Parity | None = None,
 ) -> tuple[float, list[tuple[int, int]], float]:
     """The cheapest split plan: sub-groups partition the children, each in a different home;
     a lower bound on its value, its (home, sub-group size) list, and that plan's own value
@@ -203,7 +279,10 @@ def _exact(
     cheapest home left out of the list (inf if none). With ``pair`` (SplitApart's pairwise
     points of two homes) the pairwise terms are counted too; a home past a cut list stands in
     as a virtual home at that left-out value with no pairwise terms (a lower bound for every
-    home past the list). Past ``NODE_LIMIT`` nodes the value without pairwise terms is returned."""
+    home past the list). Past ``NODE_LIMIT`` nodes the value without pairwise terms is returned.
+    ``step``: the zero-half cuts' non-additive price, counted (like the pairwise terms) in the
+    second pass only; with it the third value has it in, and has the pairwise terms only with
+    ``pair``."""
     by_low: dict[int, list[int]] = {}
     for k in subs:
         by_low.setdefault((k & -k).bit_length() - 1, []).append(k)
@@ -239,12 +318,16 @@ def _exact(
                     break
                 if h in used:
                     continue
-                extra = sum(pair(h, u) for u in used) if with_pairs[0] and pair is not None else 0
+                extra = sum(pair(h, u) for u in used) if with_pairs[0] and pair is not None else 0.0
+                if with_pairs[0] and step is not None:
+                    extra += step.push(h, k.bit_count())
                 used.append(h)
                 path.append((h, k.bit_count()))
                 dfs(left ^ k, cost + v + extra, limit)
                 path.pop()
                 used.pop()
+                if with_pairs[0] and step is not None:
+                    step.pop(h, k.bit_count())
             else:  # every listed home tried: a home past the list could still be in a cheaper plan
                 if with_pairs[0] and cost + nxt + rest_lb < best[0]:
                     path.append((-1 - k, k.bit_count()))  # virtual: distinct from every home, no pairs
@@ -253,11 +336,17 @@ def _exact(
 
     full = (1 << n) - 1
     dfs(full, 0.0, n + 1)  # without pairwise terms: n + 1 homes per sub-group suffice
-    if pair is None or not plan:
+    if (pair is None and step is None) or not plan:
         return best[0], plan, math.nan
     base = best[0]
     hs_ = [h for h, _ in plan]
-    ub = base + sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])  # that plan, scored
+    ub = base  # that plan, scored
+    if pair is not None:
+        ub += sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])
+    if step is not None:
+        ub += sum(step.push(h, k) for h, k in plan)
+        for h, k in plan:
+            step.pop(h, k)
     base_plan = list(plan)
     best[0] = ub + 1e-9
     with_pairs[0] = True
