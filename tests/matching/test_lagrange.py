@@ -45,17 +45,7 @@ def test_bound_never_above_the_exhaustive_optimum_for_any_multipliers(inst, poli
     b = lagrangian_bound(m, mu, -psi, pairwise=pairwise)
     best, plan = exhaustive(refs, homes, policy)
     assert b.value <= best + 1e-6
-    # every pair of an optimal plan has a floor no higher than that plan's objective
-    for r, ref in enumerate(m.referrals):
-        by_home: dict[int, list[int]] = {}
-        for k, c in enumerate(ref.children):
-            if c.id in plan:
-                by_home.setdefault(m.ph.index[plan[c.id]], []).append(k)
-        for h, ks in by_home.items():
-            f = m.family_of[(r, tuple(ks))]
-            pos = m.families[f].position(h)
-            assert pos is not None
-            assert column_floor(m, b, f, np.array([pos]))[0] <= best + 1e-6
+    assert_floors_below(m, b, plan, best)
 
 
 @SLOW
