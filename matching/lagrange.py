@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,13 +178,11 @@ def lagrangian_bound(
             if m.split_cost[r] + plan < best:
                 best, use = m.split_cost[r] + plan, homes
                 if math.isnan(own):  # the option's objective has its pairwise terms
-                    hs = [h for h, _ in homes]
-                    apart = sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+                    apart = pairwise_points(pair, homes)
                 else:
                     apart = own - plan
                     if not pairwise:
-                        hs = [h for h, _ in homes]
-                        apart += sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+                        apart += pairwise_points(pair, homes)
         g[r] = best
         options.append(use)
         if use is None:
@@ -238,6 +236,13 @@ class _Parity:
         for c, ks in self.odd_at.get(h, ()):
             if k in ks:
                 self.cnt[c] -= 1
+
+
+def pairwise_points(pair: Callable[[int, int], int], use: Iterable[tuple[int, int]]) -> int:
+    """SplitApart's pairwise points of a split plan: ``pair`` summed over every two of its homes
+    (``use``: (home, places) per sub-group)."""
+    hs = [h for h, _ in use]
+    return sum(pair(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :])
 
 
 def _mask(children: tuple[int, ...]) -> int:
@@ -339,10 +344,9 @@ def _exact(
     if (pair is None and step is None) or not plan:
         return best[0], plan, math.nan
     base = best[0]
-    hs_ = [h for h, _ in plan]
     ub = base  # that plan, scored
     if pair is not None:
-        ub += sum(pair(a, b) for i, a in enumerate(hs_) for b in hs_[i + 1 :])
+        ub += pairwise_points(pair, plan)
     if step is not None:
         ub += sum(step.push(h, k) for h, k in plan)
         for h, k in plan:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.lagrange import Bound, ZeroHalf, cg_cuts, lagrangian_bound
+from matching.lagrange import Bound, ZeroHalf, cg_cuts, lagrangian_bound, pairwise_points
 from matching.model import MatchModel
 
 Chosen = dict[int, list[int]]
@@ -112,10 +112,7 @@ class OptionMaster:
                     use = [(m.columns[j].home, len(m.columns[j].children)) for j in cols]
                     split = 0
                     if m.columns[cols[0]].split:
-                        hs = [h for h, _ in use]
-                        split = m.split_cost[r] + sum(
-                            m.pair_points(a, b) for i, a in enumerate(hs) for b in hs[i + 1 :]
-                        )
+                        split = m.split_cost[r] + pairwise_points(m.pair_points, use)
                     self.add(r, use, sum(m.columns[j].cost for j in cols) + split)
 
     def add(self, r: int, use: list[tuple[int, int]] | None, cost: float) -> bool:
