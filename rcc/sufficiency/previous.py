@@ -104,13 +104,15 @@ def record_check(
     previous: PreviousReturn | None,
     findings: list[dict] | None = None,
     triggered_by: SufficiencyReturn | None = None,
+    trigger: str | None = None,
 ) -> SufficiencyReturnCheck:
-    """Keep one run of the previous-year rules on ``ret`` (see :class:`SufficiencyReturnCheck`)."""
+    """Keep one run of the previous-year rules on ``ret`` (see :class:`SufficiencyReturnCheck`);
+    ``trigger`` defaults to ``recheck`` when ``triggered_by`` is given, else ``submission``."""
     check = SufficiencyReturnCheck(
         return_id=ret.id,
         previous_return_id=previous.return_id if previous else None,
         previous_version=previous.version if previous else None,
-        trigger="recheck" if triggered_by is not None else "submission",
+        trigger=trigger or ("recheck" if triggered_by is not None else "submission"),
         triggered_by_return_id=triggered_by.id if triggered_by is not None else None,
         checked_at=utcnow(),
         finding_count=len(findings or []),
@@ -120,6 +122,12 @@ def record_check(
     session.flush()
     session.refresh(ret, ["checks"])
     return check
+
+
+def _stored_findings(session: Session, ret: SufficiencyReturn, previous: PreviousReturn) -> list[dict]:
+    """DfE's previous-year rules run on the stored return ``ret`` against ``previous``, as findings."""
+    tables = stored_tables(session, ret.id)
+    return [_finding(e, tables) for e in check_against_previous(tables, ret.collection_year, previous.tables)]
 
 
 def _finding(e: RowError, tables: dict[str, pd.DataFrame]) -> dict:
@@ -167,9 +175,7 @@ def recheck_later_year(session: Session, stored: SufficiencyReturn) -> Recheck |
     previous = PreviousReturn(
         stored.id, stored.collection_year, stored.version, stored_tables(session, stored.id)
     )
-    tables = stored_tables(session, later.id)
-    errors = check_against_previous(tables, later.collection_year, previous.tables)
-    findings = [_finding(e, tables) for e in errors]
+    findings = _stored_findings(session, later, previous)
     record_check(session, later, previous, findings, triggered_by=stored)
     return Recheck(later.id, later.collection_year, later.version, len(findings))
 
@@ -207,14 +213,8 @@ def check_unrecorded(session: Session) -> list[Backfilled]:
         if (ret.la_id, ret.collection_year, ret.version) not in keys:
             continue  # an older version, no longer in effect
         previous = stored_previous(session, ret.la_id, ret.collection_year)
-        findings: list[dict] = []
-        if previous is not None:
-            tables = stored_tables(session, ret.id)
-            errors = check_against_previous(tables, ret.collection_year, previous.tables)
-            findings = [_finding(e, tables) for e in errors]
-        check = record_check(session, ret, previous, findings)
-        check.trigger = "backfill"
-        session.flush()
+        findings = _stored_findings(session, ret, previous) if previous is not None else []
+        record_check(session, ret, previous, findings, trigger="backfill")
         done.append(
             Backfilled(ret.id, ret.la_id, ret.collection_year, ret.version,
                        previous.return_id if previous else None, len(findings))
