@@ -67,8 +67,7 @@ class _Dynamics(_Estimator):
         self, rng: np.random.Generator | None, S: int, rate_mult: np.ndarray, deltas: list[int]
     ) -> dict[int, np.ndarray]:
         """exp(Q d) for each d in ``deltas``: {d: rows (S*G*B*NS, NS+1)} (transient rows)."""
-        G = self.shape_.shape[0]  # hazard groups: (class by time in care, LA, UASC)
-        rate_mult = np.tile(rate_mult, (G // rate_mult.shape[0], 1, 1, 1))
+        G = 2 * len(self.las_)
         if rng is not None and self.parameter_uncertainty:
             draws = rng.gamma(np.maximum(self.shape_, 1e-300)[None], 1.0, size=(S, *self.shape_.shape))
             rates = draws / self.rate_[None]
@@ -216,10 +215,9 @@ class _Dynamics(_Estimator):
             mean, var = m_s.copy(), v_s.copy()
         else:
             mats = {
-                d: m.reshape(self._n_dur * G, B, NS, NS + 1)
+                d: m.reshape(G, B, NS, NS + 1)
                 for d, m in self._transition_matrices(None, 1, rate_mult, deltas + halves).items()
             }
-            T = self._dur_thresholds
             mean = np.zeros((horizon, G * B, K))
             var = np.zeros((horizon, G * B, K))
 
@@ -230,23 +228,19 @@ class _Dynamics(_Estimator):
                 # Key: group, state and, per birthday threshold, how many counts it precedes
                 # (which fixes the band at every count).
                 g_all = st["la"].to_numpy() * 2 + st["uasc"].to_numpy().astype(np.int64)
-                # (and, with hazard classes by time in care, the class at every count)
-                dthr = self._stock_poc[:, None] + T[None, :]  # (n, thresholds)
-                thr_all = np.column_stack([self._stock_thr, dthr])
-                crossed = (thr_all[:, :, None] <= pdays[None, None, :]).sum(axis=-1)  # (n, 5 + T)
+                crossed = (self._stock_thr[:, :, None] <= pdays[None, None, :]).sum(axis=-1)  # (n, 5)
                 key = g_all * NS + st["state"].to_numpy()
                 for b in range(crossed.shape[1]):
                     key = key * (len(pdays) + 1) + crossed[:, b]
                 _, first, n_alike = np.unique(key, return_index=True, return_counts=True)
                 g0 = g_all[first]
                 band_tab = (self._stock_thr[first, None, :] <= pdays[None, :, None]).sum(axis=-1)
-                dur_tab = (dthr[first, None, :] <= pdays[None, :, None]).sum(axis=-1)  # class per count
                 n = len(first)
                 p = np.zeros((n, NS + 1))
                 p[np.arange(n), st["state"].to_numpy()[first]] = 1.0
                 wt = n_alike.astype(float)[:, None]
                 for j in range(1, horizon + 1):
-                    m = mats[deltas[j - 1]][g0 + G * dur_tab[:, j - 1], np.minimum(band_tab[:, j - 1], B - 1)]
+                    m = mats[deltas[j - 1]][g0, np.minimum(band_tab[:, j - 1], B - 1)]
                     p = np.einsum("ni,nij->nj", p[:, :NS], m)
                     b = band_tab[:, j]
                     p[b >= B] = 0.0
@@ -255,7 +249,6 @@ class _Dynamics(_Estimator):
                         pk = p[ok, :K]
                         add(j, g0[ok] * B + b[ok], pk * wt[ok], pk * (1 - pk) * wt[ok])
             self._cache[skey] = (mats, mean.copy(), var.copy())
-        T = self._dur_thresholds
 
         # Entrants on an age grid (whole months at the count, 0 .. 18 years).
         A = 12 * 18
@@ -285,32 +278,19 @@ class _Dynamics(_Estimator):
                     np.add.at(W[la, u], (am, s), pr[la] * wm[la])
             # Per interval length, each band's matrices (L, 2, NS, NS + 1): the grid's ages in a
             # band share them.
-            # (grid[c]: hazard class c by time in care; entrants start in class 0)
-            grid = [
-                {d: [mats[d][gi + G * c, b] for b in range(B)] for d in sorted(set(deltas) | set(halves))}
-                for c in range(self._n_dur)
-            ]
-            unit = {d: _banded(W, grid[0][d], band_start) for d in sorted(set(halves))}
+            grid = {d: [mats[d][gi, b] for b in range(B)] for d in sorted(set(deltas) | set(halves))}
+            unit = {d: _banded(W, grid[d], band_start) for d in sorted(set(halves))}
             self._cache[ekey] = (grid, unit)
         rates = np.stack([mu, urate], axis=1)  # (L, 2, H)
-        # Entrants by arrival month (their class by time in care at each count differs); with one
-        # class, one cohort.
-        cohs: list[tuple[int, np.ndarray]] = []
+        coh = np.zeros((L, 2, A, NS + 1))
         for j in range(1, horizon + 1):
-            for i, (mid, coh) in enumerate(cohs):  # a month older: move each cohort one age month on
-                c = int((pdays[j - 1] - mid >= T).sum())
-                nxt = _banded(coh, grid[c][deltas[j - 1]], band_start)
+            if j > 1:  # a month older: move the cohort one age month on
+                nxt = _banded(coh, grid[deltas[j - 1]], band_start)
                 coh = np.zeros_like(coh)
                 coh[:, :, 1:] = nxt[:, :, :-1]
-                cohs[i] = (mid, coh)
             # Arrivals during month j, half a month of hazards before the count.
-            new = unit[halves[j - 1]] * rates[:, :, j - 1][:, :, None, None]
-            if cohs and len(T) == 0:
-                cohs[0] = (cohs[0][0], cohs[0][1] + new)
-            else:
-                cohs.append((int(pdays[j - 1] + halves[j - 1]), new))
+            coh += unit[halves[j - 1]] * rates[:, :, j - 1][:, :, None, None]
             if not last_only or j == horizon:
-                coh = cohs[0][1] if len(cohs) == 1 else np.sum([x for _, x in cohs], axis=0)
                 pk = coh[..., :K].reshape(-1, K)
                 key = np.repeat(gi.reshape(-1), A) * B + np.tile(band_of, G)
                 add(j, key, pk, pk)

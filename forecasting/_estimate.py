@@ -98,12 +98,6 @@ class _Estimator(_Params):
         cont = P.cont[keep] & ~is_open
         next_state, new = P.next_state[keep], P.new[keep]
         g = la_i * 2 + uasc.astype(np.int64)
-        # Start of each episode's period of care (history is sorted by LA, child, start) and the
-        # hazard classes by time in care (``care_duration_days``; one class without).
-        first = np.where(P.new, np.arange(len(P.new)), 0)
-        poc = P.start[np.maximum.accumulate(first)][keep] if len(first) else P.start[keep]
-        T = self._dur_thresholds
-        C = self._n_dur
 
         # Leaving care at 18: an exit in the ``ageing_out_days`` before the 18th birthday is
         # ageing out, not a hazard (exposure stops where that window opens); the simulation
@@ -126,50 +120,40 @@ class _Estimator(_Params):
         e_end = np.minimum(np.where(is_open[w], origin_d, end[w]), origin_d)
         e_start = np.maximum(start[w], ws_d)
         bounds = np.column_stack([dob[w], thr[w, :4], cutoff[w]])
-        flat_x = np.zeros(C * G * B * NS)
+        flat_x = np.zeros(G * B * NS)
         base = g[w] * B * NS + state[w]
-        cuts = np.concatenate([[-BIG], T, [BIG]])
-        for c in range(C):
-            cs = np.maximum(e_start, poc[w] + cuts[c])
-            ce = np.minimum(e_end, poc[w] + cuts[c + 1])
-            for b in range(B):
-                lo = np.maximum(cs, bounds[:, b])
-                hi = np.minimum(ce, bounds[:, b + 1])
-                d = np.clip(hi - lo, 0, None).astype(float)
-                flat_x += np.bincount(base + (c * G * B + b) * NS, weights=d, minlength=C * G * B * NS)
-        exposure = flat_x.reshape(C * G, B, NS)
+        for b in range(B):
+            lo = np.maximum(e_start, bounds[:, b])
+            hi = np.minimum(e_end, bounds[:, b + 1])
+            d = np.clip(hi - lo, 0, None).astype(float)
+            flat_x += np.bincount(base + b * NS, weights=d, minlength=G * B * NS)
+        exposure = flat_x.reshape(G, B, NS)
         ev = np.flatnonzero(w)
         ev = ev[~is_open[ev] & (end[ev] <= origin_d)]
         dest = np.where(cont[ev], next_state[ev], EXIT)
         ok = (end[ev] < cutoff[ev]) & (dest != state[ev]) & (end[ev] >= dob[ev])
         ev, dest = ev[ok], dest[ok]
         band_at_end = (thr[ev, :4] <= end[ev, None]).sum(axis=1)
-        cls = ((end[ev] - poc[ev])[:, None] >= T[None, :]).sum(axis=1)
-        ekey = (((cls * G + g[ev]) * B + band_at_end) * NS + state[ev]) * (NS + 1) + dest
-        events = (
-            np.bincount(ekey, minlength=C * G * B * NS * (NS + 1)).astype(float).reshape(C * G, B, NS, NS + 1)
-        )
+        ekey = ((g[ev] * B + band_at_end) * NS + state[ev]) * (NS + 1) + dest
+        events = np.bincount(ekey, minlength=G * B * NS * (NS + 1)).astype(float).reshape(G, B, NS, NS + 1)
         self.events_, self.exposure_ = events, exposure
 
         # Shrinkage: all ages (all children) -> group (UASC or not) all ages -> region x group x
         # band -> LA x group x band.
-        # Each hazard class by time in care has its own hierarchy.
         k = self.prior_days
-        shapes, rates = [], []
-        for c in range(C):
-            ev_u = events[c * G : (c + 1) * G].reshape(L, 2, B, NS, NS + 1)
-            ex_u = exposure[c * G : (c + 1) * G].reshape(L, 2, B, NS)
-            r00 = ev_u.sum(axis=(0, 1, 2)) / np.maximum(ex_u.sum(axis=(0, 1, 2)), 1.0)[:, None]
-            e0 = ev_u.sum(axis=(0, 2))  # (2, NS, NS+1)
-            x0 = ex_u.sum(axis=(0, 2))
-            r0 = (e0 + k * r00[None]) / (x0 + k)[..., None]
-            e1 = ev_u.sum(axis=0)  # (2, B, NS, NS+1)
-            x1 = ex_u.sum(axis=0)
-            r1 = (e1 + k * r0[:, None]) / (x1 + k)[..., None]
-            shapes.append((ev_u + k * r1[None]).reshape(G, B, NS, NS + 1))
-            rates.append(((ex_u + k)[..., None] * np.ones((1, 1, 1, 1, NS + 1))).reshape(G, B, NS, NS + 1))
-        self.shape_ = np.concatenate(shapes)
-        self.rate_ = np.concatenate(rates)
+        ev_u = events.reshape(L, 2, B, NS, NS + 1)
+        ex_u = exposure.reshape(L, 2, B, NS)
+        r00 = ev_u.sum(axis=(0, 1, 2)) / np.maximum(ex_u.sum(axis=(0, 1, 2)), 1.0)[:, None]
+        e0 = ev_u.sum(axis=(0, 2))  # (2, NS, NS+1)
+        x0 = ex_u.sum(axis=(0, 2))
+        r0 = (e0 + k * r00[None]) / (x0 + k)[..., None]
+        e1 = ev_u.sum(axis=0)  # (2, B, NS, NS+1)
+        x1 = ex_u.sum(axis=0)
+        r1 = (e1 + k * r0[:, None]) / (x1 + k)[..., None]
+        shape = ev_u + k * r1[None]
+        rate = (ex_u + k)[..., None] * np.ones((1, 1, 1, 1, NS + 1))
+        self.shape_ = shape.reshape(G, B, NS, NS + 1)
+        self.rate_ = rate.reshape(G, B, NS, NS + 1)
         for s in range(NS):
             self.shape_[:, :, s, s] = 0.0
 
@@ -208,7 +192,6 @@ class _Estimator(_Params):
             {"la": la_i[on], "state": state[on], "uasc": uasc[on], "child": P.child[keep][on]}
         )
         self._stock_thr = np.column_stack([thr[on, :4], leave[on]])
-        self._stock_poc = poc[on]  # start of each child's period of care (hazard class)
         self.n_children_at_origin_ = int((state[on] < K).sum())
         self._estimate_late_reporting(P, keep, la_i, state, start, end, is_open, thr, L)
 

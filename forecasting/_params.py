@@ -45,17 +45,6 @@ class _Params:
     blend_weights_: np.ndarray
     _prep: Prepared
 
-    @property
-    def _dur_thresholds(self) -> np.ndarray:
-        """Days in the period of care at which a child's hazards change class (none: one class)."""
-        return np.asarray(self.care_duration_days or (), dtype=np.int64)
-
-    @property
-    def _n_dur(self) -> int:
-        """Hazard classes by time in the period of care (1 + thresholds); hazard group of a child
-        in class c: c x G + LA x 2 + UASC."""
-        return 1 + len(self.care_duration_days or ())
-
     def __init__(
         self,
         lookback_days: int | Sequence[int] = (365, 730, 1095),
@@ -79,7 +68,6 @@ class _Params:
         calibration_origins: Sequence[int] = (0, 3, 6, 9, 12),
         uncovered: str = "exclude",
         blend_flat: str = "la",
-        care_duration_days: Sequence[int] | None = None,
     ) -> None:
         self.lookback_days = lookback_days
         self.prior_days = float(prior_days)
@@ -128,9 +116,6 @@ class _Params:
         if blend_flat not in ("la", "pooled", "none"):
             raise ValueError("blend_flat must be 'la', 'pooled' or 'none'")
         self.blend_flat = blend_flat
-        self.care_duration_days: tuple[int, ...] | None = (
-            None if care_duration_days is None else tuple(sorted(int(x) for x in care_duration_days))
-        )
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._months_cache: dict[tuple[Any, ...], list[tuple[int, int, int]]] = {}
 
@@ -158,7 +143,6 @@ class _Params:
             "calibration_origins": self.calibration_origins,
             "uncovered": self.uncovered,
             "blend_flat": self.blend_flat,
-            "care_duration_days": self.care_duration_days,
         }
 
     def clone(self, **overrides: Any) -> Self:

@@ -23,17 +23,7 @@ from forecasting.scenario import Scenario
 class _Items:
     """Item arrays (preallocated), the counts by cell and the months age bands change."""
 
-    def __init__(
-        self,
-        cap: int,
-        horizon: int,
-        n_cells: int,
-        band_tab: np.ndarray,
-        dead: int,
-        dur_tab: np.ndarray | None = None,
-        group_block: int = 0,
-        n_dur: int = 1,
-    ) -> None:
+    def __init__(self, cap: int, horizon: int, n_cells: int, band_tab: np.ndarray, dead: int) -> None:
         self.code = np.empty(cap, dtype=np.int32)
         self.base = np.empty(cap, dtype=np.int32)  # first count cell of (draw, group): x B x K
         self.tid = np.empty(cap, dtype=np.int32)  # row of band_tab (birthdays)
@@ -42,11 +32,6 @@ class _Items:
         self.dead = dead
         self.counts = np.zeros(n_cells + 1, dtype=np.int64)  # last bin: not counted
         self.band_tab = band_tab
-        # Hazard class by time in care per row of band_tab and count (None: one class); a class
-        # step moves the code by ``group_block`` rows (G x B x NS).
-        self.dur_tab = dur_tab
-        self.group_block = group_block
-        self.n_dur = n_dur
         self.changes: list[list[np.ndarray]] = [[] for _ in range(horizon + 1)]
 
     def cells(self, pos: np.ndarray) -> np.ndarray:
@@ -72,11 +57,7 @@ class _Items:
         self.n += m
         self.counts += np.bincount(self.cells(pos), minlength=self.n_cells + 1)
         bt = self.band_tab[tid, j:]
-        ch = bt[:, 1:] != bt[:, :-1]
-        if self.dur_tab is not None:
-            dt = self.dur_tab[tid, j:]
-            ch |= dt[:, 1:] != dt[:, :-1]
-        i, k = np.nonzero(ch)
+        i, k = np.nonzero(bt[:, 1:] != bt[:, :-1])
         self.schedule(pos[i], j + 1 + k)
 
     def schedule(self, pos: np.ndarray, months: np.ndarray) -> None:
@@ -120,12 +101,7 @@ class _Items:
             old = self.cells(pos)
             c = self.code[pos]
             nb = self.band_tab[self.tid[pos], j].astype(np.int32)
-            nc = c + (nb - c // NS % B) * NS
-            if self.dur_tab is not None:  # class step: the same state and band, a class on
-                gb = self.group_block
-                od = (c % (gb * self.n_dur)) // gb
-                nc = nc + (self.dur_tab[self.tid[pos], j].astype(np.int32) - od) * gb
-            self.code[pos] = np.where(nb < B, nc, self.dead)
+            self.code[pos] = np.where(nb < B, c + (nb - c // NS % B) * NS, self.dead)
             self.recount(pos, old)
 
 
@@ -144,9 +120,7 @@ class _Simulator(_Dynamics):
         rate_mult, w, wu, applies = self._scenario_arrays(scenario)
         n_param = min(S, self.max_parameter_draws) if self.parameter_uncertainty else 1
         pmats = self._transition_matrices(rng, n_param, rate_mult, deltas + halves)
-        C = self._n_dur  # hazard classes by time in care (hazard group: class x G + group)
-        GT = C * G
-        dead = n_param * GT * B * NS  # the extra row of every stay table: never moves
+        dead = n_param * G * B * NS  # the extra row of every stay table: never moves
         tabs = {d: _tables(pm) for d, pm in pmats.items()}
 
         # Birthday table: children at origin, then (pool item x month) entrants, then UASC ones.
@@ -162,19 +136,10 @@ class _Simulator(_Dynamics):
             axis=0,
         )
         band_tab = (thr_tab[:, None, :] <= pdays[None, :, None]).sum(axis=-1).astype(np.int8)  # 5 = gone
-        dur_tab = None
-        if C > 1:  # class by time in care at each count: stock from its period of care, entrants
-            T = self._dur_thresholds  # from the middle of their month of entry
-            mid = pdays[:-1] + np.array(halves)
-            e_start = np.tile(mid, npool + nup)
-            starts = np.concatenate([self._stock_poc, e_start])
-            dur_tab = ((pdays[None, :, None] - starts[:, None, None]) >= T[None, None, :]).sum(axis=-1)
-            dur_tab = dur_tab.astype(np.int8)
         stock_la = self.stock_["la"].to_numpy()
         stock_state = self.stock_["state"].to_numpy().astype(np.int64)
         stock_uasc = self.stock_["uasc"].to_numpy().astype(bool)
         g_stock = stock_la * 2 + stock_uasc.astype(np.int64)
-        d_stock = dur_tab[:n_child, 0].astype(np.int64) * G if dur_tab is not None else 0
 
         entrants = self._draw_entrants(rng, S, horizon, w, applies)
         urates = self._uasc_rates(rng, S, horizon, scenario)
@@ -203,16 +168,12 @@ class _Simulator(_Dynamics):
 
         n_cells = S * G * B * K
         n_new = sum(len(e[0]) for e in entrants) + int(un.sum())
-        it = _Items(
-            S * n_child + len(add_sim) + n_new, horizon, n_cells, band_tab, dead, dur_tab, G * B * NS, C
-        )
+        it = _Items(S * n_child + len(add_sim) + n_new, horizon, n_cells, band_tab, dead)
         # The stock: every child in every draw (draw-major), counted per child then per draw.
         b0 = band_tab[:n_child, 0].astype(np.int64)
         draws = np.arange(S, dtype=np.int64)
-        pset = (draws % n_param) * (GT * B * NS)
-        it.code[: S * n_child] = (
-            pset[:, None] + (((g_stock + d_stock) * B + b0) * NS + stock_state)[None]
-        ).ravel()
+        pset = (draws % n_param) * (G * B * NS)
+        it.code[: S * n_child] = (pset[:, None] + ((g_stock * B + b0) * NS + stock_state)[None]).ravel()
         it.base[: S * n_child] = (draws[:, None] * (G * B * K) + (g_stock * B * K)[None]).ravel()
         it.tid[: S * n_child] = np.tile(np.arange(n_child), S)
         it.n = S * n_child
@@ -221,15 +182,11 @@ class _Simulator(_Dynamics):
         it.counts[:n_cells] = np.tile(per_draw[: G * B * K], S)
         it.counts[n_cells] = per_draw[G * B * K] * S
         bt = band_tab[:n_child]
-        ch = bt[:, 1:] != bt[:, :-1]
-        if dur_tab is not None:
-            ch |= dur_tab[:n_child, 1:] != dur_tab[:n_child, :-1]
-        c_i, c_k = np.nonzero(ch)
+        c_i, c_k = np.nonzero(bt[:, 1:] != bt[:, :-1])
         it.schedule((draws[:, None] * n_child + c_i[None]).ravel(), np.tile(c_k + 1, S))
         if len(add_sim):
             sg = add_sim * G + g_stock[add_idx]
-            off = d_stock[add_idx] if dur_tab is not None else 0
-            code = (self._pset(sg, G, n_param, GT, off) * B + b0[add_idx]) * NS + stock_state[add_idx]
+            code = (self._pset(sg, G, n_param) * B + b0[add_idx]) * NS + stock_state[add_idx]
             it.add(code, sg * (B * K), add_idx, 0)
 
         counts = np.zeros((S, L, 2, B, K, horizon), dtype=np.int32)
@@ -264,9 +221,7 @@ class _Simulator(_Dynamics):
                 ok = e_band < B
                 e_sg, e_band, e_st, e_tid = e_sg[ok], e_band[ok], e_st[ok], e_tid[ok]
                 n0 = it.n
-                off = dur_tab[e_tid, j].astype(np.int64) * G if dur_tab is not None else 0
-                e_code = (self._pset(e_sg, G, n_param, GT, off) * B + e_band) * NS + e_st
-                it.add(e_code, e_sg * (B * K), e_tid, j)
+                it.add((self._pset(e_sg, G, n_param) * B + e_band) * NS + e_st, e_sg * (B * K), e_tid, j)
                 it.move(rng, tabs[halves[j - 1]], n0)
             c = it.counts[:n_cells].reshape(S, L, 2, B, K)
             counts[..., j - 1] = c
@@ -277,16 +232,11 @@ class _Simulator(_Dynamics):
         return counts
 
     @staticmethod
-    def _pset(
-        sg: np.ndarray, G: int, n_param: int, GT: int | None = None, offset: int | np.ndarray = 0
-    ) -> np.ndarray:
-        """Parameter-set row of each item: (draw mod n_param) * GT + group + offset, for
-        ``sg`` = draw * G + group (GT: hazard groups per set, G unless there are classes by time
-        in care; ``offset``: the item's class x G)."""
-        GT = G if GT is None else GT
+    def _pset(sg: np.ndarray, G: int, n_param: int) -> np.ndarray:
+        """Parameter-set row of each item: (draw mod n_param) * G + group."""
         if n_param == 1:
-            return np.asarray(sg % G + offset)
-        return np.asarray((sg // G % n_param) * GT + sg % G + offset)
+            return np.asarray(sg % G)
+        return np.asarray((sg // G % n_param) * G + sg % G)
 
     def _draw_entrants(
         self, rng: np.random.Generator, S: int, horizon: int, w: np.ndarray, applies: np.ndarray

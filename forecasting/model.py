@@ -94,12 +94,6 @@ class MultiStateForecaster(_Calibrated):
         blend_flat: "la" (default): each LA's forecast is blended with flat by the weight its
             internal backtests favour; "pooled": one weight for all LAs; "none": the model alone
             (see :meth:`fit`).
-        care_duration_days: days in the period of care at which a child's hazards change class
-            (e.g. (91, 182, 365)): hazards are estimated per class (each with the shrinkage
-            hierarchy), children at the origin start in the class of their time in care and
-            entrants in the first, and both move on as time in care passes. None (default): one
-            class (hazards constant in time in care). Experiment, not the default: see
-            bench/results/forecast_experiments.md (brief FC3).
     """
 
     def fit(
