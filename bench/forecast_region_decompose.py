@@ -42,15 +42,14 @@ from bench.forecast_region_backtest import (
     la_origin_wins,
     score,
 )
-from bench.forecast_region_report import ORIGIN_YEARS
+from bench.forecast_region_report import ORIGIN_YEARS, origins_not_beating_baselines
 from forecasting import MultiStateForecaster, baseline_forecast, month_ends
 from forecasting.categories import (
     COARSE_CATEGORIES,
     FINE_CATEGORIES,
     FINE_TO_COARSE,
-    SHORT_BREAK_LEGAL_STATUSES,
-    age_band_on,
 )
+from forecasting.data import open_on, without_short_breaks
 from forecasting.scenario import BASELINE
 from forecasting.synthetic import history_from_returns
 
@@ -60,11 +59,9 @@ CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "rcc_fc3"
 def in_care(ep: pd.DataFrame, d: pd.Timestamp, short_breaks: bool = False) -> dict[tuple[str, str], int]:
     """(la, CHILD) -> age band of the children in care on ``d`` (under 18)."""
     if not short_breaks:
-        ep = ep[~ep["LS"].astype("string").str.upper().isin(SHORT_BREAK_LEGAL_STATUSES).fillna(False)]
-    on = (ep["DECOM"] <= d) & (ep["DEC"].isna() | (ep["DEC"] > d))
-    sub = ep[on]
-    band = age_band_on(sub["DOB"], d)
-    sub, band = sub[band >= 0], band[band >= 0]
+        ep = without_short_breaks(ep)
+    on, band = open_on(ep, d)
+    sub, band = ep[on][band >= 0], band[band >= 0]
     return dict(zip(zip(sub["la"].astype(str), sub["CHILD"].astype(str), strict=True), band, strict=True))
 
 
@@ -101,6 +98,7 @@ def base_rows(name: str, cache: Path) -> tuple[dict[str, pd.DataFrame], dict]:
 
 def model_rows(data_by: dict, n_sims: int, seed: int, kw: dict) -> tuple[pd.DataFrame, list[dict]]:
     frames, info = [], []
+    groups = [[i for i, f in enumerate(FINE_CATEGORIES) if FINE_TO_COARSE[f] == g] for g in COARSE_CATEGORIES]
     for y in ORIGIN_YEARS:
         o = pd.Timestamp(f"{y}-03-31")
         target = month_ends(o, HORIZON)[-1]
@@ -115,9 +113,6 @@ def model_rows(data_by: dict, n_sims: int, seed: int, kw: dict) -> tuple[pd.Data
         surv = m._cache[("expected_stock", HORIZON, False, BASELINE.key())][1][-1]
         surv = surv.reshape(L, 2, 5, -1).sum(axis=(0, 1, 3))
         ent = mean[..., -1].sum(axis=(0, 1, 3)) - surv
-        groups = [
-            [i for i, f in enumerate(FINE_CATEGORIES) if FINE_TO_COARSE[f] == g] for g in COARSE_CATEGORIES
-        ]
         v = var[..., -1].sum(axis=1)
         v = np.stack([v[..., g].sum(axis=-1) for g in groups], axis=-1)  # (L, B, C)
         a_tot = float(act.loc[act["la"] == REGION, "actual"].sum())
@@ -138,13 +133,7 @@ def model_rows(data_by: dict, n_sims: int, seed: int, kw: dict) -> tuple[pd.Data
 def summary(name: str, rows: dict[str, pd.DataFrame]) -> str:
     s = {k: score(v) for k, v in rows.items()}
     m = s["model"]
-    wins = 0
-    for o, e in m["region"]["per_origin"].items():
-        if (
-            e["wape"] < s["flat"]["region"]["per_origin"][o]["wape"]
-            and e["wape"] < s["ratio"]["region"]["per_origin"][o]["wape"]
-        ):
-            wins += 1
+    wins = len(m["region"]["per_origin"]) - len(origins_not_beating_baselines(s, "model"))
     lw = la_origin_wins(rows["model"], rows["flat"])
     per = " / ".join(f"{e['wape'] * 100:.1f}" for e in m["region"]["per_origin"].values())
     return (

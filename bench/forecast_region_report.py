@@ -14,6 +14,20 @@ MAIN = "this library"
 PEER = "cs-demand-model 0.5.1"
 
 
+def origins_not_beating_baselines(scores: dict, main: str = MAIN) -> list[str]:
+    """The origins where ``main``'s region WAPE is not below both flat's and ratio's (the issue's
+    "better than flat and ratio at every origin"); ``scores``: method -> score (bench score dict)."""
+    per = scores[main]["region"]["per_origin"]
+    return [
+        o
+        for o, e in per.items()
+        if not (
+            e["wape"] < scores["flat"]["region"]["per_origin"][o]["wape"]
+            and e["wape"] < scores["ratio"]["region"]["per_origin"][o]["wape"]
+        )
+    ]
+
+
 def pct(x: float | None) -> str:
     return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.1f}%"
 
@@ -202,15 +216,7 @@ def targets_lines(res: dict[str, Any], tm: dict[str, Any] | None) -> list[str]:
         return met(s["wape"] <= 0.05, pct(s["wape"]))
 
     def beats(r: dict) -> str:
-        per = r["scores"][MAIN]["region"]["per_origin"]
-        fails = [
-            o[:4]
-            for o, e in per.items()
-            if not (
-                e["wape"] < r["scores"]["flat"]["region"]["per_origin"][o]["wape"]
-                and e["wape"] < r["scores"]["ratio"]["region"]["per_origin"][o]["wape"]
-            )
-        ]
+        fails = [o[:4] for o in origins_not_beating_baselines(r["scores"])]
         return met(not fails, "every origin" if not fails else "not at " + ", ".join(fails))
 
     def la_wape(r: dict) -> str:

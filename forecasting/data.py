@@ -212,6 +212,19 @@ def month_ends(origin: object, horizon: int) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=horizon + 1, freq="ME")[1:]
 
 
+def without_short_breaks(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes whose legal status is not a short break (V3/V4): those count as looked after."""
+    ls = episodes["LS"].astype("string").str.upper()
+    return episodes[~ls.isin(SHORT_BREAK_LEGAL_STATUSES).fillna(False)]
+
+
+def open_on(episodes: pd.DataFrame, d: pd.Timestamp) -> tuple[pd.Series, np.ndarray]:
+    """Which episodes are open on ``d`` (DECOM <= d and DEC NaT or after d), and the age band on
+    ``d`` of each open episode's child (-1: 18 or over, not looked after)."""
+    on = (episodes["DECOM"] <= d) & (episodes["DEC"].isna() | (episodes["DEC"] > d))
+    return on, age_band_on(episodes.loc[on, "DOB"], d)
+
+
 def observed_counts(
     episodes: pd.DataFrame,
     dates: Iterable,
@@ -230,16 +243,15 @@ def observed_counts(
     ep = episodes
     if uasc is not None:
         ep = ep[ep["UASC"].astype(bool) == uasc]
-    ep = ep[~ep["LS"].astype("string").str.upper().isin(SHORT_BREAK_LEGAL_STATUSES).fillna(False)]
+    ep = without_short_breaks(ep)
     fine = place_categories(ep["PLACE"], ep["PLACE_PROVIDER"])
     place = fine if categories == "fine" else fine.map(FINE_TO_COARSE)
     las = sorted(episodes["la"].astype(str).unique())
     frames = []
     for d in dates:
         d = pd.Timestamp(d)
-        on = (ep["DECOM"] <= d) & (ep["DEC"].isna() | (ep["DEC"] > d))
+        on, band = open_on(ep, d)
         sub = ep[on]
-        band = age_band_on(sub["DOB"], d)
         keep = band >= 0
         df = pd.DataFrame(
             {
